@@ -1,0 +1,207 @@
+// Package hooks is what ccq-hook does with one Claude Code hook event: it
+// notes the event in the run's state file and, at SessionEnd of a run no
+// launcher supervises, writes the run's single history line.
+//
+// It is on the hot path of every Claude Code session, so it stays lean: it
+// reads stdin through a size limit, pulls the few fields it needs with gjson
+// and never decodes the whole payload. StopFailure hooks are killed 10 to 30
+// ms after they start, so that event costs one small append and nothing more.
+package hooks
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/ccq-dev/ccq/recorder"
+	"github.com/tidwall/gjson"
+)
+
+// MaxPayload is how much of stdin is read. Real payloads are a few hundred
+// bytes; a Stop payload carries the last assistant message, whose length is
+// all ccq needs.
+const MaxPayload = 4 << 20
+
+// readTimeout bounds the wait for stdin: Claude Code writes one JSON object
+// and closes the pipe, but a hook run by hand may face a terminal or a pipe
+// that never closes.
+const readTimeout = 2 * time.Second
+
+// Input is one hook invocation.
+type Input struct {
+	Stdin io.Reader
+	Env   map[string]string
+	Cwd   string
+	Now   time.Time
+}
+
+// ErrIgnored is returned for input that is not an event ccq records (empty,
+// not JSON, an event it does not use). It is not a failure.
+var ErrIgnored = errors.New("ignored")
+
+// Handle processes one hook event.
+func Handle(in Input) error {
+	payload, err := readPayload(in.Stdin)
+	if err != nil {
+		return err
+	}
+	if !gjson.ValidBytes(payload) && len(payload) < MaxPayload {
+		return fmt.Errorf("%w: stdin is not JSON (%d bytes)", ErrIgnored, len(payload))
+	}
+	f := gjson.GetManyBytes(payload, "hook_event_name", "session_id", "transcript_path", "cwd",
+		"source", "error", "reason", "last_assistant_message")
+	event := f[0].Str
+	switch event {
+	case recorder.EvSessionStart, recorder.EvStop, recorder.EvStopFailure, recorder.EvSessionEnd:
+	default:
+		return fmt.Errorf("%w: event %q", ErrIgnored, event)
+	}
+	sid, tp, cwd := f[1].Str, f[2].Str, f[3].Str
+	env := in.Env
+	runID := env[recorder.EnvRunID]
+	claudePID, _ := strconv.Atoi(env[recorder.EnvClaudePID])
+	if runID == "" {
+		if sid == "" {
+			return fmt.Errorf("%w: no %s and no session_id", ErrIgnored, recorder.EnvRunID)
+		}
+		runID = unlabelledRunID(sid, claudePID)
+	}
+	runID = recorder.SafeName(runID)
+	task := env[recorder.EnvTaskID]
+	if task == "" {
+		task = fallbackTask(env, cwd)
+	}
+	task = recorder.SafeName(task)
+	logsDir := recorder.LogsDir("", env, in.Cwd)
+	supervised := env[recorder.EnvLauncherPID] != ""
+	ev := recorder.Event{Ev: event, T: in.Now.UnixMilli(), SID: sid}
+
+	switch event {
+	case recorder.EvStopFailure:
+		ev.Err = f[5].Str
+		return recorder.AppendEvent(logsDir, runID, ev, !supervised)
+	case recorder.EvStop:
+		ev.Out = len(f[7].Str)
+		return recorder.AppendEvent(logsDir, runID, ev, !supervised)
+	case recorder.EvSessionStart:
+		ev.Task, ev.Log, ev.TP, ev.Src = task, env[recorder.EnvLogFile], tp, f[4].Str
+		ev.PID = claudePID
+		if ticks, start, ok := recorder.ProcStart(claudePID); ok {
+			ev.PTicks = ticks
+			if !start.IsZero() {
+				ev.PStart = start.UnixMilli()
+			}
+		}
+		if tp != "" && ev.Src != "startup" {
+			// A resumed session appends to an existing transcript: remember
+			// where this run's part begins.
+			ev.Off = recorder.SessionOffsets(tp)
+		}
+		return recorder.AppendEvent(logsDir, runID, ev, !supervised)
+	}
+	return sessionEnd(logsDir, runID, task, tp, f[6].Str, env, ev, supervised)
+}
+
+func sessionEnd(logsDir, runID, task, tp, reason string, env map[string]string, ev recorder.Event, supervised bool) error {
+	ev.Reason = reason
+	ev.Task, ev.Log, ev.TP = task, env[recorder.EnvLogFile], tp
+	var off recorder.Offsets
+	if r, err := recorder.ReadRun(logsDir, runID); err == nil {
+		off = r.Offsets
+	}
+	var terr error
+	if tp != "" {
+		t, err := recorder.ReadSession(tp, off)
+		if err == nil {
+			ev.TS = &t
+		}
+		terr = err
+	}
+	if err := recorder.AppendEvent(logsDir, runID, ev, !supervised); err != nil {
+		return err
+	}
+	if supervised {
+		pid, _ := strconv.Atoi(env[recorder.EnvLauncherPID])
+		if recorder.Alive(pid, 0) {
+			return terr // the launcher writes the line; it knows the exit code
+		}
+		// The launcher died; the run is ours to record.
+	}
+	c, err := recorder.Claim(logsDir, runID)
+	if err != nil {
+		return fmt.Errorf("claim run %s: %w", runID, err)
+	}
+	e := recorder.EntryFromRun(c.Run, recorder.ByHook)
+	recorder.Fill(&e, recorder.Evidence{Run: c.Run})
+	if err := recorder.Close(logsDir, c, &e); err != nil {
+		return err
+	}
+	return terr
+}
+
+// unlabelledRunID names a run nobody labelled: the session plus the claude
+// process, since a resumed session keeps its session id across runs.
+func unlabelledRunID(sid string, pid int) string {
+	short := sid
+	if len(short) > 8 {
+		short = short[:8]
+	}
+	if pid > 0 {
+		return short + "-" + strconv.Itoa(pid)
+	}
+	return sid
+}
+
+// fallbackTask names the task of an unlabelled session after its project
+// directory.
+func fallbackTask(env map[string]string, cwd string) string {
+	dir := env[recorder.EnvProjectDir]
+	if dir == "" {
+		dir = cwd
+	}
+	if dir == "" {
+		return "unnamed"
+	}
+	return filepath.Base(dir)
+}
+
+// readPayload reads at most MaxPayload bytes, then drains the rest so
+// Claude Code never sees a broken pipe, giving up after readTimeout.
+func readPayload(r io.Reader) ([]byte, error) {
+	if r == nil {
+		return nil, fmt.Errorf("%w: no stdin", ErrIgnored)
+	}
+	if f, ok := r.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			return nil, fmt.Errorf("%w: stdin is a terminal", ErrIgnored)
+		}
+	}
+	type result struct {
+		b   []byte
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		b, err := io.ReadAll(io.LimitReader(r, MaxPayload))
+		if err == nil && len(b) == MaxPayload {
+			_, _ = io.Copy(io.Discard, r)
+		}
+		ch <- result{b, err}
+	}()
+	select {
+	case res := <-ch:
+		if res.err != nil {
+			return nil, fmt.Errorf("read stdin: %w", res.err)
+		}
+		if len(res.b) == 0 {
+			return nil, fmt.Errorf("%w: empty stdin", ErrIgnored)
+		}
+		return res.b, nil
+	case <-time.After(readTimeout):
+		return nil, fmt.Errorf("%w: stdin not closed within %v", ErrIgnored, readTimeout)
+	}
+}

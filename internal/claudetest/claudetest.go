@@ -1,0 +1,150 @@
+// Package claudetest gives end-to-end tests the real Claude Code binary, the
+// project's own binaries built fresh, and an environment that points Claude
+// Code at a fake API and nowhere else.
+package claudetest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+// Version is the Claude Code release the tests run against; the fixtures in
+// ../shared/fixtures were captured from it.
+const Version = "2.1.328"
+
+// EnvClaude names a claude binary to use instead of the cached npm install.
+const EnvClaude = "CCQ_TEST_CLAUDE"
+
+// EnvCache overrides the folder the npm package is installed into.
+const EnvCache = "CCQ_TEST_CACHE"
+
+// RepoRoot is the module root, found from this source file.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(filepath.Dir(filepath.Dir(file)))
+}
+
+// CacheDir is where the Claude Code npm package is installed for tests.
+func CacheDir() string {
+	if d := os.Getenv(EnvCache); d != "" {
+		return d
+	}
+	return filepath.Join(RepoRoot(), ".cache", "claude-code-"+Version)
+}
+
+var (
+	claudeOnce sync.Once
+	claudePath string
+	claudeErr  error
+)
+
+// Claude returns the path of the real Claude Code binary, installing
+// @anthropic-ai/claude-code from the npm registry into CacheDir on first use.
+// It fails the test when that cannot be done: an end-to-end test that quietly
+// skips proves nothing.
+func Claude(t testing.TB) string {
+	t.Helper()
+	claudeOnce.Do(func() { claudePath, claudeErr = findOrInstall() })
+	if claudeErr != nil {
+		t.Fatalf("claudetest: no Claude Code binary: %v\nhint: run .ci/run once, or set %s", claudeErr, EnvClaude)
+	}
+	return claudePath
+}
+
+func findOrInstall() (string, error) {
+	if p := os.Getenv(EnvClaude); p != "" {
+		return p, nil
+	}
+	dir := CacheDir()
+	bin := filepath.Join(dir, "node_modules", ".bin", "claude")
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	// Several test binaries may get here at once; one installs, the others wait.
+	lock, err := os.OpenFile(filepath.Join(dir, ".install.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	cmd := exec.Command("npm", "install", "--no-audit", "--no-fund", "--prefix", dir, "@anthropic-ai/claude-code@"+Version)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("npm install: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", err
+	}
+	return bin, nil
+}
+
+var (
+	buildMu  sync.Mutex
+	builtDir string
+)
+
+// Build compiles the named packages (such as "./cmd/ccq-hook") once per test
+// binary and returns the folder holding the executables.
+func Build(t testing.TB, pkgs ...string) string {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if builtDir == "" {
+		d, err := os.MkdirTemp("", "ccq-e2e-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		builtDir = d
+	}
+	for _, p := range pkgs {
+		name := filepath.Base(p)
+		if _, err := os.Stat(filepath.Join(builtDir, name)); err == nil {
+			continue
+		}
+		cmd := exec.Command("go", "build", "-o", filepath.Join(builtDir, name), p)
+		cmd.Dir = RepoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", p, err, out)
+		}
+	}
+	return builtDir
+}
+
+// Env is the environment for running claude against the fake API at apiURL
+// with home as HOME. Proxies point at the fake API too, which refuses them,
+// so nothing can leave the machine.
+func Env(home, apiURL string) []string {
+	path := os.Getenv("PATH")
+	if path == "" {
+		path = "/usr/local/bin:/usr/bin:/bin"
+	}
+	return []string{
+		"PATH=" + path,
+		"HOME=" + home,
+		"TERM=dumb",
+		"LANG=C.UTF-8",
+		"ANTHROPIC_BASE_URL=" + apiURL,
+		"ANTHROPIC_API_KEY=sk-test",
+		"DISABLE_AUTOUPDATER=1",
+		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
+		"DISABLE_TELEMETRY=1",
+		"HTTPS_PROXY=" + apiURL, "HTTP_PROXY=" + apiURL,
+		"https_proxy=" + apiURL, "http_proxy=" + apiURL,
+		"NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost",
+		"IS_SANDBOX=1",
+		"CLAUDE_CODE_MAX_RETRIES=0",
+	}
+}
