@@ -175,9 +175,14 @@ func readPayload(r io.Reader) ([]byte, error) {
 	if r == nil {
 		return nil, fmt.Errorf("%w: no stdin", ErrIgnored)
 	}
+	drain := true
 	if f, ok := r.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			return nil, fmt.Errorf("%w: stdin is a terminal", ErrIgnored)
+		if st, err := f.Stat(); err == nil {
+			if st.Mode()&os.ModeCharDevice != 0 {
+				return nil, fmt.Errorf("%w: stdin is a terminal", ErrIgnored)
+			}
+			// Only a pipe's writer can be hurt by what we leave unread.
+			drain = st.Mode()&os.ModeNamedPipe != 0
 		}
 	}
 	type result struct {
@@ -187,7 +192,7 @@ func readPayload(r io.Reader) ([]byte, error) {
 	ch := make(chan result, 1)
 	go func() {
 		b, err := io.ReadAll(io.LimitReader(r, MaxPayload))
-		if err == nil && len(b) == MaxPayload {
+		if err == nil && drain && len(b) == MaxPayload {
 			_, _ = io.Copy(io.Discard, r)
 		}
 		ch <- result{b, err}

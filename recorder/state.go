@@ -156,8 +156,8 @@ func (r *Run) apply(ev Event) {
 	if ev.SID != "" && r.SessionID == "" {
 		r.SessionID = ev.SID
 	}
-	if ev.TP != "" && r.TranscriptPath == "" {
-		r.TranscriptPath = ev.TP
+	if ev.TP != "" {
+		r.TranscriptPath = ev.TP // the latest word: SessionEnd's is the one it read
 	}
 	switch ev.Ev {
 	case EvLaunch:

@@ -1,0 +1,179 @@
+package hooks_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ccq-dev/ccq/internal/claudetest"
+	"github.com/ccq-dev/ccq/internal/fakeapi"
+	"github.com/ccq-dev/ccq/recorder"
+)
+
+// pluginDir lays out the repository's plugin (hooks.json and
+// .claude-plugin/plugin.json, as shipped) around a freshly built ccq-hook,
+// exactly as `go build -o bin/ ./cmd/...` leaves it in a checkout.
+func pluginDir(t *testing.T) string {
+	t.Helper()
+	bin := claudetest.Build(t, "./cmd/ccq-hook")
+	root := claudetest.RepoRoot()
+	dir := t.TempDir()
+	for _, f := range []string{"hooks.json", ".claude-plugin/plugin.json"} {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(bin, "ccq-hook"), filepath.Join(dir, "bin", "ccq-hook")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func always(r fakeapi.Reply) fakeapi.Script {
+	return func(int, []byte) fakeapi.Reply { return r }
+}
+
+// TestRealClaudeRecordsEveryOutcome runs the real Claude Code 2.1.328 with
+// the ccq plugin against the fake API and checks the single history line of
+// each run: outcome, exact tokens (what the fake API served) and duration.
+func TestRealClaudeRecordsEveryOutcome(t *testing.T) {
+	claude := claudetest.Claude(t)
+	plugin := pluginDir(t)
+
+	tests := []struct {
+		name        string
+		script      fakeapi.Script
+		args        []string
+		labelled    bool           // run with CCQ_TASK_ID/CCQ_RUN_ID/CCQ_LOG_FILE, as a user's scheduler would
+		signal      syscall.Signal // sent once the first request hangs
+		success     bool
+		errorType   string
+		errorDetail string
+	}{
+		{name: "plain answer", script: always(fakeapi.Reply{Kind: fakeapi.Text}), labelled: true, success: true},
+		{name: "tool use", script: func(n int, _ []byte) fakeapi.Reply {
+			if n == 1 {
+				return fakeapi.Reply{Kind: fakeapi.ToolUse, Command: "echo hi"}
+			}
+			return fakeapi.Reply{Kind: fakeapi.Text, Text: "The command ran; done."}
+		}, success: true},
+		{name: "api error 500", script: always(fakeapi.Reply{Kind: fakeapi.Error, Status: 500}), labelled: true,
+			errorType: "exit_error", errorDetail: "server_error"},
+		{name: "api error 429", script: always(fakeapi.Reply{Kind: fakeapi.Error, Status: 429}),
+			errorType: "exit_error", errorDetail: "rate_limit"},
+		{name: "max turns", script: always(fakeapi.Reply{Kind: fakeapi.ToolUse, Command: "echo again"}),
+			args: []string{"--max-turns", "1"}, labelled: true, errorType: "exit_error", errorDetail: "max_turns"},
+		{name: "sigterm during hung request", script: always(fakeapi.Reply{Kind: fakeapi.Hang}),
+			signal: syscall.SIGTERM, errorType: "exception", errorDetail: "interrupted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := fakeapi.Start(t, tt.script)
+			home, project := t.TempDir(), t.TempDir()
+			logs := filepath.Join(project, "logs", "scheduler")
+			args := append([]string{"-p", "say hi", "--dangerously-skip-permissions", "--plugin-dir", plugin}, tt.args...)
+			cmd := exec.Command(claude, args...)
+			cmd.Dir = project
+			cmd.Env = append(claudetest.Env(home, srv.URL), "CCQ_DEBUG_LOG="+filepath.Join(home, "ccq-debug.log"))
+			if tt.labelled {
+				cmd.Env = append(cmd.Env, "CCQ_TASK_ID=nightly", "CCQ_RUN_ID=run-1",
+					"CCQ_LOG_FILE="+filepath.Join(project, "run-1.md"))
+			}
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+
+			start := time.Now()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if tt.signal != 0 {
+				waitFor(t, func() bool { return srv.Requests() >= 1 })
+				time.Sleep(500 * time.Millisecond)
+				cmd.Process.Signal(tt.signal)
+			}
+			err := cmd.Wait()
+			wall := time.Since(start)
+			t.Logf("claude: %v in %v; output:\n%s", err, wall, out.Bytes())
+			if dbg, err := os.ReadFile(filepath.Join(home, "ccq-debug.log")); err == nil {
+				t.Logf("ccq-hook debug log:\n%s", dbg)
+			}
+
+			lines := historyLines(t, recorder.HistoryPath(logs))
+			if len(lines) != 1 {
+				t.Fatalf("history has %d lines, want exactly 1", len(lines))
+			}
+			e := lines[0]
+			if e.Success != tt.success || string(e.ErrorType) != tt.errorType || e.ErrorDetail != tt.errorDetail {
+				t.Errorf("outcome = success %v, %q, %q; want %v, %q, %q",
+					e.Success, e.ErrorType, e.ErrorDetail, tt.success, tt.errorType, tt.errorDetail)
+			}
+			if want := srv.Served().Total(); e.Tokens != want || e.TokensSource != recorder.TokensTranscript {
+				t.Errorf("tokens = %d from %q, want %d (served by the fake API) from the transcript", e.Tokens, e.TokensSource, want)
+			}
+			if d := math.Abs(e.DurationS - wall.Seconds()); d > 0.1*wall.Seconds() {
+				t.Errorf("duration_s = %.3f, wall time %.3f: off by more than 10%%", e.DurationS, wall.Seconds())
+			}
+			if tt.labelled {
+				if e.TaskID != "nightly" || e.RunID != "run-1" || e.LogFile != filepath.Join(project, "run-1.md") {
+					t.Errorf("identity = %q/%q/%q, want the CCQ_* values", e.TaskID, e.RunID, e.LogFile)
+				}
+			} else if e.TaskID != filepath.Base(project) || e.SessionID == "" {
+				t.Errorf("unlabelled run: task %q, session %q; want the project's name and the session id", e.TaskID, e.SessionID)
+			}
+			if e.RecordedBy != recorder.ByHook {
+				t.Errorf("recorded_by = %q, want hook", e.RecordedBy)
+			}
+			if left, _ := filepath.Glob(filepath.Join(logs, ".runs", "*")); len(left) != 0 {
+				t.Errorf("run state left behind: %v", left)
+			}
+		})
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func historyLines(t *testing.T, path string) []recorder.Entry {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("history: %v", err)
+	}
+	defer f.Close()
+	var out []recorder.Entry
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var e recorder.Entry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("history line %q: %v", sc.Text(), err)
+		}
+		t.Logf("history: %s", sc.Text())
+		out = append(out, e)
+	}
+	return out
+}
