@@ -1,0 +1,44 @@
+package launch
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+)
+
+// GroupMembers lists the live processes of group pgid (zombies left out:
+// they have exited and only wait for their parent). It reads /proc, so it
+// also finds grandchildren that the group's leader has left behind.
+func GroupMembers(pgid int) []int {
+	if pgid <= 0 || !groupExists(pgid) {
+		return nil
+	}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return []int{pgid} // cannot tell: assume the worst
+	}
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		f := bytes.Fields(stat[i+1:])
+		// f[0] is the state (field 3), f[2] the process group (field 5).
+		if len(f) < 3 || string(f[0]) == "Z" {
+			continue
+		}
+		if g, err := strconv.Atoi(string(f[2])); err == nil && g == pgid {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}

@@ -1,0 +1,13 @@
+//go:build unix && !linux
+
+package launch
+
+// GroupMembers lists the processes of group pgid as far as the system can
+// tell without /proc: the group itself while any member, zombie or not,
+// remains.
+func GroupMembers(pgid int) []int {
+	if groupExists(pgid) {
+		return []int{pgid}
+	}
+	return nil
+}

@@ -1,0 +1,34 @@
+package launch
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"time"
+)
+
+// crockford is Crockford's base32 alphabet in lower case: no i, l, o or u,
+// so ids read aloud and typed back survive, and every character is safe in
+// a file name. Its characters sort in the same order as their values.
+const crockford = "0123456789abcdefghjkmnpqrstvwxyz"
+
+// NewRunID returns a run id of 16 characters: 10 encode the start time in
+// milliseconds (good until the year 37000), 6 hold 30 random bits. Ids sort
+// by start time, as strings and as file names; runs started in the same
+// millisecond differ in their random part (two of twenty such runs collide
+// with a chance of about one in five million).
+func NewRunID(t time.Time) string {
+	var rb [4]byte
+	_, _ = rand.Read(rb[:]) // crypto/rand never fails on Linux
+	ms := uint64(t.UnixMilli())
+	r := uint64(binary.BigEndian.Uint32(rb[:])) >> 2
+	var b [16]byte
+	for i := 15; i >= 10; i-- { // 30 random bits
+		b[i] = crockford[r&31]
+		r >>= 5
+	}
+	for i := 9; i >= 0; i-- { // 50 bits of milliseconds
+		b[i] = crockford[ms&31]
+		ms >>= 5
+	}
+	return string(b[:])
+}

@@ -1,0 +1,275 @@
+package launch
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/ccq-dev/ccq/recorder"
+	"github.com/tidwall/gjson"
+)
+
+// maxStreamLine bounds one line of the child's output held in memory. A
+// stream-json line carries a whole tool result and can be megabytes; a line
+// past this bound is noted in the log and otherwise skipped.
+const maxStreamLine = 16 << 20
+
+// Snapshot is what the stream has told so far, for the progress display and
+// the final record.
+type Snapshot struct {
+	SessionID string
+	Model     string
+	Cwd       string // the working directory Claude Code reported
+	Version   string // Claude Code's version
+
+	Turns       int            // distinct assistant messages seen
+	Tokens      int64          // tokens so far (from message_start usage: a lower bound)
+	Tool        string         // tool called and not yet answered
+	OutputBytes int            // bytes of assistant text, for the token estimate
+	Result      *recorder.Result
+	ResultText  string // the result's final text
+	Lines       int    // lines read
+}
+
+// Stream turns the child's combined output into the session log and a
+// running Snapshot. Lines that are not stream-json (stderr, a crash trace)
+// go to the log as they are.
+type Stream struct {
+	log *SessionLog
+
+	mu       sync.Mutex
+	snap     Snapshot
+	seen     map[string]bool
+	pending  map[string]string // tool_use id -> tool name
+	lastTool string
+}
+
+// NewStream writes to log, which may be nil.
+func NewStream(log *SessionLog) *Stream {
+	return &Stream{log: log, seen: map[string]bool{}, pending: map[string]string{}}
+}
+
+// Snapshot returns a copy of the current state.
+func (s *Stream) Snapshot() Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	snap := s.snap
+	if snap.Result != nil {
+		r := *snap.Result
+		snap.Result = &r
+	}
+	return snap
+}
+
+// ReadFrom reads r to its end (or first error), line by line.
+func (s *Stream) ReadFrom(r io.Reader) (int64, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var n int64
+	var long []byte
+	tooLong := false
+	for {
+		chunk, err := br.ReadSlice('\n')
+		n += int64(len(chunk))
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			if !tooLong {
+				if len(long)+len(chunk) > maxStreamLine {
+					tooLong = true
+					long = long[:0]
+				} else {
+					long = append(long, chunk...)
+				}
+			}
+			continue
+		case len(long) > 0 || tooLong:
+			if tooLong {
+				s.log.Note("a line of more than 16 MiB was left out")
+			} else {
+				s.Line(append(long, chunk...))
+			}
+			long, tooLong = long[:0], false
+		case len(chunk) > 0:
+			s.Line(chunk)
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return n, nil
+			}
+			return n, err
+		}
+	}
+}
+
+// Line handles one line of output.
+func (s *Stream) Line(line []byte) {
+	line = bytes.TrimRight(line, "\r\n")
+	s.mu.Lock()
+	s.snap.Lines++
+	s.mu.Unlock()
+	if len(bytes.TrimSpace(line)) == 0 {
+		return
+	}
+	if line[0] != '{' || !gjson.ValidBytes(line) {
+		s.log.Raw(line)
+		return
+	}
+	switch gjson.GetBytes(line, "type").Str {
+	case "system":
+		s.system(line)
+	case "assistant":
+		s.assistant(line)
+	case "user":
+		s.user(line)
+	case "result":
+		s.result(line)
+	default:
+		// stream_event, rate-limit and other lines carry nothing for the log.
+	}
+}
+
+func (s *Stream) system(line []byte) {
+	f := gjson.GetManyBytes(line, "subtype", "session_id", "model", "cwd", "claude_code_version", "permissionMode")
+	if f[0].Str != "init" {
+		return // hook_started/hook_response and the like
+	}
+	s.mu.Lock()
+	if s.snap.SessionID == "" {
+		s.snap.SessionID = f[1].Str
+	}
+	s.snap.Model, s.snap.Cwd, s.snap.Version = f[2].Str, f[3].Str, f[4].Str
+	s.mu.Unlock()
+	s.log.Init(f[1].Str, f[2].Str, f[4].Str, f[5].Str)
+}
+
+func (s *Stream) assistant(line []byte) {
+	msg := gjson.GetBytes(line, "message")
+	id := msg.Get("id").Str
+	synthetic := msg.Get("model").Str == "<synthetic>" // an API error, not a model turn
+	s.mu.Lock()
+	if id != "" && !s.seen[id] && !synthetic {
+		// Claude Code repeats a message once per content block, each time
+		// with the usage of message_start: count it once, as a lower bound.
+		s.seen[id] = true
+		s.snap.Turns++
+		u := msg.Get("usage")
+		s.snap.Tokens += u.Get("input_tokens").Int() + u.Get("output_tokens").Int() +
+			u.Get("cache_creation_input_tokens").Int() + u.Get("cache_read_input_tokens").Int()
+	}
+	s.mu.Unlock()
+	apiError := gjson.GetBytes(line, "error").Str
+	msg.Get("content").ForEach(func(_, c gjson.Result) bool {
+		switch c.Get("type").Str {
+		case "text":
+			text := c.Get("text").Str
+			s.mu.Lock()
+			s.snap.OutputBytes += len(text)
+			s.mu.Unlock()
+			if apiError != "" || synthetic {
+				s.log.APIError(text)
+			} else {
+				s.log.Text(text)
+			}
+		case "thinking":
+			// Not shown: thinking can be long and is not the answer.
+		case "tool_use":
+			name, tid := c.Get("name").Str, c.Get("id").Str
+			s.mu.Lock()
+			s.pending[tid] = name
+			s.snap.Tool = name
+			s.mu.Unlock()
+			s.log.ToolUse(name, c.Get("input"))
+		}
+		return true
+	})
+}
+
+func (s *Stream) user(line []byte) {
+	content := gjson.GetBytes(line, "message.content")
+	if !content.IsArray() {
+		return
+	}
+	content.ForEach(func(_, c gjson.Result) bool {
+		switch c.Get("type").Str {
+		case "tool_result":
+			tid := c.Get("tool_use_id").Str
+			s.mu.Lock()
+			name := s.pending[tid]
+			delete(s.pending, tid)
+			s.snap.Tool = ""
+			for _, n := range s.pending {
+				s.snap.Tool = n
+				break
+			}
+			s.mu.Unlock()
+			s.log.ToolResult(name, toolResultText(c.Get("content")), c.Get("is_error").Bool())
+		case "text":
+			// "[Request interrupted by user]" and similar notes.
+			if t := c.Get("text").Str; t != "" {
+				s.log.Note(t)
+			}
+		}
+		return true
+	})
+}
+
+// toolResultText flattens a tool result's content: a string, or a list of
+// blocks of which the text ones are kept.
+func toolResultText(c gjson.Result) string {
+	if c.Type == gjson.String {
+		return c.Str
+	}
+	var b bytes.Buffer
+	c.ForEach(func(_, blk gjson.Result) bool {
+		switch blk.Get("type").Str {
+		case "text":
+			if b.Len() > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(blk.Get("text").Str)
+		case "image":
+			b.WriteString("[image]")
+		}
+		return true
+	})
+	return b.String()
+}
+
+func (s *Stream) result(line []byte) {
+	f := gjson.GetManyBytes(line, "subtype", "is_error", "terminal_reason", "api_error_status",
+		"usage", "total_cost_usd", "num_turns", "session_id", "result")
+	r := &recorder.Result{
+		Subtype:        f[0].Str,
+		IsError:        f[1].Bool(),
+		TerminalReason: f[2].Str,
+		APIErrorStatus: int(f[3].Int()),
+		NumTurns:       int(f[6].Int()),
+		SessionID:      f[7].Str,
+	}
+	if u := f[4]; u.IsObject() {
+		r.Usage = &recorder.Usage{
+			Input:         u.Get("input_tokens").Int(),
+			Output:        u.Get("output_tokens").Int(),
+			CacheCreation: u.Get("cache_creation_input_tokens").Int(),
+			CacheRead:     u.Get("cache_read_input_tokens").Int(),
+		}
+	}
+	if f[5].Type == gjson.Number {
+		c := f[5].Float()
+		r.CostUSD = &c
+	}
+	s.mu.Lock()
+	r.Model = s.snap.Model
+	s.snap.Result = r
+	s.snap.ResultText = f[8].Str
+	if s.snap.SessionID == "" {
+		s.snap.SessionID = r.SessionID
+	}
+	if r.Usage != nil {
+		s.snap.Tokens = r.Usage.Total()
+	}
+	s.snap.Tool = ""
+	s.mu.Unlock()
+	s.log.Result(r, f[8].Str, gjson.GetBytes(line, "errors"))
+}

@@ -1,0 +1,362 @@
+package launch
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ccq-dev/ccq/recorder"
+	"go.yaml.in/yaml/v3"
+)
+
+// EnvTasksDir names the tasks directory when --tasks-dir is not given.
+const EnvTasksDir = "CCQ_TASKS_DIR"
+
+// DefaultTasksSubdir is where tasks live below the project directory.
+const DefaultTasksSubdir = "tasks"
+
+// TaskExt is the extension of a task file.
+const TaskExt = ".md"
+
+// maxTaskFile bounds a task file: it becomes one command-line argument,
+// which Linux limits to 128 KiB.
+const maxTaskFile = 120 << 10
+
+// Settings are the per-task knobs. A zero value means "not set": the
+// launcher's flag, or Claude Code's own default, applies.
+type Settings struct {
+	Timeout         time.Duration
+	Model           string
+	MaxTurns        int
+	PermissionMode  string
+	AllowedTools    []string
+	DisallowedTools []string
+	Cwd             string   // working directory of the run
+	Args            []string // extra claude arguments, before those after --
+}
+
+// Task is a resolved task file.
+type Task struct {
+	Name        string // task id: the file name without .md
+	Path        string // absolute path of the file
+	Description string // one line for `ccq tasks`
+	Prompt      string // the body below the front matter
+	PromptLine  int    // line the body starts on
+	Settings    Settings
+}
+
+// TaskError is a problem with a task: the file (and line, when known) is
+// part of the message.
+type TaskError struct {
+	Path string
+	Line int
+	Msg  string
+}
+
+func (e *TaskError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
+	}
+	return e.Path + ": " + e.Msg
+}
+
+// ErrNoTask is wrapped by the error for a task that does not exist.
+var ErrNoTask = errors.New("no such task")
+
+// TasksDir applies the tasks-directory rule: the flag, then $CCQ_TASKS_DIR,
+// then tasks/ below the project directory ($CLAUDE_PROJECT_DIR, else cwd).
+// A relative result is made absolute against cwd.
+func TasksDir(flag string, env map[string]string, cwd string) string {
+	dir := flag
+	if dir == "" {
+		dir = env[EnvTasksDir]
+	}
+	if dir == "" {
+		base := env[recorder.EnvProjectDir]
+		if base == "" {
+			base = cwd
+		}
+		dir = filepath.Join(base, DefaultTasksSubdir)
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(cwd, dir)
+	}
+	return filepath.Clean(dir)
+}
+
+// Resolve finds and parses a task. arg is a task name (looked up as
+// <tasksDir>/<arg>.md) or, when it holds a slash or ends in .md, a path
+// relative to cwd.
+func Resolve(arg, tasksDir, cwd string) (*Task, error) {
+	if arg == "" {
+		return nil, errors.New("no task given")
+	}
+	var path string
+	if strings.ContainsRune(arg, filepath.Separator) || strings.HasSuffix(arg, TaskExt) {
+		path = arg
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(cwd, path)
+		}
+	} else {
+		if recorder.SafeName(arg) != arg {
+			return nil, fmt.Errorf("task %q: %w (a task name is letters, digits, '.', '_' and '-')", arg, ErrNoTask)
+		}
+		path = filepath.Join(tasksDir, arg+TaskExt)
+	}
+	path = filepath.Clean(path)
+	data, err := readTaskFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("task %q: %w: %s does not exist", arg, ErrNoTask, path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ParseTask(path, data)
+}
+
+func readTaskFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, &TaskError{Path: path, Msg: "not a regular file"}
+	}
+	if st.Size() > maxTaskFile {
+		return nil, &TaskError{Path: path, Msg: fmt.Sprintf("task file is %d bytes, more than the %d a prompt argument can hold", st.Size(), maxTaskFile)}
+	}
+	return os.ReadFile(path)
+}
+
+// ParseTask parses the content of task file path: an optional YAML front
+// matter between two lines holding only "---", then the prompt.
+func ParseTask(path string, data []byte) (*Task, error) {
+	t := &Task{Path: path, Name: strings.TrimSuffix(filepath.Base(path), TaskExt)}
+	t.Name = recorder.SafeName(t.Name)
+	if bytes.IndexByte(data, 0) >= 0 {
+		return nil, &TaskError{Path: path, Msg: "not a text file (it holds NUL bytes)"}
+	}
+	body, bodyLine := data, 1
+	lines := splitLines(data)
+	if len(lines) > 0 && isFence(lines[0]) {
+		end := -1
+		for i := 1; i < len(lines); i++ {
+			if isFence(lines[i]) {
+				end = i
+				break
+			}
+		}
+		if end < 0 {
+			return nil, &TaskError{Path: path, Line: 1, Msg: "front matter has no closing --- line"}
+		}
+		var fm []byte
+		for _, l := range lines[1:end] {
+			fm = append(fm, l...)
+		}
+		if err := parseFrontMatter(t, fm, 1); err != nil {
+			return nil, err
+		}
+		body = nil
+		for _, l := range lines[end+1:] {
+			body = append(body, l...)
+		}
+		bodyLine = end + 2
+	}
+	// Report the line where the prompt should have been.
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	bodyLine += bytes.Count(body[:len(body)-len(trimmed)], []byte{'\n'})
+	t.Prompt = strings.TrimSpace(string(body))
+	t.PromptLine = bodyLine
+	if t.Prompt == "" {
+		return nil, &TaskError{Path: path, Line: bodyLine, Msg: "empty prompt: write the prompt below the front matter"}
+	}
+	return t, nil
+}
+
+func splitLines(b []byte) [][]byte {
+	var out [][]byte
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			out = append(out, b)
+			break
+		}
+		out = append(out, b[:i+1])
+		b = b[i+1:]
+	}
+	return out
+}
+
+func isFence(l []byte) bool {
+	return string(bytes.TrimRight(l, " \t\r\n")) == "---"
+}
+
+// parseFrontMatter decodes the front matter key by key, so that every error
+// points at the line of the offending value. off is the number of lines
+// above the YAML text in the file.
+func parseFrontMatter(t *Task, fm []byte, off int) error {
+	bad := func(line int, format string, args ...any) error {
+		return &TaskError{Path: t.Path, Line: line + off, Msg: fmt.Sprintf(format, args...)}
+	}
+	if len(bytes.TrimSpace(fm)) == 0 {
+		return nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(fm, &doc); err != nil {
+		line, msg := yamlErrorLine(err)
+		return bad(line, "front matter: %s", msg)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil
+	}
+	m := doc.Content[0]
+	if m.Kind != yaml.MappingNode {
+		return bad(m.Line, "front matter must be a mapping of keys to values")
+	}
+	seen := map[string]bool{}
+	s := &t.Settings
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if seen[k.Value] {
+			return bad(k.Line, "key %q given twice", k.Value)
+		}
+		seen[k.Value] = true
+		var err error
+		switch k.Value {
+		case "description":
+			err = decodeScalar(v, &t.Description)
+		case "timeout":
+			var str string
+			if err = decodeScalar(v, &str); err == nil {
+				s.Timeout, err = time.ParseDuration(str)
+				if err == nil && s.Timeout <= 0 {
+					err = errors.New("must be positive")
+				}
+				if err != nil {
+					err = fmt.Errorf("timeout %q: want a Go duration such as 90s or 30m (%v)", str, err)
+				}
+			}
+		case "model":
+			err = decodeScalar(v, &s.Model)
+		case "max_turns":
+			err = decodeScalar(v, &s.MaxTurns)
+			if err == nil && s.MaxTurns <= 0 {
+				err = errors.New("max_turns must be a positive number")
+			}
+		case "permission_mode":
+			err = decodeScalar(v, &s.PermissionMode)
+		case "allowed_tools":
+			s.AllowedTools, err = decodeList(v)
+		case "disallowed_tools":
+			s.DisallowedTools, err = decodeList(v)
+		case "cwd":
+			err = decodeScalar(v, &s.Cwd)
+			if err == nil && s.Cwd != "" && !filepath.IsAbs(s.Cwd) {
+				s.Cwd = filepath.Join(filepath.Dir(t.Path), s.Cwd)
+			}
+		case "args":
+			s.Args, err = decodeList(v)
+		default:
+			return bad(k.Line, "unknown front matter key %q (known: %s)", k.Value, strings.Join(frontMatterKeys, ", "))
+		}
+		if err != nil {
+			return bad(v.Line, "%s: %v", k.Value, err)
+		}
+	}
+	return nil
+}
+
+// frontMatterKeys are the keys a task's front matter may hold.
+var frontMatterKeys = []string{"description", "timeout", "model", "max_turns", "permission_mode", "allowed_tools", "disallowed_tools", "cwd", "args"}
+
+func decodeScalar(v *yaml.Node, out any) error {
+	if v.Kind != yaml.ScalarNode {
+		return errors.New("want a single value")
+	}
+	if err := v.Decode(out); err != nil {
+		_, msg := yamlErrorLine(err)
+		return errors.New(msg)
+	}
+	return nil
+}
+
+// decodeList accepts a YAML list or one string (a single item, or for tools
+// a comma-separated list as Claude Code's own flag takes).
+func decodeList(v *yaml.Node) ([]string, error) {
+	switch v.Kind {
+	case yaml.ScalarNode:
+		if v.Value == "" {
+			return nil, nil
+		}
+		return []string{v.Value}, nil
+	case yaml.SequenceNode:
+		out := make([]string, 0, len(v.Content))
+		for _, it := range v.Content {
+			if it.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("line %d: list items must be plain values", it.Line)
+			}
+			out = append(out, it.Value)
+		}
+		return out, nil
+	}
+	return nil, errors.New("want a list of values")
+}
+
+// yamlErrorLine pulls "line N: " out of a yaml error message.
+func yamlErrorLine(err error) (int, string) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	var line int
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+		if i := strings.Index(msg, ": "); i >= 0 {
+			msg = msg[i+2:]
+		}
+	}
+	return line, msg
+}
+
+// List returns the tasks in dir, sorted by name. Files that do not parse are
+// returned too, with their error, so `ccq tasks` can show what is wrong.
+func List(dir string) ([]*Task, []error, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	var tasks []*Task
+	var errs []error
+	names := make([]string, 0, len(ents))
+	for _, e := range ents {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), TaskExt) || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		path := filepath.Join(dir, n)
+		data, err := readTaskFile(path)
+		if err == nil {
+			var t *Task
+			if t, err = ParseTask(path, data); err == nil {
+				tasks = append(tasks, t)
+				continue
+			}
+		}
+		errs = append(errs, err)
+	}
+	return tasks, errs, nil
+}
