@@ -24,10 +24,10 @@ type Snapshot struct {
 	Cwd       string // the working directory Claude Code reported
 	Version   string // Claude Code's version
 
-	Turns       int            // distinct assistant messages seen
-	Tokens      int64          // tokens so far (from message_start usage: a lower bound)
-	Tool        string         // tool called and not yet answered
-	OutputBytes int            // bytes of assistant text, for the token estimate
+	Turns       int    // distinct assistant messages seen
+	Tokens      int64  // tokens so far (from message_start usage: a lower bound)
+	Tool        string // tool called and not yet answered
+	OutputBytes int    // bytes of assistant text, for the token estimate
 	Result      *recorder.Result
 	ResultText  string // the result's final text
 	Lines       int    // lines read
