@@ -174,8 +174,9 @@ func ParseTask(path string, data []byte) (*Task, error) {
 		bodyLine = end + 2
 	}
 	// Report the line where the prompt should have been.
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	bodyLine += bytes.Count(body[:len(body)-len(trimmed)], []byte{'\n'})
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 {
+		bodyLine += bytes.Count(body[:len(body)-len(trimmed)], []byte{'\n'})
+	}
 	t.Prompt = strings.TrimSpace(string(body))
 	t.PromptLine = bodyLine
 	if t.Prompt == "" {

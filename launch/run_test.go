@@ -1,0 +1,197 @@
+package launch
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccq-dev/ccq/recorder"
+)
+
+// standIn is the absolute path of a stand-in claude in testdata.
+func standIn(t testing.TB, name string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// history reads every line of the history in logsDir.
+func history(t testing.TB, logsDir string) []recorder.Entry {
+	t.Helper()
+	f, err := os.Open(recorder.HistoryPath(logsDir))
+	if err != nil {
+		t.Fatalf("history: %v", err)
+	}
+	defer f.Close()
+	var out []recorder.Entry
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var e recorder.Entry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("history line %q: %v", sc.Bytes(), err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+type runEnv struct {
+	dir, logs string
+	task      *Task
+	env       map[string]string
+}
+
+func newRunEnv(t *testing.T) *runEnv {
+	dir := t.TempDir()
+	task := &Task{Name: "job", Path: filepath.Join(dir, "job.md"), Prompt: "Do the job."}
+	return &runEnv{dir: dir, logs: filepath.Join(dir, "logs"), task: task,
+		env: map[string]string{"PATH": os.Getenv("PATH"), "HOME": dir, "STANDIN_STARTED": filepath.Join(dir, "started"), "STANDIN_GRANDCHILD": filepath.Join(dir, "grandchild")}}
+}
+
+func (r *runEnv) opts(claude string) Options {
+	return Options{Task: r.task, Claude: claude, Env: r.env, Cwd: r.dir, LogsDir: r.logs, Grace: time.Second}
+}
+
+// onlyLine checks that the history holds exactly one line, for out's run,
+// and that the run's state is gone.
+func onlyLine(t *testing.T, r *runEnv, out *Outcome) recorder.Entry {
+	t.Helper()
+	h := history(t, r.logs)
+	if len(h) != 1 || h[0].RunID != out.Entry.RunID {
+		t.Fatalf("history %+v, want one line for run %s", h, out.Entry.RunID)
+	}
+	left, _ := filepath.Glob(filepath.Join(recorder.RunsDir(r.logs), "*"))
+	if len(left) > 0 {
+		t.Errorf("run state left behind: %v", left)
+	}
+	return h[0]
+}
+
+func TestRunExitCode(t *testing.T) {
+	r := newRunEnv(t)
+	out, err := Run(r.opts(standIn(t, "exit33.sh")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.ExitCode != 33 {
+		t.Errorf("exit code %d, want 33", out.ExitCode)
+	}
+	e := onlyLine(t, r, out)
+	if e.Success || e.ErrorType != recorder.ErrExit || e.ErrorDetail != "exit code 33" || e.ExitCode == nil || *e.ExitCode != 33 || e.RecordedBy != recorder.ByLauncher || e.SessionID != "" && e.SessionID != "s-exit33" {
+		t.Errorf("entry %+v", e)
+	}
+	log, err := os.ReadFile(e.LogFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(log), "    stand-in: job "+e.RunID) || !strings.Contains(string(log), "| outcome | exit_error (exit code 33) |") {
+		t.Errorf("log:\n%s", log)
+	}
+	st, _ := os.Stat(e.LogFile)
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("log mode %v", st.Mode())
+	}
+}
+
+func TestRunReplay(t *testing.T) {
+	r := newRunEnv(t)
+	out, err := Run(r.opts(standIn(t, "replay.sh")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := onlyLine(t, r, out)
+	if out.ExitCode != 0 || !e.Success || e.Tokens != 12232 || e.TokensSource != recorder.TokensResult || e.Turns != 2 || e.Model != "claude-opus-5-5" || e.CostUSD == nil {
+		t.Errorf("exit %d entry %+v", out.ExitCode, e)
+	}
+}
+
+func TestRunMissingClaude(t *testing.T) {
+	r := newRunEnv(t)
+	r.env["PATH"] = r.dir // no claude there
+	out, err := Run(r.opts(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := onlyLine(t, r, out)
+	if out.ExitCode != 127 || out.StartErr == nil || e.ErrorType != recorder.ErrException || !strings.HasPrefix(e.ErrorDetail, "start: ") || e.ExitCode != nil {
+		t.Errorf("exit %d entry %+v", out.ExitCode, e)
+	}
+}
+
+// TestRunTimeoutGrandchild: the grandchild ignores SIGTERM and holds the
+// output pipe; the run still ends at timeout + grace with nobody left.
+func TestRunTimeoutGrandchild(t *testing.T) {
+	r := newRunEnv(t)
+	o := r.opts(standIn(t, "grandchild.sh"))
+	o.Flags.Timeout = 500 * time.Millisecond
+	o.Grace = 700 * time.Millisecond
+	start := time.Now()
+	out, err := Run(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wall := time.Since(start)
+	e := onlyLine(t, r, out)
+	if out.ExitCode != 124 || e.ErrorType != recorder.ErrTimeout || e.ErrorDetail != "timeout after 500ms" {
+		t.Errorf("exit %d entry %+v", out.ExitCode, e)
+	}
+	if e.DurationS < 0.5 || e.DurationS > 1.2 {
+		t.Errorf("duration %.3f s for a 0.5 s timeout", e.DurationS)
+	}
+	b, err := os.ReadFile(r.env["STANDIN_GRANDCHILD"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	gc, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if recorder.Alive(gc, 0) {
+		t.Errorf("grandchild %d survived the run (wall %v)", gc, wall)
+	}
+	log, _ := os.ReadFile(e.LogFile)
+	if !strings.Contains(string(log), "grandchild sleeping") {
+		t.Errorf("log lacks the grandchild's output:\n%s", log)
+	}
+}
+
+// TestRunLeftoverKilled: a child that exits at once leaves a tool running
+// in the background; it does not outlive the run.
+func TestRunLeftoverKilled(t *testing.T) {
+	r := newRunEnv(t)
+	script := filepath.Join(r.dir, "leaver.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\nsleep 300 &\necho $! > \"$STANDIN_GRANDCHILD\"\nexit 0\n"), 0o755)
+	out, err := Run(r.opts(script))
+	if err != nil {
+		t.Fatal(err)
+	}
+	onlyLine(t, r, out)
+	b, _ := os.ReadFile(r.env["STANDIN_GRANDCHILD"])
+	if gc, _ := strconv.Atoi(strings.TrimSpace(string(b))); gc == 0 || recorder.Alive(gc, 0) {
+		t.Errorf("background process %q survived", b)
+	}
+}
+
+func TestClaudeArgs(t *testing.T) {
+	got := claudeArgs("hi", merge(Settings{Model: "a", MaxTurns: 3, Args: []string{"--x"}}, Settings{Model: "b", AllowedTools: []string{"Read", "Bash(ls)"}, PermissionMode: "plan"}), []string{"--bare"})
+	want := "-p hi --output-format stream-json --verbose --model b --max-turns 3 --permission-mode plan --allowedTools Read,Bash(ls) --x --bare"
+	if strings.Join(got, " ") != want {
+		t.Errorf("args %q\nwant %q", strings.Join(got, " "), want)
+	}
+}
+
+func TestTranscriptPath(t *testing.T) {
+	env := map[string]string{"HOME": "/home/u"}
+	if got := TranscriptPath(env, "/tmp/my proj.x", "sid"); got != "/home/u/.claude/projects/-tmp-my-proj-x/sid.jsonl" {
+		t.Errorf("got %q", got)
+	}
+	env[EnvClaudeConfigDir] = "/cfg"
+	if got := TranscriptPath(env, "/p", "sid"); got != "/cfg/projects/-p/sid.jsonl" {
+		t.Errorf("got %q", got)
+	}
+}

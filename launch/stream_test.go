@@ -1,0 +1,138 @@
+package launch
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestStreamToolRun(t *testing.T) {
+	data, err := os.ReadFile("testdata/stream-tool.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	s := NewStream(NewSessionLog(&log))
+	// A line of stderr in the middle must keep its place.
+	i := bytes.Index(data, []byte(`{"type":"user"`))
+	in := append(append(append([]byte{}, data[:i]...), "warning: something on stderr\n"...), data[i:]...)
+	if _, err := s.ReadFrom(bytes.NewReader(in)); err != nil {
+		t.Fatal(err)
+	}
+	snap := s.Snapshot()
+	if snap.SessionID != "1ec5c187-49be-4af9-9af8-bee3dd76e818" || snap.Model != "claude-opus-5-5" || snap.Cwd != "/project" {
+		t.Errorf("init: %+v", snap)
+	}
+	if snap.Turns != 2 {
+		t.Errorf("turns %d, want 2 (two messages, three assistant lines)", snap.Turns)
+	}
+	r := snap.Result
+	if r == nil {
+		t.Fatal("no result")
+	}
+	if r.Subtype != "success" || r.IsError || r.TerminalReason != "completed" || r.NumTurns != 2 || r.Usage == nil || r.Usage.Total() != 203+23+2003+10003 || r.CostUSD == nil || *r.CostUSD != 0.0132876 {
+		t.Errorf("result %+v usage %+v", r, r.Usage)
+	}
+	if snap.Tokens != r.Usage.Total() {
+		t.Errorf("tokens %d after the result, want the result's %d", snap.Tokens, r.Usage.Total())
+	}
+	if snap.Tool != "" {
+		t.Errorf("tool %q still running after the result", snap.Tool)
+	}
+	out := log.String()
+	order := []string{"_session `1ec5c187", "**Assistant:**", "**Tool call:** `Bash`", "echo hi", "    warning: something on stderr", "Result of `Bash`", "hi", "_Claude Code finished: `success`, `completed`_"}
+	pos := 0
+	for _, want := range order {
+		j := strings.Index(out[pos:], want)
+		if j < 0 {
+			t.Fatalf("log lacks %q after byte %d:\n%s", want, pos, out)
+		}
+		pos += j + len(want)
+	}
+}
+
+func TestStreamAPIError(t *testing.T) {
+	data, err := os.ReadFile("testdata/stream-429.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	s := NewStream(NewSessionLog(&log))
+	s.ReadFrom(bytes.NewReader(data))
+	snap := s.Snapshot()
+	if snap.Turns != 0 {
+		t.Errorf("turns %d: the synthetic error message is not a turn", snap.Turns)
+	}
+	if r := snap.Result; r == nil || !r.IsError || r.TerminalReason != "api_error" || r.APIErrorStatus != 429 {
+		t.Errorf("result %+v", snap.Result)
+	}
+	if !strings.Contains(log.String(), "> **API error:** API Error: Request rejected (429)") {
+		t.Errorf("log:\n%s", log.String())
+	}
+}
+
+func TestStreamToolInUse(t *testing.T) {
+	s := NewStream(nil)
+	s.Line([]byte(`{"type":"assistant","message":{"id":"m1","usage":{"input_tokens":5,"output_tokens":1},"content":[{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"sleep 1"}}]}}`))
+	if got := s.Snapshot(); got.Tool != "Bash" || got.Tokens != 6 || got.Turns != 1 {
+		t.Errorf("after tool_use: %+v", got)
+	}
+	s.Line([]byte(`{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t1","content":[{"type":"text","text":"done"}]}]}}`))
+	if got := s.Snapshot(); got.Tool != "" {
+		t.Errorf("after tool_result: tool %q", got.Tool)
+	}
+}
+
+func TestStreamLongLine(t *testing.T) {
+	var log bytes.Buffer
+	s := NewStream(NewSessionLog(&log))
+	long := `{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t","content":"` + strings.Repeat("x", 200<<10) + `"}]}}`
+	s.ReadFrom(strings.NewReader(long + "\nafter\n"))
+	if s.Snapshot().Lines != 2 {
+		t.Errorf("lines %d", s.Snapshot().Lines)
+	}
+	if !strings.Contains(log.String(), "more bytes") || !strings.Contains(log.String(), "    after") {
+		t.Errorf("log:\n%.500s", log.String())
+	}
+}
+
+func TestTrimText(t *testing.T) {
+	for _, tc := range []struct {
+		in         string
+		lines, max int
+		want       string
+	}{
+		{"a\nb\nc", 5, 100, "a\nb\nc"},
+		{"a\nb\nc\nd", 2, 100, "a\nb\n… 2 more lines, 4 more bytes"},
+		{"abcdef", 5, 3, "abc\n… 0 more lines, 3 more bytes"},
+		{"ééé", 5, 3, "é\n… 0 more lines, 4 more bytes"},
+	} {
+		got := trimText(tc.in, tc.lines, tc.max)
+		if got != tc.want {
+			t.Errorf("trimText(%q, %d, %d) = %q, want %q", tc.in, tc.lines, tc.max, got, tc.want)
+		}
+	}
+}
+
+func FuzzStream(f *testing.F) {
+	for _, p := range []string{"testdata/stream-tool.jsonl", "testdata/stream-429.jsonl"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"type":"assistant","message":{"content":"x"}}` + "\n{\"type\":\"result\",\"usage\":7}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var log bytes.Buffer
+		s := NewStream(NewSessionLog(&log))
+		if _, err := s.ReadFrom(bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+		if !utf8.Valid(log.Bytes()) {
+			t.Fatalf("log is not UTF-8: %q", log.Bytes())
+		}
+	})
+}
