@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/urfave/cli/v2"
@@ -41,7 +43,7 @@ func listTasks(a *appEnv, dir string) error {
 		}
 		timeout := "-"
 		if t.Settings.Timeout > 0 {
-			timeout = t.Settings.Timeout.String()
+			timeout = shortDuration(t.Settings.Timeout)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, timeout, desc)
 	}
@@ -53,6 +55,18 @@ func listTasks(a *appEnv, dir string) error {
 		fmt.Fprintf(a.stderr, "ccq: no tasks in %s\n", dir)
 	}
 	return nil
+}
+
+// shortDuration writes 30m rather than 30m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // firstLine is the first line of s, cut to n runes.
