@@ -1,0 +1,104 @@
+package install
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+func addSeeds(f *testing.F) {
+	inputs, _ := filepath.Glob("testdata/golden/*")
+	for _, in := range inputs {
+		if b, err := os.ReadFile(in); err == nil {
+			f.Add(b)
+		}
+	}
+	for _, s := range []string{`{"a":[1,2,{"b":null}]}`, `"x"`, `-0.5e+3`, `[`, `{"a" 1}`, "{\"\\ud800\": 1}", "\xff"} {
+		f.Add([]byte(s))
+	}
+}
+
+// FuzzParse: the position-keeping parser accepts exactly what encoding/json
+// accepts, and its offsets cut the same values out of the text.
+func FuzzParse(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n, err := parseJSON("f", data)
+		empty := len(bytes.TrimSpace(data)) == 0
+		if valid := json.Valid(data); (err == nil && !empty) != valid {
+			t.Fatalf("parser err %v, json.Valid %v", err, valid)
+		}
+		if err != nil || n == nil {
+			return
+		}
+		if got := data[n.start:n.end]; !bytes.Equal(got, bytes.TrimSpace(data)) {
+			t.Fatalf("root spans %q", got)
+		}
+		var check func(n *node)
+		check = func(n *node) {
+			if !json.Valid(data[n.start:n.end]) {
+				t.Fatalf("value at %d:%d is %q", n.start, n.end, data[n.start:n.end])
+			}
+			for _, m := range n.members {
+				var k string
+				if err := json.Unmarshal(data[m.keyStart:m.keyEnd], &k); err != nil || k != m.key {
+					t.Fatalf("key %q at %d:%d", m.key, m.keyStart, m.keyEnd)
+				}
+				check(m.val)
+			}
+			for _, e := range n.elems {
+				check(e)
+			}
+		}
+		check(n)
+	})
+}
+
+// FuzzInstall: whatever valid settings go in, install writes valid JSON with
+// exactly one ccq entry per event and is idempotent; uninstall then writes
+// valid JSON with none, and gives the original bytes back when ccq was not
+// there and no empty event list or "hooks" object was filled in.
+func FuzzInstall(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ins, err := planInstall("f", data, goldenCommand)
+		if err != nil {
+			return // refused: fine, as long as it says why
+		}
+		if err := verify("f", ins.New, goldenCommand); err != nil {
+			t.Fatal(err)
+		}
+		again, err := planInstall("f", ins.New, goldenCommand)
+		if err != nil || again.Changed() {
+			t.Fatalf("not idempotent: %v\n%s", err, again.New)
+		}
+		un, err := planUninstall("f", ins.New)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ := parseSettings("f", data)
+		if len(s.ccqHooks("")) > 0 || un.Remove || bytes.Equal(un.New, data) {
+			return
+		}
+		// Only filled empty containers may differ.
+		var before, after map[string]any
+		if json.Unmarshal(bytes.TrimPrefix(data, bom), &before) != nil || json.Unmarshal(bytes.TrimPrefix(un.New, bom), &after) != nil {
+			t.Fatalf("round trip changed the text:\n%q\n%q", data, un.New)
+		}
+		hooks, _ := before["hooks"].(map[string]any)
+		for _, ev := range Events {
+			if l, ok := hooks[ev].([]any); ok && len(l) == 0 {
+				delete(hooks, ev)
+			}
+		}
+		if hooks != nil && len(hooks) == 0 {
+			delete(before, "hooks")
+		}
+		if !reflect.DeepEqual(before, after) {
+			t.Fatalf("round trip changed the settings:\n%q\n%q", data, un.New)
+		}
+	})
+}
