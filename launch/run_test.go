@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -194,4 +195,30 @@ func TestTranscriptPath(t *testing.T) {
 	if got := TranscriptPath(env, "/p", "sid"); got != "/cfg/projects/-p/sid.jsonl" {
 		t.Errorf("got %q", got)
 	}
+}
+
+// BenchmarkRunInProcess is the launcher's own work per run, without the
+// start-up of the ccq binary: Run of a stand-in that exits at once against
+// starting that stand-in directly.
+func BenchmarkRunInProcess(b *testing.B) {
+	dir := b.TempDir()
+	task := &Task{Name: "job", Path: filepath.Join(dir, "job.md"), Prompt: "Do the job."}
+	claude := standIn(b, "true.sh")
+	o := Options{Task: task, Claude: claude, Env: map[string]string{"PATH": os.Getenv("PATH"), "HOME": dir}, Cwd: dir, LogsDir: filepath.Join(dir, "logs")}
+	var direct, launched time.Duration
+	for i := 0; i < b.N; i++ {
+		s := time.Now()
+		if err := exec.Command(claude).Run(); err != nil {
+			b.Fatal(err)
+		}
+		direct += time.Since(s)
+		s = time.Now()
+		if _, err := Run(o); err != nil {
+			b.Fatal(err)
+		}
+		launched += time.Since(s)
+	}
+	d := float64(direct.Microseconds()) / float64(b.N) / 1000
+	l := float64(launched.Microseconds()) / float64(b.N) / 1000
+	b.ReportMetric(l-d, "added-ms/op")
 }

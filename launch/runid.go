@@ -1,8 +1,8 @@
 package launch
 
 import (
-	"crypto/rand"
-	"encoding/binary"
+	"math/rand/v2"
+
 	"time"
 )
 
@@ -17,10 +17,10 @@ const crockford = "0123456789abcdefghjkmnpqrstvwxyz"
 // millisecond differ in their random part (two of twenty such runs collide
 // with a chance of about one in five million).
 func NewRunID(t time.Time) string {
-	var rb [4]byte
-	_, _ = rand.Read(rb[:]) // crypto/rand never fails on Linux
+	// math/rand/v2's generator is seeded from the system's randomness at
+	// start; crypto/rand would add its own start-up cost for nothing.
 	ms := uint64(t.UnixMilli())
-	r := uint64(binary.BigEndian.Uint32(rb[:])) >> 2
+	r := rand.Uint64() >> 34
 	var b [16]byte
 	for i := 15; i >= 10; i-- { // 30 random bits
 		b[i] = crockford[r&31]

@@ -1,0 +1,206 @@
+package launch
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ccq-dev/ccq/internal/claudetest"
+	"github.com/ccq-dev/ccq/recorder"
+)
+
+// ccqBinary builds cmd/ccq once per test binary.
+func ccqBinary(t testing.TB) string {
+	t.Helper()
+	return filepath.Join(claudetest.Build(t, "./cmd/ccq"), "ccq")
+}
+
+// project is a temp project with one task and a ccq command line for it.
+type project struct {
+	dir, logs string
+	env       []string
+}
+
+func newProject(t testing.TB, prompt string) *project {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "tasks"), 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "tasks", "job.md"), []byte(prompt+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return &project{dir: dir, logs: filepath.Join(dir, "logs", "scheduler"),
+		env: []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "STANDIN_STARTED=" + filepath.Join(dir, "started")}}
+}
+
+func (p *project) ccq(t testing.TB, args ...string) *exec.Cmd {
+	cmd := exec.Command(ccqBinary(t), args...)
+	cmd.Dir = p.dir
+	cmd.Env = p.env
+	return cmd
+}
+
+// waitFile waits for path to exist and returns its content.
+func waitFile(t *testing.T, path string, d time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+			return strings.TrimSpace(string(b))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s did not appear within %v", path, d)
+	return ""
+}
+
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -2
+	}
+	return 0
+}
+
+// TestConcurrentLaunches: twenty runs of one task at once give twenty
+// lines, twenty logs and twenty distinct ids.
+func TestConcurrentLaunches(t *testing.T) {
+	p := newProject(t, "Do the job.")
+	claude := standIn(t, "replay.sh")
+	const n = 20
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			out, err := p.ccq(t, "launch", "--quiet", "--claude", claude, "job").CombinedOutput()
+			if err != nil {
+				errs[i] = errors.New(err.Error() + ": " + string(out))
+			}
+		}(i)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := history(t, p.logs)
+	if len(h) != n {
+		t.Fatalf("%d history lines, want %d", len(h), n)
+	}
+	ids := map[string]bool{}
+	for _, e := range h {
+		if ids[e.RunID] {
+			t.Errorf("run id %s twice", e.RunID)
+		}
+		ids[e.RunID] = true
+		if !e.Success || e.Tokens != 12232 {
+			t.Errorf("entry %+v", e)
+		}
+		if _, err := os.Stat(e.LogFile); err != nil {
+			t.Errorf("log: %v", err)
+		}
+	}
+	logs, _ := filepath.Glob(filepath.Join(p.logs, "*", "job-*.md"))
+	if len(logs) != n {
+		t.Errorf("%d session logs, want %d", len(logs), n)
+	}
+}
+
+// TestSIGINTForwarded: Ctrl-C to ccq reaches the child's group; the run is
+// recorded once as an exception and ccq exits 130.
+func TestSIGINTForwarded(t *testing.T) {
+	p := newProject(t, "Do the job.")
+	cmd := p.ccq(t, "launch", "--grace", "2s", "--claude", standIn(t, "sleep.sh"), "job")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	child, _ := strconv.Atoi(waitFile(t, filepath.Join(p.dir, "started"), 10*time.Second))
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if code := exitCode(err); code != 130 {
+		t.Errorf("exit code %d, want 130", code)
+	}
+	h := history(t, p.logs)
+	if len(h) != 1 || h[0].ErrorType != recorder.ErrException || h[0].ErrorDetail != "signal: SIGINT" {
+		t.Errorf("history %+v", h)
+	}
+	if recorder.Alive(child, 0) {
+		t.Errorf("child %d survived", child)
+	}
+}
+
+// TestLauncherKilled: a launcher killed with SIGKILL leaves its run open;
+// the next ccq launch closes it, once, as an exception.
+func TestLauncherKilled(t *testing.T) {
+	p := newProject(t, "Do the job.")
+	cmd := p.ccq(t, "launch", "--claude", standIn(t, "sleep.sh"), "job")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	child, _ := strconv.Atoi(waitFile(t, filepath.Join(p.dir, "started"), 10*time.Second))
+	cmd.Process.Kill()
+	cmd.Wait()
+	syscall.Kill(-child, syscall.SIGKILL) // the orphaned group, as a reboot would
+	for i := 0; i < 100 && recorder.Alive(child, 0); i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := os.Stat(recorder.HistoryPath(p.logs)); err == nil {
+		t.Fatal("history written by a killed launcher")
+	}
+	for i := 0; i < 2; i++ {
+		if out, err := p.ccq(t, "launch", "--quiet", "--claude", standIn(t, "true.sh"), "job").CombinedOutput(); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+	}
+	h := history(t, p.logs)
+	if len(h) != 3 {
+		t.Fatalf("history %+v, want the killed run once and two more", h)
+	}
+	if h[0].ErrorType != recorder.ErrException || h[0].ErrorDetail != "unfinished: launcher killed" || h[0].RecordedBy != recorder.ByRecovery {
+		t.Errorf("killed run: %+v", h[0])
+	}
+}
+
+// BenchmarkLaunchOverhead compares `ccq launch` of a stand-in that exits at
+// once with running the stand-in directly, and reports the difference.
+func BenchmarkLaunchOverhead(b *testing.B) {
+	p := newProject(b, "Do the job.")
+	claude := standIn(b, "true.sh")
+	ccq := ccqBinary(b)
+	run := func(name string, args ...string) time.Duration {
+		start := time.Now()
+		cmd := exec.Command(name, args...)
+		cmd.Dir, cmd.Env = p.dir, p.env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+		return time.Since(start)
+	}
+	run(ccq, "launch", "--quiet", "--claude", claude, "job") // warm the caches
+	var direct, launched time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		direct += run(claude)
+		launched += run(ccq, "launch", "--quiet", "--claude", claude, "job")
+	}
+	b.StopTimer()
+	d := float64(direct.Microseconds()) / float64(b.N) / 1000
+	l := float64(launched.Microseconds()) / float64(b.N) / 1000
+	b.ReportMetric(d, "direct-ms/op")
+	b.ReportMetric(l, "launch-ms/op")
+	b.ReportMetric(l-d, "added-ms/op")
+	b.ReportMetric(l/d, "ratio")
+	b.Logf("stand-in alone %.2f ms, through ccq launch %.2f ms: ratio %.2f, %.2f ms added per run (goal < 10 ms)", d, l, l/d, l-d)
+}
