@@ -280,11 +280,14 @@ func (c *cli) hookCommand(override string) (string, error) {
 	return shellQuote(exe), nil
 }
 
-// splitLines cuts text into lines for difflib, which would see one empty
-// line in an empty file.
+// splitLines cuts text into lines for difflib, each ending in a newline
+// (difflib's own SplitLines adds an empty last line).
 func splitLines(b []byte) []string {
-	if len(b) == 0 {
-		return nil
+	lines := strings.SplitAfter(string(b), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	} else {
+		lines[len(lines)-1] += "\n\\ No newline at end of file\n"
 	}
-	return difflib.SplitLines(string(b))
+	return lines
 }
