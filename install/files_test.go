@@ -229,7 +229,7 @@ func TestFiles(t *testing.T) {
 				if _, err := os.Stat(filepath.Join(dir, "new")); err == nil {
 					t.Error("dry run created the folder")
 				}
-				if !strings.HasPrefix(stdout, "--- /dev/null\n+++ "+filepath.Join(dir, "new", "s.json")+"\n@@ -0,0 +1,46 @@\n+{\n") {
+				if !strings.HasPrefix(stdout, "--- /dev/null\n+++ "+filepath.Join(dir, "new", "s.json")+"\n@@ -0,0 +1,45 @@\n+{\n") {
 					t.Errorf("stdout:\n%s", stdout)
 				}
 			},
