@@ -109,11 +109,11 @@ func (s *settings) errAt(n *node, format string, args ...any) error {
 	return errAt(s.file, s.data, n.start, format, args...)
 }
 
-// hooksOf returns the event lists of the settings, or nil.
+// hooks returns the object of event lists, or nil.
 func (s *settings) hooks() *node { return s.root.get("hooks") }
 
-// ccqHooks lists ccq's hook entries, on every event when event is "", in file
-// order.
+// ccqHooks lists ccq's hook entries in file order: those Claude Code would
+// run for event, or, when event is "", every one in the file.
 func (s *settings) ccqHooks(event string) []ccqHook {
 	var out []ccqHook
 	hooks := s.hooks()
@@ -121,7 +121,9 @@ func (s *settings) ccqHooks(event string) []ccqHook {
 		return nil
 	}
 	for _, ev := range hooks.members {
-		if event != "" && ev.key != event {
+		// For one event, only the list Claude Code reads: with a duplicated
+		// key, the last one.
+		if event != "" && ev.val != hooks.get(event) {
 			continue
 		}
 		for _, g := range ev.val.elems {
