@@ -13,6 +13,9 @@ import (
 	"time"
 )
 
+// pluginRegistration names the plugin route in warnings.
+const pluginRegistration = "the ccq plugin"
+
 // PluginName is the name in ccq's .claude-plugin/plugin.json.
 const PluginName = "ccq"
 
@@ -141,7 +144,7 @@ func (c *cli) registrations(states []scopeState) []string {
 	}
 	sort.Strings(out)
 	if len(c.pluginRoutes(states)) > 0 {
-		out = append(out, "the ccq plugin")
+		out = append(out, pluginRegistration)
 	}
 	return out
 }
@@ -157,7 +160,11 @@ func (c *cli) warnRegistrations(states []scopeState) bool {
 		return false
 	}
 	c.warn("ccq-hook is registered %d times: %s; Claude Code runs each, so every run would be recorded twice", len(regs), strings.Join(regs, "; "))
-	fmt.Fprintf(c.stderr, "ccq-hook: hint: keep one: 'ccq-hook uninstall --scope SCOPE', or disable the plugin\n")
+	hint := "keep one: 'ccq-hook uninstall --scope SCOPE'"
+	if regs[len(regs)-1] == pluginRegistration {
+		hint += ", or disable the ccq plugin"
+	}
+	fmt.Fprintf(c.stderr, "ccq-hook: hint: %s\n", hint)
 	return true
 }
 
