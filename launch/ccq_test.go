@@ -76,6 +76,7 @@ func exitCode(err error) int {
 func TestConcurrentLaunches(t *testing.T) {
 	p := newProject(t, "Do the job.")
 	claude := standIn(t, "replay.sh")
+	ccq := ccqBinary(t) // built here: t.Fatal must not run in the goroutines
 	const n = 20
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -83,7 +84,9 @@ func TestConcurrentLaunches(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			out, err := p.ccq(t, "launch", "--quiet", "--claude", claude, "job").CombinedOutput()
+			cmd := exec.Command(ccq, "launch", "--quiet", "--claude", claude, "job")
+			cmd.Dir, cmd.Env = p.dir, p.env
+			out, err := cmd.CombinedOutput()
 			if err != nil {
 				errs[i] = errors.New(err.Error() + ": " + string(out))
 			}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+
+	"github.com/ccq-dev/ccq/recorder"
 )
 
 // GroupMembers lists the live processes of group pgid (zombies left out:
@@ -39,6 +41,51 @@ func GroupMembers(pgid int) []int {
 		if g, err := strconv.Atoi(string(f[2])); err == nil && g == pgid {
 			pids = append(pids, pid)
 		}
+	}
+	return pids
+}
+
+// Escaped lists the live processes outside group pgid whose environment
+// holds CCQ_RUN_ID=runID: tools Claude Code started in a process group or
+// session of their own (its Bash tool does so), which a signal to the
+// run's group does not reach. Processes of other users cannot be read and
+// are not listed.
+func Escaped(pgid int, runID string) []int {
+	if runID == "" {
+		return nil
+	}
+	want := []byte(recorder.EnvRunID + "=" + runID + "\x00")
+	self := os.Getpid()
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil || !bytes.Contains(env, want) {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		f := bytes.Fields(stat[i+1:])
+		if len(f) < 3 || string(f[0]) == "Z" {
+			continue
+		}
+		if g, err := strconv.Atoi(string(f[2])); err == nil && g == pgid {
+			continue // reached through the group
+		}
+		pids = append(pids, pid)
 	}
 	return pids
 }

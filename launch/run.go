@@ -114,7 +114,7 @@ func Run(o Options) (*Outcome, error) {
 	slog.Header(Header{Task: o.Task, RunID: runID, Start: start, Command: append([]string{argv0}, argv...), Prompt: o.Task.Prompt, Dir: dir, Timeout: s.Timeout})
 
 	stream := NewStream(slog)
-	sup := &supervisor{grace: o.Grace, timeout: s.Timeout}
+	sup := &supervisor{grace: o.Grace, timeout: s.Timeout, runID: runID}
 	var res runResult
 	if lookErr != nil {
 		res.startErr = lookErr
@@ -373,6 +373,21 @@ type runResult struct {
 type supervisor struct {
 	grace   time.Duration
 	timeout time.Duration
+	runID   string
+}
+
+// signalRun sends sig to the run's process group and to the processes of
+// the run that left it.
+func (sv *supervisor) signalRun(pgid int, sig syscall.Signal) {
+	_ = signalGroup(pgid, sig)
+	for _, pid := range Escaped(pgid, sv.runID) {
+		_ = syscall.Kill(pid, sig)
+	}
+}
+
+// runAlive reports whether any process of the run is left.
+func (sv *supervisor) runAlive(pgid int) bool {
+	return len(GroupMembers(pgid)) > 0 || len(Escaped(pgid, sv.runID)) > 0
 }
 
 func (sv *supervisor) run(bin string, argv []string, dir string, env []string, stream *Stream, progress io.Writer, task string, start time.Time) (res runResult) {
@@ -424,7 +439,7 @@ func (sv *supervisor) run(bin string, argv []string, dir string, env []string, s
 	var killC <-chan time.Time
 	terminating := false
 	terminate := func(sig os.Signal) {
-		_ = signalGroup(pgid, sig.(syscall.Signal))
+		sv.signalRun(pgid, sig.(syscall.Signal))
 		if !terminating {
 			terminating = true
 			t := time.NewTimer(sv.grace)
@@ -449,11 +464,11 @@ wait:
 				terminate(sig)
 			} else {
 				// A second signal: stop waiting for a clean end.
-				_ = signalGroup(pgid, syscall.SIGKILL)
+				sv.signalRun(pgid, syscall.SIGKILL)
 			}
 		case <-killC:
 			killC = nil
-			_ = signalGroup(pgid, syscall.SIGKILL)
+			sv.signalRun(pgid, syscall.SIGKILL)
 		}
 	}
 	res.end = time.Now()
@@ -464,20 +479,21 @@ wait:
 		}
 	}
 
-	// Claude Code is gone; the tools it started may not be. They get
-	// SIGTERM and, after what is left of the grace period, SIGKILL.
-	if len(GroupMembers(pgid)) > 0 {
+	// Claude Code is gone; the tools it started may not be, in its group
+	// or out of it. They get SIGTERM and, after what is left of the grace
+	// period, SIGKILL.
+	if sv.runAlive(pgid) {
 		terminate(sigTERM)
 		tick := time.NewTicker(20 * time.Millisecond)
 		var giveUp time.Time
-		for len(GroupMembers(pgid)) > 0 {
+		for sv.runAlive(pgid) {
 			select {
 			case <-tick.C:
 			case <-sigs:
-				_ = signalGroup(pgid, syscall.SIGKILL)
+				sv.signalRun(pgid, syscall.SIGKILL)
 			case <-killC:
 				killC = nil
-				_ = signalGroup(pgid, syscall.SIGKILL)
+				sv.signalRun(pgid, syscall.SIGKILL)
 				giveUp = time.Now().Add(2 * time.Second) // a process stuck in the kernel
 			}
 			if !giveUp.IsZero() && time.Now().After(giveUp) {

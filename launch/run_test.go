@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -221,4 +222,34 @@ func BenchmarkRunInProcess(b *testing.B) {
 	d := float64(direct.Microseconds()) / float64(b.N) / 1000
 	l := float64(launched.Microseconds()) / float64(b.N) / 1000
 	b.ReportMetric(l-d, "added-ms/op")
+}
+
+// TestRunEscapedGrandchild: a tool that moved to a session of its own (as
+// Claude Code's Bash tool does) and ignores SIGTERM is still ended.
+func TestRunEscapedGrandchild(t *testing.T) {
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Skip("no setsid")
+	}
+	r := newRunEnv(t)
+	script := filepath.Join(r.dir, "escaper.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\nsetsid sh -c 'trap \"\" TERM; echo $$ > \"$STANDIN_GRANDCHILD\"; exec sleep 300' </dev/null >/dev/null 2>&1 &\nsleep 0.2\nexit 0\n"), 0o755)
+	o := r.opts(script)
+	o.Grace = 300 * time.Millisecond
+	out, err := Run(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := onlyLine(t, r, out)
+	if !e.Success {
+		t.Errorf("entry %+v", e)
+	}
+	b, _ := os.ReadFile(r.env["STANDIN_GRANDCHILD"])
+	gc, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if gc == 0 {
+		t.Fatalf("no grandchild pid: %q", b)
+	}
+	if recorder.Alive(gc, 0) {
+		t.Errorf("escaped grandchild %d survived", gc)
+		syscall.Kill(gc, syscall.SIGKILL)
+	}
 }
