@@ -2,15 +2,91 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"strings"
+	"time"
 
+	"github.com/ccq-dev/ccq/stats"
 	"github.com/urfave/cli/v2"
 )
 
-// createCheckCommand is a placeholder until `ccq check` lands.
+const (
+	flagMinSuccessRate      = "min-success-rate"
+	flagMaxDuration         = "max-duration"
+	flagMaxTokensPerSuccess = "max-tokens-per-success"
+	flagMinRuns             = "min-runs"
+)
+
 func createCheckCommand(a *appEnv) *cli.Command {
 	return &cli.Command{
-		Name:   "check",
-		Hidden: true,
-		Action: func(c *cli.Context) error { return errors.New("check: not implemented yet") },
+		Name:  "check",
+		Usage: "exit 1 when runs miss a threshold (for cron mail and CI)",
+		Description: `Each task whose runs match the filters is held to the thresholds given:
+  --min-success-rate R        successes/runs of each task at least R (0..1)
+  --max-duration D            no run longer than D (90s, 30m, 2h)
+  --max-tokens-per-success N  tokens/successes of each task at most N (a task
+                              with tokens and no success misses it)
+  --min-runs N                at least N runs in all (catches a schedule that
+                              stopped firing)
+On a miss, prints one line "ccq: error: …" naming each miss and exits 1;
+otherwise prints one "ok" line and exits 0.`,
+		Flags: append(filterFlags(),
+			historyFlag(),
+			&cli.Float64Flag{Name: flagMinSuccessRate, Usage: "lowest acceptable success rate of a task, 0 to 1"},
+			&cli.DurationFlag{Name: flagMaxDuration, Usage: "longest acceptable run"},
+			&cli.Float64Flag{Name: flagMaxTokensPerSuccess, Usage: "most tokens per successful run a task may use"},
+			&cli.Int64Flag{Name: flagMinRuns, Usage: "fewest runs that must match"},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageErr("check takes no arguments (use --task)")
+			}
+			th := stats.Thresholds{
+				MinSuccessRate:      c.Float64(flagMinSuccessRate),
+				MaxDuration:         c.Duration(flagMaxDuration),
+				MaxTokensPerSuccess: c.Float64(flagMaxTokensPerSuccess),
+				MinRuns:             c.Int64(flagMinRuns),
+			}
+			if th == (stats.Thresholds{}) {
+				return usageErr("check needs at least one threshold: --%s, --%s, --%s or --%s",
+					flagMinSuccessRate, flagMaxDuration, flagMaxTokensPerSuccess, flagMinRuns)
+			}
+			if th.MinSuccessRate < 0 || th.MinSuccessRate > 1 {
+				return usageErr("--%s must be between 0 and 1", flagMinSuccessRate)
+			}
+			if th.MaxDuration < 0 || th.MaxTokensPerSuccess < 0 || th.MinRuns < 0 {
+				return usageErr("thresholds cannot be negative")
+			}
+			h, err := a.openHistory(c, time.Now())
+			if err != nil {
+				return err
+			}
+			rep, err := stats.Compute(h.path, stats.Options{Filter: h.filter})
+			if err != nil {
+				return err
+			}
+			warnSkipped(a.stderr, h.path, stats.Counts{Skipped: rep.Skipped, FirstSkipped: rep.FirstSkippedLine})
+			where := ""
+			if s := c.String(flagSince); s != "" {
+				where = " since " + s
+			}
+			if misses := stats.Check(rep, th); len(misses) > 0 {
+				// One line for cron mail: the first misses, then a count.
+				const shown = 3
+				msg := strings.Join(misses[:min(shown, len(misses))], "; ")
+				if len(misses) > shown {
+					msg += fmt.Sprintf("; and %d more", len(misses)-shown)
+				}
+				return withCode(exitFailure, errors.New(msg+where))
+			}
+			o := rep.Overall
+			if o.Runs == 0 {
+				fmt.Fprintf(a.stdout, "ok: no runs%s to check (%s)\n", where, h.path)
+				return nil
+			}
+			fmt.Fprintf(a.stdout, "ok: %d runs of %d tasks%s meet every threshold (success %s)\n",
+				o.Runs, len(rep.Tasks), where, fmt.Sprintf("%.1f%%", *o.SuccessRate*100))
+			return nil
+		},
 	}
 }

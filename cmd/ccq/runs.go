@@ -1,16 +1,181 @@
 package main
 
 import (
-	"errors"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
 
+	"github.com/ccq-dev/ccq/stats"
+	"github.com/tidwall/gjson"
 	"github.com/urfave/cli/v2"
 )
 
-// createRunsCommand is a placeholder until `ccq runs` lands.
+const (
+	flagLimit  = "n"
+	flagFailed = "failed"
+)
+
 func createRunsCommand(a *appEnv) *cli.Command {
 	return &cli.Command{
-		Name:   "runs",
-		Hidden: true,
-		Action: func(c *cli.Context) error { return errors.New("runs: not implemented yet") },
+		Name:  "runs",
+		Usage: "list the latest runs, newest first",
+		Description: `One line per run: start time (UTC), task, outcome, duration, tokens, run id
+and session log. --json prints the history lines themselves (one JSON
+object per line); --csv a table for spreadsheets.`,
+		Flags: append(filterFlags(),
+			historyFlag(),
+			&cli.IntFlag{Name: flagLimit, Value: 20, Usage: "how many runs to list"},
+			&cli.BoolFlag{Name: flagFailed, Usage: "only failed runs"},
+			&cli.BoolFlag{Name: flagJSON, Usage: "print the history lines (JSON Lines)"},
+			&cli.BoolFlag{Name: flagCSV, Usage: "print CSV"},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageErr("runs takes no arguments (use --task)")
+			}
+			if c.Bool(flagJSON) && c.Bool(flagCSV) {
+				return usageErr("--json and --csv cannot be combined")
+			}
+			n := c.Int(flagLimit)
+			if n < 1 {
+				return usageErr("-n must be at least 1")
+			}
+			h, err := a.openHistory(c, time.Now())
+			if err != nil {
+				return err
+			}
+			h.filter.FailedOnly = c.Bool(flagFailed)
+			lines, counts, err := stats.Latest(h.path, h.filter, n, 0)
+			if err != nil {
+				return err
+			}
+			warnSkipped(a.stderr, h.path, counts)
+			switch {
+			case c.Bool(flagJSON):
+				for _, l := range lines {
+					fmt.Fprintf(a.stdout, "%s\n", l.Raw)
+				}
+				return nil
+			case c.Bool(flagCSV):
+				return writeRunsCSV(a.stdout, lines)
+			}
+			if counts.Lines == 0 {
+				noRunsYet(a.stdout, h.path)
+				return nil
+			}
+			if len(lines) == 0 {
+				fmt.Fprintf(a.stdout, "no runs match the filters (%d runs in %s)\n", counts.Lines-counts.Skipped, h.path)
+				return nil
+			}
+			return writeRunsTable(a.stdout, lines, a.useColor())
+		},
 	}
+}
+
+// runView is what `ccq runs` shows of one history line.
+type runView struct {
+	time, task, outcome, duration, tokens, runID, log string
+	ok                                                bool
+	raw                                               gjson.Result
+}
+
+func viewRun(l *stats.Line) runView {
+	g := gjson.ParseBytes(l.Raw)
+	v := runView{raw: g, task: printable(g.Get("task_id").String()), runID: g.Get("run_id").String(), log: g.Get("log_file").String()}
+	if l.TSMs != 0 {
+		v.time = time.UnixMilli(l.TSMs).UTC().Format("2006-01-02 15:04:05Z")
+	} else {
+		v.time = "?"
+	}
+	v.ok = g.Get("success").Bool()
+	if v.ok {
+		v.outcome = "ok"
+	} else {
+		v.outcome = g.Get("error_type").String()
+		if v.outcome == "" {
+			v.outcome = stats.ErrUnknown
+		}
+		if d := g.Get("error_detail").String(); d != "" {
+			v.outcome += ": " + d
+		}
+	}
+	v.outcome = printable(v.outcome)
+	v.log = printable(v.log)
+	v.runID = printable(v.runID)
+	if d := g.Get("duration_s"); d.Exists() {
+		v.duration = stats.HumanSeconds(d.Float())
+	} else {
+		v.duration = "-"
+	}
+	v.tokens = stats.HumanCount(g.Get("tokens").Int())
+	return v
+}
+
+// printable replaces control characters, so a history line cannot move the
+// cursor or change colours on the reader's terminal.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+func writeRunsTable(w io.Writer, lines []*stats.Line, color bool) error {
+	rows := [][]string{{"TIME", "TASK", "OUTCOME", "DURATION", "TOKENS", "RUN", "LOG"}}
+	oks := []bool{true}
+	for _, l := range lines {
+		v := viewRun(l)
+		rows = append(rows, []string{v.time, v.task, v.outcome, v.duration, v.tokens, v.runID, v.log})
+		oks = append(oks, v.ok)
+	}
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], len([]rune(c)))
+		}
+	}
+	right := map[int]bool{3: true, 4: true}
+	var b strings.Builder
+	for ri, r := range rows {
+		cells := make([]string, len(r))
+		for i, c := range r {
+			pad := strings.Repeat(" ", widths[i]-len([]rune(c)))
+			if color && ri > 0 && i == 2 {
+				if oks[ri] {
+					c = "\x1b[32m" + c + "\x1b[0m"
+				} else {
+					c = "\x1b[31m" + c + "\x1b[0m"
+				}
+			}
+			if right[i] {
+				cells[i] = pad + c
+			} else {
+				cells[i] = c + pad
+			}
+		}
+		b.WriteString(strings.TrimRight(strings.Join(cells, "  "), " "))
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeRunsCSV(w io.Writer, lines []*stats.Line) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"timestamp", "task_id", "run_id", "success", "error_type", "error_detail", "duration_s", "tokens", "cost_usd", "log_file"})
+	for _, l := range lines {
+		g := gjson.ParseBytes(l.Raw)
+		_ = cw.Write([]string{
+			g.Get("timestamp").String(), g.Get("task_id").String(), g.Get("run_id").String(),
+			strconv.FormatBool(g.Get("success").Bool()), g.Get("error_type").String(), g.Get("error_detail").String(),
+			g.Get("duration_s").Raw, g.Get("tokens").Raw, g.Get("cost_usd").Raw, g.Get("log_file").String(),
+		})
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -1,16 +1,84 @@
 package main
 
 import (
-	"errors"
+	"fmt"
+	"time"
 
+	"github.com/ccq-dev/ccq/stats"
 	"github.com/urfave/cli/v2"
 )
 
-// createStatsCommand is a placeholder until `ccq stats` lands.
+const flagBy = "by"
+
 func createStatsCommand(a *appEnv) *cli.Command {
 	return &cli.Command{
-		Name:   "stats",
-		Hidden: true,
-		Action: func(c *cli.Context) error { return errors.New("stats: not implemented yet") },
+		Name:  "stats",
+		Usage: "how are my runs doing: success rate, tokens, cost, failures and durations per task",
+		Description: `Reads the history and prints, per task and for all tasks: runs, success
+rate, tokens per successful run ("n/a" when none succeeded), cost where
+known, durations (mean, p50, p95, last), the median duration per day or
+week as a sparkline, and a verdict when the recent window (the last 7 days,
+or 4 weeks) is slower or faster than the one before it beyond noise.
+Failure patterns follow: counts by error type with the top details.
+
+--json prints the same figures in a stable shape; --csv prints one row per
+task and per period, for spreadsheets.`,
+		Flags: append(filterFlags(),
+			historyFlag(),
+			&cli.StringFlag{Name: flagBy, Usage: "trend period: day or week (default: day when the runs span 4 weeks or less)"},
+			&cli.BoolFlag{Name: flagJSON, Usage: "print JSON"},
+			&cli.BoolFlag{Name: flagCSV, Usage: "print CSV"},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageErr("stats takes no arguments (use --task)")
+			}
+			if c.Bool(flagJSON) && c.Bool(flagCSV) {
+				return usageErr("--json and --csv cannot be combined")
+			}
+			by := c.String(flagBy)
+			if by != "" && by != stats.PeriodDay && by != stats.PeriodWeek {
+				return usageErr("--by must be day or week, not %q", by)
+			}
+			h, err := a.openHistory(c, time.Now())
+			if err != nil {
+				return err
+			}
+			rep, err := stats.Compute(h.path, stats.Options{Filter: h.filter, Period: by})
+			if err != nil {
+				return err
+			}
+			warnSkipped(a.stderr, h.path, stats.Counts{Skipped: rep.Skipped, FirstSkipped: rep.FirstSkippedLine})
+			switch {
+			case c.Bool(flagJSON):
+				if rep.Lines == 0 {
+					noRunsYet(a.stderr, h.path)
+				}
+				return stats.WriteJSON(a.stdout, rep)
+			case c.Bool(flagCSV):
+				if rep.Lines == 0 {
+					noRunsYet(a.stderr, h.path)
+				}
+				return stats.WriteCSV(a.stdout, rep)
+			}
+			if rep.Lines == 0 {
+				noRunsYet(a.stdout, h.path)
+				return nil
+			}
+			if rep.Overall.Runs == 0 {
+				fmt.Fprintf(a.stdout, "no runs match the filters (%d runs in %s)\n", rep.Lines-rep.Skipped, h.path)
+				return nil
+			}
+			o := rep.Overall
+			fmt.Fprintf(a.stdout, "%s: %d runs of %d tasks, %s to %s\n\n", h.path, o.Runs, len(rep.Tasks), day(o.FirstRun), day(o.LastRun))
+			return stats.WriteTable(a.stdout, rep, stats.Style{Color: a.useColor()})
+		},
 	}
+}
+
+func day(ts *string) string {
+	if ts == nil || len(*ts) < 16 {
+		return "?"
+	}
+	return (*ts)[:10] + " " + (*ts)[11:16]
 }

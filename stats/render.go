@@ -1,0 +1,353 @@
+package stats
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Style says how to decorate terminal output.
+type Style struct {
+	Color bool // ANSI colours (only on a terminal without NO_COLOR)
+}
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiDim    = "\x1b[2m"
+)
+
+func (s Style) paint(code, text string) string {
+	if !s.Color || text == "" {
+		return text
+	}
+	return code + text + ansiReset
+}
+
+// WriteJSON writes the report as indented JSON (the documented shape).
+func WriteJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// CSVHeader is the first row of WriteCSV. A row with an empty period holds
+// a task's totals; the others hold one trend period each. Task "*" is all
+// tasks together.
+var CSVHeader = []string{
+	"task_id", "period", "runs", "successes", "success_rate", "tokens", "tokens_per_success",
+	"cost_usd", "timeouts", "exit_errors", "exceptions", "other_errors", "top_error_details",
+	"duration_mean_s", "duration_p50_s", "duration_p95_s", "duration_last_s", "verdict",
+}
+
+// WriteCSV writes the report as CSV: for each task and then for all tasks,
+// one totals row followed by one row per trend period.
+func WriteCSV(w io.Writer, r *Report) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write(CSVHeader)
+	rows := append(append([]TaskStats{}, r.Tasks...), r.Overall)
+	for _, t := range rows {
+		if t.Runs == 0 {
+			continue
+		}
+		var counts [4]int64
+		var details []string
+		for _, f := range t.Failures {
+			switch f.ErrorType {
+			case ErrTimeout:
+				counts[0] += f.Count
+			case ErrExit:
+				counts[1] += f.Count
+			case ErrException:
+				counts[2] += f.Count
+			default:
+				counts[3] += f.Count
+			}
+			for _, d := range f.TopDetails {
+				details = append(details, f.ErrorType+":"+d.Detail+"="+strconv.FormatInt(d.Count, 10))
+			}
+		}
+		row := []string{
+			t.TaskID, "", i64(t.Runs), i64(t.Successes), optF(t.SuccessRate), i64(t.Tokens),
+			optF(t.TokensPerSuccess), optF(t.CostUSD), i64(counts[0]), i64(counts[1]), i64(counts[2]),
+			i64(counts[3]), strings.Join(details, "; "),
+		}
+		row = append(row, durCols(t.Duration, true)...)
+		row = append(row, t.Trend.Verdict)
+		_ = cw.Write(row)
+		for _, p := range t.Periods {
+			row := []string{t.TaskID, p.Start, i64(p.Runs), i64(p.Successes), f64(p.SuccessRate), i64(p.Tokens),
+				"", "", "", "", "", "", ""}
+			row = append(row, durCols(p.Duration, false)...)
+			row = append(row, "")
+			_ = cw.Write(row)
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func durCols(d *Durations, last bool) []string {
+	if d == nil {
+		return []string{"", "", "", ""}
+	}
+	l := ""
+	if last && d.Last != nil {
+		l = f64(*d.Last)
+	}
+	return []string{f64(d.Mean), f64(d.P50), f64(d.P95), l}
+}
+
+func i64(v int64) string   { return strconv.FormatInt(v, 10) }
+func f64(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+func optF(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return f64(*v)
+}
+
+// WriteTable writes the report for people: one aligned row per task and
+// one for all tasks, then the failure patterns.
+func WriteTable(w io.Writer, r *Report, st Style) error {
+	t := &table{align: "lrrrrrrrrll"}
+	t.add(nil, "TASK", "RUNS", "SUCCESS", "TOKENS/OK", "COST", "MEAN", "P50", "P95", "LAST", "P50 PER "+strings.ToUpper(r.Period), "TREND")
+	rows := append(append([]TaskStats{}, r.Tasks...), r.Overall)
+	for i, ts := range rows {
+		name := ts.TaskID
+		if i == len(rows)-1 {
+			if len(r.Tasks) < 2 {
+				break
+			}
+			name = "all tasks"
+		}
+		cells := []string{
+			name, thousands(ts.Runs), pct(ts.SuccessRate), tokensPer(ts.TokensPerSuccess), cost(ts.CostUSD),
+		}
+		if d := ts.Duration; d != nil {
+			last := "-"
+			if d.Last != nil {
+				last = HumanSeconds(*d.Last)
+			}
+			cells = append(cells, HumanSeconds(d.Mean), HumanSeconds(d.P50), HumanSeconds(d.P95), last)
+		} else {
+			cells = append(cells, "-", "-", "-", "-")
+		}
+		cells = append(cells, Sparkline(r, ts), verdictText(ts.Trend))
+		colors := make([]string, len(cells))
+		if ts.SuccessRate != nil && *ts.SuccessRate < 0.9 {
+			colors[2] = ansiRed
+		}
+		switch ts.Trend.Verdict {
+		case VerdictSlower:
+			colors[10] = ansiYellow
+		case VerdictFaster:
+			colors[10] = ansiGreen
+		}
+		t.add(colors, cells...)
+	}
+	if err := t.write(w, st); err != nil {
+		return err
+	}
+	var fails []string
+	for _, ts := range r.Tasks {
+		for _, f := range ts.Failures {
+			var ds []string
+			for _, d := range f.TopDetails {
+				ds = append(ds, fmt.Sprintf("%s ×%d", d.Detail, d.Count))
+			}
+			line := fmt.Sprintf("  %s: %s ×%d", ts.TaskID, st.paint(ansiRed, f.ErrorType), f.Count)
+			if len(ds) > 0 {
+				line += " (" + strings.Join(ds, ", ") + ")"
+			}
+			fails = append(fails, line)
+		}
+	}
+	if len(fails) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, st.paint(ansiBold, "failures:"))
+		for _, l := range fails {
+			fmt.Fprintln(w, l)
+		}
+	}
+	return nil
+}
+
+// table aligns columns by their width in runes, so colour codes and
+// sparkline characters do not upset it.
+type table struct {
+	align  string // 'l' or 'r' per column
+	rows   [][]string
+	colors [][]string
+}
+
+func (t *table) add(colors []string, cells ...string) {
+	t.rows = append(t.rows, cells)
+	t.colors = append(t.colors, colors)
+}
+
+func (t *table) write(w io.Writer, st Style) error {
+	widths := make([]int, len(t.align))
+	for _, row := range t.rows {
+		for i, c := range row {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	var b strings.Builder
+	for ri, row := range t.rows {
+		line := make([]string, len(row))
+		for i, c := range row {
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
+			if ri > 0 && t.colors[ri] != nil && t.colors[ri][i] != "" {
+				c = st.paint(t.colors[ri][i], c)
+			}
+			if ri == 0 {
+				c = st.paint(ansiBold, c)
+			}
+			if t.align[i] == 'r' {
+				line[i] = pad + c
+			} else {
+				line[i] = c + pad
+			}
+		}
+		b.WriteString(strings.TrimRight(strings.Join(line, "  "), " "))
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func verdictText(t Trend) string {
+	switch t.Verdict {
+	case VerdictSlower, VerdictFaster:
+		return fmt.Sprintf("getting %s (%+.0f%%)", t.Verdict, *t.Change*100)
+	case VerdictFlat:
+		return "flat"
+	}
+	return ""
+}
+
+// Sparkline draws a task's median duration per period over the whole
+// trend, oldest first, one character per period ("·" where the period had
+// no run with a duration). Bars are proportional to the median, from zero
+// to the largest one shown, so noise of a few percent stays flat instead
+// of being stretched over the whole height.
+func Sparkline(r *Report, t TaskStats) string {
+	if r.PeriodCount == 0 || r.FirstPeriod == "" {
+		return ""
+	}
+	step := time.Duration(dayMs) * time.Millisecond
+	if r.Period == PeriodWeek {
+		step *= 7
+	}
+	first, err := time.Parse("2006-01-02", r.FirstPeriod)
+	if err != nil {
+		return ""
+	}
+	out := []rune(strings.Repeat("·", r.PeriodCount))
+	var vals []float64
+	var idx []int
+	for _, p := range t.Periods {
+		d, err := time.Parse("2006-01-02", p.Start)
+		if err != nil || p.Duration == nil {
+			continue
+		}
+		if i := int(d.Sub(first) / step); i >= 0 && i < len(out) {
+			idx = append(idx, i)
+			vals = append(vals, p.Duration.P50)
+		}
+	}
+	if len(vals) == 0 {
+		return string(out)
+	}
+	hi := 0.0
+	for _, v := range vals {
+		hi = math.Max(hi, v)
+	}
+	bars := []rune("▁▂▃▄▅▆▇█")
+	for k, v := range vals {
+		b := 0
+		if hi > 0 {
+			b = int(math.Ceil(v/hi*float64(len(bars)))) - 1
+		}
+		out[idx[k]] = bars[max(b, 0)]
+	}
+	return string(out)
+}
+
+func pct(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(*v*100, 'f', 1, 64) + "%"
+}
+
+func tokensPer(v *float64) string {
+	if v == nil {
+		return "n/a"
+	}
+	return HumanCount(int64(math.Round(*v)))
+}
+
+func cost(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return "$" + strconv.FormatFloat(*v, 'f', 2, 64)
+}
+
+func thousands(v int64) string {
+	s := strconv.FormatInt(v, 10)
+	if len(s) <= 3 {
+		return s
+	}
+	var b strings.Builder
+	pre := len(s) % 3
+	if pre > 0 {
+		b.WriteString(s[:pre])
+	}
+	for i := pre; i < len(s); i += 3 {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
+}
+
+// HumanCount writes a count briefly: 950, 12.3k, 4.5M.
+func HumanCount(v int64) string {
+	switch {
+	case v < 10_000:
+		return strconv.FormatInt(v, 10)
+	case v < 1_000_000:
+		return strconv.FormatFloat(float64(v)/1e3, 'f', 1, 64) + "k"
+	case v < 1_000_000_000:
+		return strconv.FormatFloat(float64(v)/1e6, 'f', 1, 64) + "M"
+	}
+	return strconv.FormatFloat(float64(v)/1e9, 'f', 1, 64) + "G"
+}
+
+// HumanSeconds writes a duration briefly: 0.25s, 41.2s, 3m05s, 2h04m.
+func HumanSeconds(s float64) string {
+	switch {
+	case s < 10:
+		return strconv.FormatFloat(s, 'f', 2, 64) + "s"
+	case s < 60:
+		return strconv.FormatFloat(s, 'f', 1, 64) + "s"
+	case s < 3600:
+		t := int64(math.Round(s))
+		return fmt.Sprintf("%dm%02ds", t/60, t%60)
+	}
+	t := int64(math.Round(s / 60))
+	return fmt.Sprintf("%dh%02dm", t/60, t%60)
+}
