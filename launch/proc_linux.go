@@ -50,7 +50,13 @@ func GroupMembers(pgid int) []int {
 // session of their own (its Bash tool does so), which a signal to the
 // run's group does not reach. Processes of other users cannot be read and
 // are not listed.
-func Escaped(pgid int, runID string) []int {
+//
+// With recent true (the run started moments ago), only processes with a
+// pid above pgid (the run's first process) are read, as long as the
+// kernel's last pid shows that pids have not wrapped around since: pids are
+// handed out in increasing order until they wrap. That keeps the common
+// case to a handful of reads instead of one per process on the system.
+func Escaped(pgid int, runID string, recent bool) []int {
 	if runID == "" {
 		return nil
 	}
@@ -60,10 +66,18 @@ func Escaped(pgid int, runID string) []int {
 	if err != nil {
 		return nil
 	}
+	minPID := 0
+	if recent {
+		if b, err := os.ReadFile("/proc/sys/kernel/ns_last_pid"); err == nil {
+			if last, err := strconv.Atoi(string(bytes.TrimSpace(b))); err == nil && last >= pgid {
+				minPID = pgid + 1
+			}
+		}
+	}
 	var pids []int
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
+		if err != nil || pid == self || pid < minPID {
 			continue
 		}
 		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")

@@ -374,20 +374,26 @@ type supervisor struct {
 	grace   time.Duration
 	timeout time.Duration
 	runID   string
+	started time.Time // when the child started
 }
+
+// recentRun is how long a run may last and still have its escaped
+// processes looked for among the pids above its own only: at that pace
+// the kernel's pids cannot have gone all the way around.
+const recentRun = 10 * time.Second
 
 // signalRun sends sig to the run's process group and to the processes of
 // the run that left it.
 func (sv *supervisor) signalRun(pgid int, sig syscall.Signal) {
 	_ = signalGroup(pgid, sig)
-	for _, pid := range Escaped(pgid, sv.runID) {
+	for _, pid := range Escaped(pgid, sv.runID, time.Since(sv.started) < recentRun) {
 		_ = syscall.Kill(pid, sig)
 	}
 }
 
 // runAlive reports whether any process of the run is left.
 func (sv *supervisor) runAlive(pgid int) bool {
-	return len(GroupMembers(pgid)) > 0 || len(Escaped(pgid, sv.runID)) > 0
+	return len(GroupMembers(pgid)) > 0 || len(Escaped(pgid, sv.runID, time.Since(sv.started) < recentRun)) > 0
 }
 
 func (sv *supervisor) run(bin string, argv []string, dir string, env []string, stream *Stream, progress io.Writer, task string, start time.Time) (res runResult) {
@@ -418,6 +424,7 @@ func (sv *supervisor) run(bin string, argv []string, dir string, env []string, s
 	}
 	pw.Close()
 	pgid := cmd.Process.Pid
+	sv.started = time.Now()
 
 	readDone := make(chan struct{})
 	go func() {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -252,4 +253,66 @@ func TestRunEscapedGrandchild(t *testing.T) {
 		t.Errorf("escaped grandchild %d survived", gc)
 		syscall.Kill(gc, syscall.SIGKILL)
 	}
+}
+
+// TestRunStateLost: even with its state file gone, a run gets exactly one
+// line.
+func TestRunStateLost(t *testing.T) {
+	r := newRunEnv(t)
+	script := filepath.Join(r.dir, "eraser.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\nrm \"$CCQ_LOGS_DIR/.runs/$CCQ_RUN_ID.jsonl\"\nexit 0\n"), 0o755)
+	out, err := Run(r.opts(script))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := onlyLine(t, r, out)
+	if !e.Success || len(out.Warnings) != 1 || !strings.Contains(out.Warnings[0], "run state") {
+		t.Errorf("entry %+v warnings %q", e, out.Warnings)
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	for _, tc := range []struct {
+		snap Snapshot
+		d    time.Duration
+		want string
+	}{
+		{Snapshot{}, 0, "ccq: job · 0:00 · 0 turns · 0 tokens"},
+		{Snapshot{SessionID: "s", Turns: 1, Tokens: 6107}, 75 * time.Second, "ccq: job · 1:15 · 1 turn · thinking · 6.1k tokens"},
+		{Snapshot{SessionID: "s", Turns: 3, Tool: "Bash", Tokens: 1_234_567}, 2 * time.Hour, "ccq: job · 2:00:00 · 3 turns · running Bash · 1.2M tokens"},
+	} {
+		if got := ProgressLine("job", tc.d, tc.snap); got != tc.want {
+			t.Errorf("got  %q\nwant %q", got, tc.want)
+		}
+	}
+}
+
+func TestProgressRedraws(t *testing.T) {
+	var buf lockedBuffer
+	s := NewStream(nil)
+	stop := startProgress(&buf, s, "job", time.Now())
+	s.Line([]byte(`{"type":"system","subtype":"init","session_id":"s"}`))
+	time.Sleep(2*progressEvery + 50*time.Millisecond)
+	stop()
+	out := buf.String()
+	if strings.Count(out, "\r\033[Kccq: job · 0:00") < 2 || !strings.HasSuffix(out, "\r\033[K") {
+		t.Errorf("progress output %q", out)
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
