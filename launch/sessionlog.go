@@ -73,6 +73,11 @@ func (l *SessionLog) write(b []byte, raw bool) {
 	if l == nil {
 		return
 	}
+	if !utf8.Valid(b) {
+		// The child's bytes, or JSON strings holding them, need not be
+		// UTF-8; the log is a Markdown text file.
+		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if (l.raw && !raw) || (!l.raw && raw && l.open) {
@@ -230,9 +235,6 @@ func (l *SessionLog) Note(text string) {
 // Raw writes a line of output that is not stream-json (stderr, mostly) as
 // part of an indented code block, in the order it came.
 func (l *SessionLog) Raw(line []byte) {
-	if !utf8.Valid(line) {
-		line = bytes.ToValidUTF8(line, []byte("\uFFFD"))
-	}
 	l.write(append(append([]byte("    "), line...), '\n'), true)
 }
 
