@@ -122,7 +122,7 @@ func (r *e2eRun) check(stdout []byte, code int, stderr string) (recorder.Entry, 
 		t.Errorf("processes of run %s still alive: %v", printed.RunID, left)
 	}
 	if testing.Verbose() {
-		t.Logf("exit %d, history line: %s", code, bytes.TrimSpace(stdout))
+		t.Logf("exit %d, history line: %s\n%s", code, bytes.TrimSpace(stdout), log)
 	}
 	return printed, code, stderr
 }
