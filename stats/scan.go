@@ -15,9 +15,10 @@ import (
 // skipped as malformed without being held in memory.
 const MaxLine = 1 << 20
 
-const (
-	chunkSize   = 1 << 20 // bytes per read
-	segmentSize = 4 << 20 // bytes per unit of work handed to a goroutine
+// Variables only so that tests can cut tiny files into many segments.
+var (
+	chunkSize   = 1 << 20        // bytes per read
+	segmentSize = int64(4 << 20) // bytes per unit of work handed to a goroutine
 )
 
 // Sink receives the well-formed lines one goroutine reads. off is the byte
