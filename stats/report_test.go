@@ -346,3 +346,28 @@ func TestParseWhen(t *testing.T) {
 		}
 	}
 }
+
+func TestTableColourKeepsAlignment(t *testing.T) {
+	path := history(t,
+		run{task: "a", ok: true, dur: 1, at: day0},
+		run{task: "long-task-name", typ: recorder.ErrExit, dur: 100, at: day0},
+	)
+	r := compute(t, path, Options{})
+	var plain, colour bytes.Buffer
+	if err := WriteTable(&plain, r, Style{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteTable(&colour, r, Style{Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain.String(), "\x1b[") || !strings.Contains(colour.String(), "\x1b[31m0.0%\x1b[0m") {
+		t.Fatalf("plain:\n%s\ncolour:\n%q", plain.String(), colour.String())
+	}
+	stripped := colour.String()
+	for _, code := range []string{ansiReset, ansiBold, ansiRed, ansiGreen, ansiYellow} {
+		stripped = strings.ReplaceAll(stripped, code, "")
+	}
+	if stripped != plain.String() {
+		t.Errorf("colour changed the layout:\n%s\nvs\n%s", stripped, plain.String())
+	}
+}
