@@ -112,7 +112,7 @@ func ScanLines(r io.Reader, valid func([]byte) bool, fn LineFunc) (ScanStats, er
 	lineNo := 0
 	for {
 		line, err := readLine(br)
-		if len(line) > 0 {
+		if err == nil || len(line) > 0 {
 			lineNo++
 			line = bytes.TrimSpace(line)
 			if len(line) > 0 {

@@ -1,0 +1,168 @@
+package recorder
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestRunStateReducesEvents(t *testing.T) {
+	dir := t.TempDir()
+	t0 := time.UnixMilli(1795630105000)
+	evs := []Event{
+		{Ev: EvSessionStart, T: t0.UnixMilli(), Task: "nightly", Log: "/l.md", SID: "s1", TP: "/t.jsonl", PID: 42, PStart: t0.Add(-300 * time.Millisecond).UnixMilli()},
+		{Ev: EvStop, T: t0.Add(time.Second).UnixMilli(), Out: 40},
+		{Ev: EvStop, T: t0.Add(2 * time.Second).UnixMilli()},
+		{Ev: EvStopFailure, T: t0.Add(3 * time.Second).UnixMilli()},
+		{Ev: EvSessionEnd, T: t0.Add(4 * time.Second).UnixMilli(), Reason: "other"},
+	}
+	for _, ev := range evs {
+		if err := AppendEvent(dir, "r1", ev, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A hook killed mid-write leaves a torn line: it is skipped.
+	f, _ := os.OpenFile(runFile(dir, "r1"), os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"ev":"Sto`)
+	f.Close()
+
+	r, err := ReadRun(dir, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Task != "nightly" || r.SessionStarts != 1 || r.Stops != 2 || r.StopFailure != "unknown" || !r.Ended || r.OutputBytes != 40 || r.ClaudePID != 42 {
+		t.Errorf("run = %+v", r)
+	}
+	e := EntryFromRun(r, ByHook)
+	if e.DurationS != 4.3 || e.Timestamp != "2026-11-25T18:08:24.700Z" {
+		t.Errorf("duration %v from %s; want 4.3 s from the claude process start", e.DurationS, e.Timestamp)
+	}
+}
+
+func TestAppendEventWithoutCreate(t *testing.T) {
+	dir := t.TempDir()
+	err := AppendEvent(dir, "gone", Event{Ev: EvStop}, false)
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("append to a closed run: %v, want not-exist", err)
+	}
+	if _, err := os.Stat(runFile(dir, "gone")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("a closed run's state was resurrected")
+	}
+}
+
+// TestClaimIsExclusive: of many processes racing to close one run, exactly
+// one wins.
+func TestClaimIsExclusive(t *testing.T) {
+	dir := t.TempDir()
+	if err := AppendEvent(dir, "r", Event{Ev: EvSessionStart, T: 1}, true); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if c, err := Claim(dir, "r"); err == nil {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+				_ = c
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d claims won, want 1", wins)
+	}
+}
+
+func deadProcess(t *testing.T) (int, int64) {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	ticks, _, _ := ProcStart(pid)
+	cmd.Wait()
+	return pid, ticks
+}
+
+func TestCloseStaleClosesDeadRunsOnce(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	deadPID, deadTicks := deadProcess(t)
+	selfTicks, _, _ := ProcStart(os.Getpid())
+
+	// A launcher that died mid-run.
+	AppendEvent(dir, "launch-dead", Event{Ev: EvLaunch, T: now.Add(-time.Minute).UnixMilli(), Task: "nightly", Log: "/x.md", PID: deadPID, PTicks: deadTicks}, true)
+	AppendEvent(dir, "launch-dead", Event{Ev: EvSessionStart, T: now.Add(-59 * time.Second).UnixMilli(), PID: deadPID, PTicks: deadTicks}, true)
+	// A hook-only session killed before SessionEnd (SIGKILL), with its transcript.
+	AppendEvent(dir, "killed", Event{Ev: EvSessionStart, T: now.Add(-time.Minute).UnixMilli(), Task: "t", PID: deadPID, PTicks: deadTicks,
+		TP: fixture(t, "transcript.jsonl")}, true)
+	// A run still going: its launcher (this test) is alive.
+	AppendEvent(dir, "alive", Event{Ev: EvLaunch, T: now.UnixMilli(), Task: "t", PID: os.Getpid(), PTicks: selfTicks}, true)
+	// A pid that was reused by another process: not our launcher any more.
+	AppendEvent(dir, "reused", Event{Ev: EvLaunch, T: now.UnixMilli(), Task: "t", PID: os.Getpid(), PTicks: selfTicks + 1}, true)
+
+	n, err := CloseStale(dir, now)
+	if err != nil || n != 3 {
+		t.Fatalf("closed %d (%v), want 3", n, err)
+	}
+	if n, _ := CloseStale(dir, now); n != 0 {
+		t.Fatalf("second pass closed %d more, want 0", n)
+	}
+	data, _ := os.ReadFile(HistoryPath(dir))
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("history:\n%s", data)
+	}
+	for _, want := range []string{
+		`"task_id":"nightly","success":false,"error_type":"exception","tokens":0,"duration_s":1,"log_file":"/x.md"`,
+		`"error_detail":"unfinished: launcher killed"`,
+		`"run_id":"killed"`, `"error_detail":"unfinished: killed before SessionEnd"`, `"tokens":12232`,
+		`"recorded_by":"recovery"`,
+	} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("history lacks %s:\n%s", want, data)
+		}
+	}
+	if _, err := os.Stat(runFile(dir, "alive")); err != nil {
+		t.Errorf("a live run was closed: %v", err)
+	}
+	left, _ := filepath.Glob(filepath.Join(RunsDir(dir), "*"))
+	if len(left) != 1 {
+		t.Errorf("state left: %v, want only the live run", left)
+	}
+}
+
+func TestCloseStaleFinishesAbandonedClaim(t *testing.T) {
+	dir := t.TempDir()
+	deadPID, _ := deadProcess(t)
+	AppendEvent(dir, "r", Event{Ev: EvLaunch, T: time.Now().UnixMilli(), Task: "t"}, true)
+	// The closer died after claiming, before writing.
+	os.Rename(runFile(dir, "r"), filepath.Join(RunsDir(dir), "r.closing-"+itoa(deadPID)))
+	if n, _ := CloseStale(dir, time.Now()); n != 1 {
+		t.Fatalf("closed %d, want 1", n)
+	}
+	// And one that died after writing: nothing more is written.
+	AppendEvent(dir, "r", Event{Ev: EvLaunch, T: time.Now().UnixMilli(), Task: "t"}, true)
+	os.Rename(runFile(dir, "r"), filepath.Join(RunsDir(dir), "r.closing-"+itoa(deadPID)))
+	if n, _ := CloseStale(dir, time.Now()); n != 0 {
+		t.Fatalf("closed %d, want 0: the line is already in history", n)
+	}
+	data, _ := os.ReadFile(HistoryPath(dir))
+	if c := strings.Count(string(data), "\n"); c != 1 {
+		t.Fatalf("%d lines, want 1:\n%s", c, data)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
