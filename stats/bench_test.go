@@ -23,3 +23,27 @@ func BenchmarkCompute(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseLine compares the fast path with the gjson fallback on a
+// line as ccq writes it.
+func BenchmarkParseLine(b *testing.B) {
+	line := []byte(`{"task_id":"nightly-report","success":false,"error_type":"exit_error","tokens":138062,"duration_s":230.446,"log_file":"/home/u/p/logs/scheduler/2026-03-01/nightly-report-01jq8v2k3m4n5p6q.md","timestamp":"2026-03-01T19:07:39.727Z","run_id":"01jq8v2k3m4n5p6q","error_detail":"max_turns","cost_usd":0.1234,"recorded_by":"launcher"}`)
+	b.Run("fast", func(b *testing.B) {
+		var r Record
+		b.SetBytes(int64(len(line)))
+		for b.Loop() {
+			if !parseFast(line, &r) {
+				b.Fatal("fast path refused")
+			}
+		}
+	})
+	b.Run("gjson", func(b *testing.B) {
+		var r Record
+		b.SetBytes(int64(len(line)))
+		for b.Loop() {
+			if !parseSlow(line, &r) {
+				b.Fatal("slow path refused")
+			}
+		}
+	})
+}
