@@ -36,7 +36,7 @@ if ! command -v python3 >/dev/null; then
 fi
 
 echo "building ccq..."
-go build -o "$BENCH_DIR/ccq" ./cmd/ccq
+go build -tags urfave_cli_no_docs -o "$BENCH_DIR/ccq" ./cmd/ccq
 
 cat >"$BENCH_DIR/agg.py" <<'EOF'
 import json, sys
