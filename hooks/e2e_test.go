@@ -1,9 +1,7 @@
 package hooks_test
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"math"
 	"os"
 	"os/exec"
@@ -115,7 +113,7 @@ func TestRealClaudeRecordsEveryOutcome(t *testing.T) {
 				t.Logf("ccq-hook debug log:\n%s", dbg)
 			}
 
-			lines := historyLines(t, recorder.HistoryPath(logs))
+			lines := claudetest.History(t, recorder.HistoryPath(logs))
 			if len(lines) != 1 {
 				t.Fatalf("history has %d lines, want exactly 1", len(lines))
 			}
@@ -156,24 +154,4 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-func historyLines(t *testing.T, path string) []recorder.Entry {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("history: %v", err)
-	}
-	defer f.Close()
-	var out []recorder.Entry
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var e recorder.Entry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			t.Fatalf("history line %q: %v", sc.Text(), err)
-		}
-		t.Logf("history: %s", sc.Text())
-		out = append(out, e)
-	}
-	return out
 }

@@ -1,10 +1,8 @@
 package install_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -47,7 +45,7 @@ func TestInstallRecordsRealRuns(t *testing.T) {
 			}
 
 			srv := runClaude(t, claude, home, project)
-			lines := historyLines(t, history)
+			lines := claudetest.History(t, history)
 			if len(lines) != 1 {
 				t.Fatalf("history has %d lines after a run, want 1", len(lines))
 			}
@@ -76,7 +74,7 @@ func TestInstallRecordsRealRuns(t *testing.T) {
 			if srv.Requests() == 0 {
 				t.Fatal("the second run made no API request; it proves nothing")
 			}
-			if n := len(historyLines(t, history)); n != 1 {
+			if n := len(claudetest.History(t, history)); n != 1 {
 				t.Errorf("history has %d lines after a run without ccq, want still 1", n)
 			}
 		})
@@ -119,26 +117,4 @@ func runClaude(t *testing.T, claude, home, project string) *fakeapi.Server {
 func debugLines(home string) int {
 	b, _ := os.ReadFile(filepath.Join(home, "ccq-debug.log"))
 	return bytes.Count(b, []byte("\n"))
-}
-
-func historyLines(t *testing.T, path string) []recorder.Entry {
-	t.Helper()
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []recorder.Entry
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var e recorder.Entry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			t.Fatalf("history line %q: %v", sc.Text(), err)
-		}
-		out = append(out, e)
-	}
-	return out
 }

@@ -98,7 +98,7 @@ func TestConcurrentLaunches(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h := history(t, p.logs)
+	h := claudetest.History(t, recorder.HistoryPath(p.logs))
 	if len(h) != n {
 		t.Fatalf("%d history lines, want %d", len(h), n)
 	}
@@ -135,7 +135,7 @@ func TestSIGINTForwarded(t *testing.T) {
 	if code := exitCode(err); code != 130 {
 		t.Errorf("exit code %d, want 130", code)
 	}
-	h := history(t, p.logs)
+	h := claudetest.History(t, recorder.HistoryPath(p.logs))
 	if len(h) != 1 || h[0].ErrorType != recorder.ErrException || h[0].ErrorDetail != "signal: SIGINT" {
 		t.Errorf("history %+v", h)
 	}
@@ -167,7 +167,7 @@ func TestLauncherKilled(t *testing.T) {
 			t.Fatalf("%v: %s", err, out)
 		}
 	}
-	h := history(t, p.logs)
+	h := claudetest.History(t, recorder.HistoryPath(p.logs))
 	if len(h) != 3 {
 		t.Fatalf("history %+v, want the killed run once and two more", h)
 	}

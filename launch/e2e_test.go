@@ -89,7 +89,7 @@ func (r *e2eRun) check(stdout []byte, code int, stderr string) (recorder.Entry, 
 	if err := json.Unmarshal(stdout, &printed); err != nil {
 		t.Fatalf("--json printed %q: %v (stderr %s)", stdout, err, stderr)
 	}
-	h := history(t, r.logs)
+	h := claudetest.History(t, recorder.HistoryPath(r.logs))
 	n := 0
 	for _, e := range h {
 		if e.RunID == printed.RunID {

@@ -25,20 +25,7 @@ func GroupMembers(pgid int) []int {
 		if err != nil {
 			continue
 		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		f := bytes.Fields(stat[i+1:])
-		// f[0] is the state (field 3), f[2] the process group (field 5).
-		if len(f) < 3 || string(f[0]) == "Z" {
-			continue
-		}
-		if g, err := strconv.Atoi(string(f[2])); err == nil && g == pgid {
+		if g, ok := liveGroup(e.Name()); ok && g == pgid {
 			pids = append(pids, pid)
 		}
 	}
@@ -84,22 +71,32 @@ func Escaped(pgid int, runID string, recent bool) []int {
 		if err != nil || !bytes.Contains(env, want) {
 			continue
 		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		f := bytes.Fields(stat[i+1:])
-		if len(f) < 3 || string(f[0]) == "Z" {
-			continue
-		}
-		if g, err := strconv.Atoi(string(f[2])); err == nil && g == pgid {
-			continue // reached through the group
+		g, ok := liveGroup(e.Name())
+		if !ok || g == pgid {
+			continue // gone, or reached through the group
 		}
 		pids = append(pids, pid)
 	}
 	return pids
+}
+
+// liveGroup reads the process group of process pid (a /proc entry name);
+// ok is false for a process that is gone or a zombie (it has exited and
+// only waits for its parent).
+func liveGroup(pid string) (pgid int, ok bool) {
+	stat, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := bytes.Fields(stat[i+1:])
+	// f[0] is the state (field 3), f[2] the process group (field 5).
+	if len(f) < 3 || string(f[0]) == "Z" {
+		return 0, false
+	}
+	g, err := strconv.Atoi(string(f[2]))
+	return g, err == nil
 }

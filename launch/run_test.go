@@ -1,8 +1,6 @@
 package launch
 
 import (
-	"bufio"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccq-dev/ccq/internal/claudetest"
 	"github.com/ccq-dev/ccq/recorder"
 )
 
@@ -24,26 +23,6 @@ func standIn(t testing.TB, name string) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// history reads every line of the history in logsDir.
-func history(t testing.TB, logsDir string) []recorder.Entry {
-	t.Helper()
-	f, err := os.Open(recorder.HistoryPath(logsDir))
-	if err != nil {
-		t.Fatalf("history: %v", err)
-	}
-	defer f.Close()
-	var out []recorder.Entry
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var e recorder.Entry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			t.Fatalf("history line %q: %v", sc.Bytes(), err)
-		}
-		out = append(out, e)
-	}
-	return out
 }
 
 type runEnv struct {
@@ -67,7 +46,7 @@ func (r *runEnv) opts(claude string) Options {
 // and that the run's state is gone.
 func onlyLine(t *testing.T, r *runEnv, out *Outcome) recorder.Entry {
 	t.Helper()
-	h := history(t, r.logs)
+	h := claudetest.History(t, recorder.HistoryPath(r.logs))
 	if len(h) != 1 || h[0].RunID != out.Entry.RunID {
 		t.Fatalf("history %+v, want one line for run %s", h, out.Entry.RunID)
 	}

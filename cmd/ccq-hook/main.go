@@ -14,6 +14,7 @@ import (
 
 	"github.com/ccq-dev/ccq/hooks"
 	"github.com/ccq-dev/ccq/install"
+	"github.com/ccq-dev/ccq/internal/buildinfo"
 	"github.com/ccq-dev/ccq/recorder"
 )
 
@@ -69,21 +70,4 @@ func debugLog(path string, start time.Time, err error) {
 	fmt.Fprintf(f, "%s ccq-hook pid=%d took=%s: %s\n", start.UTC().Format(recorder.TimestampLayout), os.Getpid(), time.Since(start).Round(time.Microsecond), msg)
 }
 
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "devel"
-	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return "devel-" + s.Value[:12]
-		}
-	}
-	return "devel"
-}
+func buildVersion() string { return buildinfo.Version(version) }

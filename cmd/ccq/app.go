@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 
+	"github.com/ccq-dev/ccq/internal/buildinfo"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -168,21 +168,4 @@ func isUsageError(err error) bool {
 	return false
 }
 
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "devel"
-	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return "devel-" + s.Value[:12]
-		}
-	}
-	return "devel"
-}
+func buildVersion() string { return buildinfo.Version(version) }

@@ -4,6 +4,9 @@
 package claudetest
 
 import (
+	"bufio"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/ccq-dev/ccq/recorder"
 )
 
 // Version is the Claude Code release the tests run against; the fixtures in
@@ -152,4 +157,33 @@ func Env(home, apiURL string) []string {
 		"IS_SANDBOX=1",
 		"CLAUDE_CODE_MAX_RETRIES=0",
 	}
+}
+
+// History reads every line of the history file at path as an entry, failing
+// the test on a line that does not parse. A file that does not exist holds
+// no lines.
+func History(t testing.TB, path string) []recorder.Entry {
+	t.Helper()
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("history: %v", err)
+	}
+	defer f.Close()
+	var out []recorder.Entry
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var e recorder.Entry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("history line %q: %v", sc.Text(), err)
+		}
+		out = append(out, e)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("history: %v", err)
+	}
+	return out
 }
