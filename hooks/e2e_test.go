@@ -155,3 +155,54 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestRealClaudeResumeCountsOnlyItsOwnTurns resumes a session with the real
+// Claude Code: the resumed run appends to the first run's transcript, and
+// its history line must count only the tokens served to it.
+func TestRealClaudeResumeCountsOnlyItsOwnTurns(t *testing.T) {
+	claude := claudetest.Claude(t)
+	plugin := pluginDir(t)
+	srv := fakeapi.Start(t, always(fakeapi.Reply{Kind: fakeapi.Text}))
+	home, project := t.TempDir(), t.TempDir()
+	logs := filepath.Join(project, "logs", "scheduler")
+
+	run := func(runID string, extra ...string) {
+		t.Helper()
+		args := append([]string{"-p", "say hi", "--dangerously-skip-permissions", "--plugin-dir", plugin}, extra...)
+		cmd := exec.Command(claude, args...)
+		cmd.Dir = project
+		cmd.Env = append(claudetest.Env(home, srv.URL), "CCQ_TASK_ID=chain", "CCQ_RUN_ID="+runID)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("claude %v: %v\n%s", extra, err, out)
+		}
+	}
+	run("first")
+	firstServed := srv.Served().Total()
+	h := claudetest.History(t, recorder.HistoryPath(logs))
+	if len(h) != 1 || h[0].Tokens != firstServed {
+		t.Fatalf("first run: %+v, want one line with %d tokens", h, firstServed)
+	}
+
+	run("second", "--resume", h[0].SessionID)
+	h = claudetest.History(t, recorder.HistoryPath(logs))
+	if len(h) != 2 {
+		t.Fatalf("history has %d lines, want 2", len(h))
+	}
+	second := h[1]
+	want := srv.Served().Total() - firstServed
+	if second.SessionID != h[0].SessionID {
+		t.Errorf("resumed run has session %q, want the first run's %q", second.SessionID, h[0].SessionID)
+	}
+	if second.RunID != "second" || !second.Success || second.Tokens != want || second.TokensSource != recorder.TokensTranscript {
+		t.Errorf("resumed run: %+v; want success with %d tokens (only its own turns) from the transcript", second, want)
+	}
+	// cost-state totals are cumulative over a resumed session; one request
+	// each, so the resumed run's own cost is close to the first run's, not
+	// twice it.
+	if second.CostUSD == nil || h[0].CostUSD == nil {
+		t.Fatalf("cost missing: %v, %v", h[0].CostUSD, second.CostUSD)
+	}
+	if r := *second.CostUSD / *h[0].CostUSD; r < 0.9 || r > 1.1 {
+		t.Errorf("resumed run cost %v, first run %v: want its own cost, not the session's running total", *second.CostUSD, *h[0].CostUSD)
+	}
+}
