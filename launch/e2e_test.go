@@ -316,3 +316,25 @@ func TestE2EClaudeMissing(t *testing.T) {
 		t.Errorf("stderr %q, %d requests", stderr, r.srv.Requests())
 	}
 }
+
+// TestE2EResume: a task that resumes an earlier session appends to its
+// transcript; with hooks or without, the run's line counts only the tokens
+// served to this run.
+func TestE2EResume(t *testing.T) {
+	for _, hooks := range []bool{false, true} {
+		t.Run(fmt.Sprintf("hooks=%v", hooks), func(t *testing.T) {
+			r := newE2E(t, always(fakeapi.Text, 0), hooks)
+			first, _, _ := r.launch(nil)
+			before := r.srv.Served().Total()
+			if first.Tokens != before || first.SessionID == "" {
+				t.Fatalf("first run: %+v, want %d tokens and a session id", first, before)
+			}
+			second, code, _ := r.launch(nil, "--resume", first.SessionID)
+			wantOutcome(t, second, code, 0, recorder.ErrNone, "")
+			if want := r.srv.Served().Total() - before; second.Tokens != want || second.SessionID != first.SessionID {
+				t.Errorf("resumed run: %d tokens in session %s; want %d (its own turns only) in %s",
+					second.Tokens, second.SessionID, want, first.SessionID)
+			}
+		})
+	}
+}

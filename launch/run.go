@@ -103,6 +103,12 @@ func Run(o Options) (*Outcome, error) {
 	}
 
 	argv := claudeArgs(o.Task.Prompt, s, o.Extra)
+	// A resumed session appends to an existing transcript. Hooks note where
+	// this run's part begins; for a run without hooks, note it here.
+	var resumeOff recorder.Offsets
+	if resumes(argv) {
+		resumeOff = transcriptOffsets(o.Env, dir)
+	}
 	bin, lookErr := findClaude(o.Claude, o.Env, o.Cwd)
 	argv0 := bin
 	if argv0 == "" {
@@ -153,7 +159,7 @@ func Run(o Options) (*Outcome, error) {
 		ev.Run = c.Run
 	}
 	if ev.Run == nil || ev.Run.Transcript == nil {
-		if t := readTranscript(ev.Run, snap, o.Env, dir); t != nil {
+		if t := readTranscript(ev.Run, snap, o.Env, dir, resumeOff); t != nil {
 			ev.Transcript = t
 		}
 	}
@@ -307,11 +313,14 @@ func childEnv(env map[string]string, task, runID, logPath, logsDir string) []str
 
 // readTranscript reads the run's transcript when no hook summed it up:
 // hooks not installed, --bare, or a SessionEnd hook that never ran.
-func readTranscript(r *recorder.Run, snap Snapshot, env map[string]string, dir string) *recorder.Transcript {
+func readTranscript(r *recorder.Run, snap Snapshot, env map[string]string, dir string, resumeOff recorder.Offsets) *recorder.Transcript {
 	var path string
-	var off recorder.Offsets
+	off := resumeOff
 	if r != nil {
-		path, off = r.TranscriptPath, r.Offsets
+		path = r.TranscriptPath
+		if r.Offsets != nil {
+			off = r.Offsets
+		}
 	}
 	if path == "" {
 		sid := snap.SessionID
@@ -335,6 +344,39 @@ func readTranscript(r *recorder.Run, snap Snapshot, env map[string]string, dir s
 		return nil
 	}
 	return &t
+}
+
+// resumes reports whether claude's arguments continue an earlier session
+// (--resume/-r, --continue/-c), which appends to its transcript.
+func resumes(argv []string) bool {
+	for _, a := range argv {
+		if a == "--" {
+			break
+		}
+		switch {
+		case a == "-r", a == "-c", a == "--continue", a == "--resume", strings.HasPrefix(a, "--resume="):
+			return true
+		}
+	}
+	return false
+}
+
+// transcriptOffsets records the size of every transcript (and subagent
+// transcript) Claude Code keeps for directory dir, before a resumed run
+// appends to one of them.
+func transcriptOffsets(env map[string]string, dir string) recorder.Offsets {
+	p := TranscriptPath(env, dir, "x")
+	if p == "" {
+		return nil
+	}
+	files, _ := filepath.Glob(filepath.Join(filepath.Dir(p), "*.jsonl"))
+	off := recorder.Offsets{}
+	for _, f := range files {
+		for k, v := range recorder.SessionOffsets(f) {
+			off[k] = v
+		}
+	}
+	return off
 }
 
 // TranscriptPath is where Claude Code keeps the transcript of session sid

@@ -295,3 +295,24 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+func TestResumes(t *testing.T) {
+	tests := []struct {
+		argv []string
+		want bool
+	}{
+		{[]string{"-p", "x", "--output-format", "stream-json"}, false},
+		{[]string{"-p", "x", "--resume", "abc"}, true},
+		{[]string{"-p", "x", "--resume=abc"}, true},
+		{[]string{"-p", "x", "-r", "abc"}, true},
+		{[]string{"-p", "x", "--continue"}, true},
+		{[]string{"-p", "x", "-c"}, true},
+		{[]string{"-p", "x", "--", "--resume"}, false},
+		{[]string{"-p", "x", "--resumed"}, false},
+	}
+	for _, tt := range tests {
+		if got := resumes(tt.argv); got != tt.want {
+			t.Errorf("resumes(%q) = %v, want %v", tt.argv, got, tt.want)
+		}
+	}
+}
