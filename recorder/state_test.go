@@ -166,3 +166,20 @@ func TestCloseStaleFinishesAbandonedClaim(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestInProgressListsOnlyLiveRuns(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	deadPID, deadTicks := deadProcess(t)
+	selfTicks, _, _ := ProcStart(os.Getpid())
+	AppendEvent(dir, "older", Event{Ev: EvLaunch, T: now.Add(-time.Hour).UnixMilli(), Task: "a", PID: os.Getpid(), PTicks: selfTicks}, true)
+	AppendEvent(dir, "newer", Event{Ev: EvLaunch, T: now.Add(-time.Minute).UnixMilli(), Task: "b", PID: os.Getpid(), PTicks: selfTicks}, true)
+	AppendEvent(dir, "dead", Event{Ev: EvLaunch, T: now.UnixMilli(), Task: "c", PID: deadPID, PTicks: deadTicks}, true)
+	var ids []string
+	for _, r := range InProgress(dir, now) {
+		ids = append(ids, r.ID+":"+r.Task)
+	}
+	if strings.Join(ids, ",") != "newer:b,older:a" {
+		t.Fatalf("in progress: %v, want newer:b,older:a", ids)
+	}
+}

@@ -4,10 +4,12 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/stats"
 	"github.com/tidwall/gjson"
 	"github.com/urfave/cli/v2"
@@ -62,6 +64,9 @@ object per line); --csv a table for spreadsheets.`,
 			case c.Bool(flagCSV):
 				return writeRunsCSV(a.stdout, lines)
 			}
+			if filepath.Base(h.path) == recorder.HistoryName && !c.Bool(flagFailed) {
+				writeInProgress(a.stdout, recorder.InProgress(filepath.Dir(h.path), time.Now()), h.filter.MatchTask, time.Now())
+			}
 			if counts.Lines == 0 {
 				noRunsYet(a.stdout, h.path)
 				return nil
@@ -73,6 +78,41 @@ object per line); --csv a table for spreadsheets.`,
 			return writeRunsTable(a.stdout, lines, a.useColor())
 		},
 	}
+}
+
+// writeInProgress lists the runs still going (they have no history line
+// yet), so a run whose launcher died while claude carries on stays visible.
+func writeInProgress(w io.Writer, runs []*recorder.Run, match func(task string) bool, now time.Time) {
+	rows := [][]string{{"STARTED", "TASK", "ELAPSED", "RUN", "LOG"}}
+	for _, r := range runs {
+		if !match(r.Task) {
+			continue
+		}
+		log := r.LogFile
+		if log == "" {
+			log = r.TranscriptPath
+		}
+		rows = append(rows, []string{r.Start.UTC().Format("2006-01-02 15:04:05Z"), printable(r.Task),
+			stats.HumanSeconds(now.Sub(r.Start).Seconds()), printable(r.ID), printable(log)})
+	}
+	if len(rows) == 1 {
+		return
+	}
+	fmt.Fprintf(w, "in progress:\n")
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], len([]rune(c)))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			b.WriteString(c + strings.Repeat(" ", widths[i]-len([]rune(c))) + "  ")
+		}
+		fmt.Fprintf(w, "  %s\n", strings.TrimRight(b.String(), " "))
+	}
+	fmt.Fprintln(w)
 }
 
 // runView is what `ccq runs` shows of one history line.
