@@ -2,6 +2,7 @@ package hooks_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"os"
 	"os/exec"
@@ -204,5 +205,38 @@ func TestRealClaudeResumeCountsOnlyItsOwnTurns(t *testing.T) {
 	}
 	if r := *second.CostUSD / *h[0].CostUSD; r < 0.9 || r > 1.1 {
 		t.Errorf("resumed run cost %v, first run %v: want its own cost, not the session's running total", *second.CostUSD, *h[0].CostUSD)
+	}
+}
+
+// TestRealClaudeRegisteredTwice: ccq-hook registered both as the plugin and
+// in project settings runs twice per event (Claude Code only merges
+// identical command strings); the run must still get exactly one line.
+func TestRealClaudeRegisteredTwice(t *testing.T) {
+	claude := claudetest.Claude(t)
+	plugin := pluginDir(t)
+	bin := filepath.Join(claudetest.Build(t, "./cmd/ccq-hook"), "ccq-hook")
+	srv := fakeapi.Start(t, always(fakeapi.Reply{Kind: fakeapi.Text}))
+	home, project := t.TempDir(), t.TempDir()
+	hook := []map[string]any{{"hooks": []map[string]any{{"type": "command", "command": bin}}}}
+	settings, _ := json.Marshal(map[string]any{"hooks": map[string]any{
+		"SessionStart": hook, "Stop": hook, "StopFailure": hook, "SessionEnd": hook}})
+	os.MkdirAll(filepath.Join(project, ".claude"), 0o755)
+	if err := os.WriteFile(filepath.Join(project, ".claude", "settings.json"), settings, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dbg := filepath.Join(home, "ccq-debug.log")
+	cmd := exec.Command(claude, "-p", "say hi", "--dangerously-skip-permissions", "--plugin-dir", plugin)
+	cmd.Dir = project
+	cmd.Env = append(claudetest.Env(home, srv.URL), "CCQ_DEBUG_LOG="+dbg, "CCQ_TASK_ID=twice", "CCQ_RUN_ID=run-twice")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("claude: %v\n%s", err, out)
+	}
+	log, _ := os.ReadFile(dbg)
+	if n := bytes.Count(log, []byte("\n")); n < 6 {
+		t.Fatalf("ccq-hook ran %d times, want both registrations to run (>= 6):\n%s", n, log)
+	}
+	h := claudetest.History(t, recorder.HistoryPath(filepath.Join(project, "logs", "scheduler")))
+	if len(h) != 1 || !h[0].Success || h[0].Tokens != srv.Served().Total() {
+		t.Fatalf("history %+v, want one successful line with %d tokens\nhook log:\n%s", h, srv.Served().Total(), log)
 	}
 }

@@ -135,6 +135,13 @@ func sessionEnd(logsDir, runID, task, tp, reason string, env map[string]string, 
 	if err != nil {
 		return fmt.Errorf("claim run %s: %w", runID, err)
 	}
+	if c.Run.SessionStarts == 0 && c.Run.Stops == 0 && recorder.ClosedElsewhere(logsDir, runID, c) {
+		// A second SessionEnd for a run closed by the first: ccq is
+		// registered twice (plugin and settings), whose hooks run side by
+		// side. This one only left a stray event.
+		_ = c.Done()
+		return fmt.Errorf("run %s: already recorded; is ccq-hook registered twice? (ccq-hook status)", runID)
+	}
 	e := recorder.EntryFromRun(c.Run, recorder.ByHook)
 	recorder.Fill(&e, recorder.Evidence{Run: c.Run})
 	if err := recorder.Close(logsDir, c, &e); err != nil {

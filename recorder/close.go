@@ -139,7 +139,7 @@ func finishAbandonedClaim(dir, name string) bool {
 	}
 	runID := name[:i]
 	path := filepath.Join(RunsDir(dir), name)
-	if historyHasRun(HistoryPath(dir), runID) {
+	if HistoryHasRun(dir, runID) {
 		_ = os.Remove(path)
 		return false
 	}
@@ -157,10 +157,26 @@ func finishAbandonedClaim(dir, name string) bool {
 	return Close(dir, c, &e) == nil
 }
 
-// historyHasRun looks for run runID in the last megabyte of the history,
-// where a line written moments before a crash would be.
-func historyHasRun(path, runID string) bool {
-	f, err := os.Open(path)
+// ClosedElsewhere reports whether run runID, claimed as c, is being or has
+// been closed by another process: another claim of the same id is in
+// progress (its state is removed only after its line is written), or the
+// history already has the run. Hooks registered twice fire side by side, so
+// the second SessionEnd can find its own fresh state while the first is
+// still writing.
+func ClosedElsewhere(dir, runID string, c *Claimed) bool {
+	others, _ := filepath.Glob(filepath.Join(RunsDir(dir), SafeName(runID)+".closing-*"))
+	for _, o := range others {
+		if o != c.path {
+			return true
+		}
+	}
+	return HistoryHasRun(dir, runID)
+}
+
+// HistoryHasRun looks for run runID in the last megabyte of the history in
+// logs directory dir, where a line written moments ago would be.
+func HistoryHasRun(dir, runID string) bool {
+	f, err := os.Open(HistoryPath(dir))
 	if err != nil {
 		return false
 	}

@@ -183,3 +183,27 @@ func TestInProgressListsOnlyLiveRuns(t *testing.T) {
 		t.Fatalf("in progress: %v, want newer:b,older:a", ids)
 	}
 }
+
+func TestClosedElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	AppendEvent(dir, "r", Event{Ev: EvSessionEnd, T: 1}, true)
+	mine, err := Claim(dir, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ClosedElsewhere(dir, "r", mine) {
+		t.Fatal("a run nobody else closes was reported closed")
+	}
+	// Another process claimed the same run id and is still writing.
+	other := filepath.Join(RunsDir(dir), "r.closing-1")
+	os.WriteFile(other, []byte(`{"ev":"SessionStart","t":1}`+"\n"), 0o600)
+	if !ClosedElsewhere(dir, "r", mine) {
+		t.Fatal("a claim in progress elsewhere was not seen")
+	}
+	os.Remove(other)
+	e := Entry{TaskID: "t", RunID: "r"}
+	Append(dir, &e)
+	if !ClosedElsewhere(dir, "r", mine) {
+		t.Fatal("a run already in the history was not seen")
+	}
+}
