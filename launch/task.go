@@ -73,21 +73,7 @@ var ErrNoTask = errors.New("no such task")
 // then tasks/ below the project directory ($CLAUDE_PROJECT_DIR, else cwd).
 // A relative result is made absolute against cwd.
 func TasksDir(flag string, env map[string]string, cwd string) string {
-	dir := flag
-	if dir == "" {
-		dir = env[EnvTasksDir]
-	}
-	if dir == "" {
-		base := env[recorder.EnvProjectDir]
-		if base == "" {
-			base = cwd
-		}
-		dir = filepath.Join(base, DefaultTasksSubdir)
-	}
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(cwd, dir)
-	}
-	return filepath.Clean(dir)
+	return recorder.ProjectPath(flag, EnvTasksDir, DefaultTasksSubdir, env, cwd)
 }
 
 // Resolve finds and parses a task. arg is a task name (looked up as

@@ -28,20 +28,27 @@ const HistoryName = "history.jsonl"
 
 // LogsDir applies the one rule every ccq binary uses to find the logs
 // directory: the flag value if given, then $CCQ_LOGS_DIR, then
-// logs/scheduler below the project directory, which is $CLAUDE_PROJECT_DIR
-// when Claude Code set it and the working directory cwd otherwise.
-// A relative result is made absolute against cwd.
+// logs/scheduler below the project directory (see ProjectPath).
 func LogsDir(flag string, env map[string]string, cwd string) string {
+	return ProjectPath(flag, EnvLogsDir, DefaultLogsSubdir, env, cwd)
+}
+
+// ProjectPath is the precedence every ccq directory setting follows: the
+// flag value if given, then env[envName], then sub below the project
+// directory, which is $CLAUDE_PROJECT_DIR when Claude Code set it and the
+// working directory cwd otherwise. A relative result is made absolute
+// against cwd.
+func ProjectPath(flag, envName, sub string, env map[string]string, cwd string) string {
 	dir := flag
 	if dir == "" {
-		dir = env[EnvLogsDir]
+		dir = env[envName]
 	}
 	if dir == "" {
 		base := env[EnvProjectDir]
 		if base == "" {
 			base = cwd
 		}
-		dir = filepath.Join(base, DefaultLogsSubdir)
+		dir = filepath.Join(base, sub)
 	}
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(cwd, dir)

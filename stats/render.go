@@ -119,8 +119,8 @@ func optF(v *float64) string {
 // WriteTable writes the report for people: one aligned row per task and
 // one for all tasks, then the failure patterns.
 func WriteTable(w io.Writer, r *Report, st Style) error {
-	t := &table{align: "lrrrrrrrrll"}
-	t.add(nil, "TASK", "RUNS", "SUCCESS", "TOKENS/OK", "COST", "MEAN", "P50", "P95", "LAST", "P50 PER "+strings.ToUpper(r.Period), "TREND")
+	t := &Table{Align: "lrrrrrrrrll"}
+	t.Add(nil, "TASK", "RUNS", "SUCCESS", "TOKENS/OK", "COST", "MEAN", "P50", "P95", "LAST", "P50 PER "+strings.ToUpper(r.Period), "TREND")
 	rows := append(append([]TaskStats{}, r.Tasks...), r.Overall)
 	for i, ts := range rows {
 		name := ts.TaskID
@@ -153,9 +153,9 @@ func WriteTable(w io.Writer, r *Report, st Style) error {
 		case VerdictFaster:
 			colors[10] = ansiGreen
 		}
-		t.add(colors, cells...)
+		t.Add(colors, cells...)
 	}
-	if err := t.write(w, st); err != nil {
+	if err := t.Write(w, st); err != nil {
 		return err
 	}
 	var fails []string
@@ -182,21 +182,30 @@ func WriteTable(w io.Writer, r *Report, st Style) error {
 	return nil
 }
 
-// table aligns columns by their width in runes, so colour codes and
-// sparkline characters do not upset it.
-type table struct {
-	align  string // 'l' or 'r' per column
+// Colours a Table cell can be painted in.
+const (
+	ColorRed   = ansiRed
+	ColorGreen = ansiGreen
+)
+
+// Table aligns columns by their width in runes, so colour codes and
+// sparkline characters do not upset it. The first row is the header.
+type Table struct {
+	Align  string // 'l' or 'r' per column
 	rows   [][]string
 	colors [][]string
 }
 
-func (t *table) add(colors []string, cells ...string) {
+// Add appends a row; colors, if not nil, holds a colour per cell ("" for
+// none), used only when the Style allows colour.
+func (t *Table) Add(colors []string, cells ...string) {
 	t.rows = append(t.rows, cells)
 	t.colors = append(t.colors, colors)
 }
 
-func (t *table) write(w io.Writer, st Style) error {
-	widths := make([]int, len(t.align))
+// Write prints the table, header in bold when colour is on.
+func (t *Table) Write(w io.Writer, st Style) error {
+	widths := make([]int, len(t.Align))
 	for _, row := range t.rows {
 		for i, c := range row {
 			widths[i] = max(widths[i], utf8.RuneCountInString(c))
@@ -207,13 +216,13 @@ func (t *table) write(w io.Writer, st Style) error {
 		line := make([]string, len(row))
 		for i, c := range row {
 			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
-			if ri > 0 && t.colors[ri] != nil && t.colors[ri][i] != "" {
+			if ri > 0 && i < len(t.colors[ri]) && t.colors[ri][i] != "" {
 				c = st.paint(t.colors[ri][i], c)
 			}
 			if ri == 0 {
 				c = st.paint(ansiBold, c)
 			}
-			if t.align[i] == 'r' {
+			if t.Align[i] == 'r' {
 				line[i] = pad + c
 			} else {
 				line[i] = c + pad

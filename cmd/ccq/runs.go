@@ -83,7 +83,9 @@ object per line); --csv a table for spreadsheets.`,
 // writeInProgress lists the runs still going (they have no history line
 // yet), so a run whose launcher died while claude carries on stays visible.
 func writeInProgress(w io.Writer, runs []*recorder.Run, match func(task string) bool, now time.Time) {
-	rows := [][]string{{"STARTED", "TASK", "ELAPSED", "RUN", "LOG"}}
+	t := &stats.Table{Align: "llrll"}
+	t.Add(nil, "STARTED", "TASK", "ELAPSED", "RUN", "LOG")
+	n := 0
 	for _, r := range runs {
 		if !match(r.Task) {
 			continue
@@ -92,26 +94,15 @@ func writeInProgress(w io.Writer, runs []*recorder.Run, match func(task string) 
 		if log == "" {
 			log = r.TranscriptPath
 		}
-		rows = append(rows, []string{r.Start.UTC().Format("2006-01-02 15:04:05Z"), printable(r.Task),
-			stats.HumanSeconds(now.Sub(r.Start).Seconds()), printable(r.ID), printable(log)})
+		t.Add(nil, r.Start.UTC().Format("2006-01-02 15:04:05Z"), printable(r.Task),
+			stats.HumanSeconds(now.Sub(r.Start).Seconds()), printable(r.ID), printable(log))
+		n++
 	}
-	if len(rows) == 1 {
+	if n == 0 {
 		return
 	}
-	fmt.Fprintf(w, "in progress:\n")
-	widths := make([]int, len(rows[0]))
-	for _, r := range rows {
-		for i, c := range r {
-			widths[i] = max(widths[i], len([]rune(c)))
-		}
-	}
-	for _, r := range rows {
-		var b strings.Builder
-		for i, c := range r {
-			b.WriteString(c + strings.Repeat(" ", widths[i]-len([]rune(c))) + "  ")
-		}
-		fmt.Fprintf(w, "  %s\n", strings.TrimRight(b.String(), " "))
-	}
+	fmt.Fprintln(w, "in progress:")
+	_ = t.Write(w, stats.Style{})
 	fmt.Fprintln(w)
 }
 
@@ -166,43 +157,17 @@ func printable(s string) string {
 }
 
 func writeRunsTable(w io.Writer, lines []*stats.Line, color bool) error {
-	rows := [][]string{{"TIME", "TASK", "OUTCOME", "DURATION", "TOKENS", "RUN", "LOG"}}
-	oks := []bool{true}
+	t := &stats.Table{Align: "lllrrll"}
+	t.Add(nil, "TIME", "TASK", "OUTCOME", "DURATION", "TOKENS", "RUN", "LOG")
 	for _, l := range lines {
 		v := viewRun(l)
-		rows = append(rows, []string{v.time, v.task, v.outcome, v.duration, v.tokens, v.runID, v.log})
-		oks = append(oks, v.ok)
-	}
-	widths := make([]int, len(rows[0]))
-	for _, r := range rows {
-		for i, c := range r {
-			widths[i] = max(widths[i], len([]rune(c)))
+		c := stats.ColorRed
+		if v.ok {
+			c = stats.ColorGreen
 		}
+		t.Add([]string{"", "", c}, v.time, v.task, v.outcome, v.duration, v.tokens, v.runID, v.log)
 	}
-	right := map[int]bool{3: true, 4: true}
-	var b strings.Builder
-	for ri, r := range rows {
-		cells := make([]string, len(r))
-		for i, c := range r {
-			pad := strings.Repeat(" ", widths[i]-len([]rune(c)))
-			if color && ri > 0 && i == 2 {
-				if oks[ri] {
-					c = "\x1b[32m" + c + "\x1b[0m"
-				} else {
-					c = "\x1b[31m" + c + "\x1b[0m"
-				}
-			}
-			if right[i] {
-				cells[i] = pad + c
-			} else {
-				cells[i] = c + pad
-			}
-		}
-		b.WriteString(strings.TrimRight(strings.Join(cells, "  "), " "))
-		b.WriteByte('\n')
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return t.Write(w, stats.Style{Color: color})
 }
 
 func writeRunsCSV(w io.Writer, lines []*stats.Line) error {

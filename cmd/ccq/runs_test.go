@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ccq-dev/ccq/recorder"
+	"github.com/ccq-dev/ccq/stats"
 )
 
 // TestRunsShowsRunsInProgress: a run with no history line yet, whose
@@ -41,5 +42,29 @@ func TestRunsShowsRunsInProgress(t *testing.T) {
 	run([]string{"--logs-dir", logs, "runs", "--task", "other"}, nil, &stdout, &stderr, nil)
 	if strings.Contains(stdout.String(), "run-live") {
 		t.Errorf("--task other still lists nightly:\n%s", stdout.String())
+	}
+}
+
+// TestRunsTableColour: on a terminal the outcome is green or red, and the
+// colour codes do not shift the columns.
+func TestRunsTableColour(t *testing.T) {
+	lines := []*stats.Line{
+		{Raw: []byte(`{"task_id":"a","success":true,"error_type":null,"tokens":5,"duration_s":1,"log_file":"a.md","timestamp":"2026-11-25T10:00:00.000Z","run_id":"r1"}`), TSMs: 1795600800000},
+		{Raw: []byte(`{"task_id":"bb","success":false,"error_type":"timeout","tokens":50,"duration_s":12,"log_file":"b.md","timestamp":"2026-11-25T11:00:00.000Z","run_id":"r2","error_detail":"timeout after 10s"}`), TSMs: 1795604400000},
+	}
+	var plain, colour bytes.Buffer
+	if err := writeRunsTable(&plain, lines, false); err != nil {
+		t.Fatal(err)
+	}
+	writeRunsTable(&colour, lines, true)
+	if strings.Contains(plain.String(), "\x1b[") {
+		t.Errorf("colour codes without a terminal:\n%q", plain.String())
+	}
+	if !strings.Contains(colour.String(), "\x1b[32mok\x1b[0m") || !strings.Contains(colour.String(), "\x1b[31mtimeout: timeout after 10s\x1b[0m") {
+		t.Errorf("outcomes not coloured:\n%q", colour.String())
+	}
+	strip := strings.NewReplacer("\x1b[32m", "", "\x1b[31m", "", "\x1b[1m", "", "\x1b[0m", "")
+	if got := strip.Replace(colour.String()); got != plain.String() {
+		t.Errorf("colour changes the layout:\n%s\nvs\n%s", got, plain.String())
 	}
 }
