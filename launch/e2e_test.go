@@ -338,3 +338,58 @@ func TestE2EResume(t *testing.T) {
 		})
 	}
 }
+
+// TestE2ELauncherKilled: the launcher is SIGKILLed mid-run while Claude Code
+// carries on (it has a process group of its own). The run is listed as in
+// progress meanwhile, and when the session ends its SessionEnd hook, seeing
+// the launcher dead, writes the run's one line with exact tokens.
+func TestE2ELauncherKilled(t *testing.T) {
+	r := newE2E(t, func(n int, _ []byte) fakeapi.Reply {
+		time.Sleep(2 * time.Second) // long enough to kill the launcher first
+		return fakeapi.Reply{Kind: fakeapi.Text}
+	}, true)
+	cmd := r.command("--quiet", "job", "--", "--dangerously-skip-permissions")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for r.srv.Requests() == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	inProgress := recorder.InProgress(r.logs, time.Now())
+	cmd.Process.Kill()
+	cmd.Wait()
+	if len(inProgress) != 1 || inProgress[0].Task != "job" {
+		t.Fatalf("in progress before the kill: %+v, want the job", inProgress)
+	}
+	runID := inProgress[0].ID
+	var h []recorder.Entry
+	for time.Now().Before(deadline) {
+		if h = claudetest.History(t, recorder.HistoryPath(r.logs)); len(h) > 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // a second line, if any, would come now
+	h = claudetest.History(t, recorder.HistoryPath(r.logs))
+	if len(h) != 1 {
+		t.Fatalf("history %+v, want exactly one line", h)
+	}
+	e := h[0]
+	if e.RunID != runID || !e.Success || e.RecordedBy != recorder.ByHook || e.TaskID != "job" {
+		t.Errorf("entry %+v, want run %s recorded by the hook as a success", e, runID)
+	}
+	wantTokens(t, e, r.srv)
+	// Claude Code exits once its SessionEnd hook returns.
+	left := runProcesses(runID)
+	for len(left) > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		left = runProcesses(runID)
+	}
+	if len(left) > 0 {
+		t.Errorf("processes of the run left: %v", left)
+	}
+	if n, _ := recorder.CloseStale(r.logs, time.Now()); n != 0 {
+		t.Errorf("CloseStale closed %d more runs", n)
+	}
+}
