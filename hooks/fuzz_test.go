@@ -16,7 +16,7 @@ import (
 // never write outside the logs directory, and whatever it writes to the
 // history must be whole JSON lines.
 func FuzzHandle(f *testing.F) {
-	dir := "../../shared/fixtures/claude-code-2.1.328"
+	dir := "../testdata/claude-code-2.1.328"
 	for _, name := range []string{"SessionStart.json", "Stop.json", "StopFailure.json", "SessionEnd.json", "PreToolUse.json"} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-const fixtures = "../../shared/fixtures/claude-code-2.1.328"
+const fixtures = "../testdata/claude-code-2.1.328"
 
 func fixture(t testing.TB, name string) string {
 	t.Helper()

@@ -55,7 +55,7 @@ func benchHook(b *testing.B, payload string, transcript func(dir string) string)
 	}
 	dir := b.TempDir()
 	emptyGo := buildEmptyGo(b, dir)
-	data, err := os.ReadFile(filepath.Join(claudetest.RepoRoot(), "..", "shared", "fixtures", "claude-code-2.1.328", payload))
+	data, err := os.ReadFile(filepath.Join(claudetest.RepoRoot(), "testdata", "claude-code-2.1.328", payload))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func spawn(b *testing.B, path, stdin string, env []string, maxrss *int64) time.D
 // bigTranscript writes a transcript of about size bytes made of the captured
 // one repeated with distinct message ids, as a long session would look.
 func bigTranscript(b *testing.B, dir string, size int) string {
-	src, err := os.ReadFile(filepath.Join(claudetest.RepoRoot(), "..", "shared", "fixtures", "claude-code-2.1.328", "transcript.jsonl"))
+	src, err := os.ReadFile(filepath.Join(claudetest.RepoRoot(), "testdata", "claude-code-2.1.328", "transcript.jsonl"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fixtures := filepath.Join(wd, "..", "..", "..", "shared", "fixtures", "claude-code-2.1.328")
+	fixtures := filepath.Join(wd, "..", "..", "testdata", "claude-code-2.1.328")
 	if _, err := os.Stat(fixtures); err != nil {
 		t.Fatalf("fixtures: %v", err)
 	}

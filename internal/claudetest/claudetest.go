@@ -20,7 +20,7 @@ import (
 )
 
 // Version is the Claude Code release the tests run against; the fixtures in
-// ../shared/fixtures were captured from it.
+// testdata/claude-code-2.1.328 were captured from it.
 const Version = "2.1.328"
 
 // EnvClaude names a claude binary to use instead of the cached npm install.
