@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
+
+	"github.com/ccq-dev/ccq/internal/shquote"
 )
 
 // ExitUsage is the exit code for bad input: wrong arguments, malformed
@@ -277,7 +279,7 @@ func (c *cli) hookCommand(override string) (string, error) {
 		return "", withHint(fmt.Errorf("this binary is %s, not %s", exe, BinaryName),
 			"ccq recognises its hooks by the program's name; install the binary as ccq-hook, or pass --command")
 	}
-	return shellQuote(exe), nil
+	return shquote.Quote(exe), nil
 }
 
 // splitLines cuts text into lines for difflib, each ending in a newline

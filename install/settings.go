@@ -202,22 +202,6 @@ func firstWord(cmd string) string {
 	return b.String()
 }
 
-// shellQuote makes path one word for /bin/sh -c, which is how Claude Code
-// runs a hook command.
-func shellQuote(path string) string {
-	safe := path != ""
-	for _, r := range path {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:@%,=", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return path
-	}
-	return "'" + strings.ReplaceAll(path, "'", `'\''`) + "'"
-}
-
 // edit replaces data[start:end] with text.
 type edit struct {
 	start, end int

@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ccq-dev/ccq/internal/shquote"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -281,7 +283,7 @@ func TestShellQuote(t *testing.T) {
 		"/it's/ccq-hook":          `'/it'\''s/ccq-hook'`,
 		"/a$b/ccq-hook":           "'/a$b/ccq-hook'",
 	} {
-		got := shellQuote(in)
+		got := shquote.Quote(in)
 		if got != want {
 			t.Errorf("shellQuote(%q) = %q, want %q", in, got, want)
 		}

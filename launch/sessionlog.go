@@ -12,8 +12,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/ccq-dev/ccq/recorder"
 	"github.com/tidwall/gjson"
+
+	"github.com/ccq-dev/ccq/internal/shquote"
+	"github.com/ccq-dev/ccq/recorder"
 )
 
 // Bounds of what the session log shows of a tool call: the full output is
@@ -131,26 +133,9 @@ func CommandLine(argv []string, prompt string) string {
 			parts[i] = "<prompt>"
 			continue
 		}
-		parts[i] = shellQuote(a)
+		parts[i] = shquote.Quote(a)
 	}
 	return strings.Join(parts, " ")
-}
-
-func shellQuote(s string) string {
-	if s == "" {
-		return "''"
-	}
-	safe := true
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./=:,+@%", c)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Init notes the session Claude Code started.
