@@ -6,7 +6,8 @@ package shquote
 import "strings"
 
 // Quote makes s one word for /bin/sh: left as it is when every character is
-// plainly safe, otherwise wrapped in single quotes (an empty s is ”).
+// plainly safe, otherwise wrapped in single quotes (an empty s becomes a
+// pair of them).
 func Quote(s string) string {
 	safe := s != ""
 	for _, r := range s {
