@@ -66,6 +66,11 @@ type Run struct {
 	OutputBytes                int
 	Transcript                 *Transcript
 	Events                     int
+
+	// Waiting is set by InProgress on a run that has ended (none of its
+	// processes is alive) but whose history line could not be written yet:
+	// why, e.g. "no space left on device". The next ccq command retries.
+	Waiting string
 }
 
 func runFile(dir, runID string) string {
