@@ -17,8 +17,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ccq-dev/ccq/recorder"
 	"github.com/tidwall/gjson"
+
+	"github.com/ccq-dev/ccq/internal/proc"
+	"github.com/ccq-dev/ccq/recorder"
 )
 
 // MaxPayload is how much of stdin is read. Real payloads are a few hundred
@@ -90,7 +92,7 @@ func Handle(in Input) error {
 	case recorder.EvSessionStart:
 		ev.Task, ev.Log, ev.TP, ev.Src = task, env[recorder.EnvLogFile], tp, f[4].Str
 		ev.PID = claudePID
-		if ticks, start, ok := recorder.ProcStart(claudePID); ok {
+		if ticks, start, ok := proc.Start(claudePID); ok {
 			ev.PTicks = ticks
 			if !start.IsZero() {
 				ev.PStart = start.UnixMilli()
@@ -126,7 +128,7 @@ func sessionEnd(logsDir, runID, task, tp, reason string, env map[string]string, 
 	}
 	if supervised {
 		pid, _ := strconv.Atoi(env[recorder.EnvLauncherPID])
-		if recorder.Alive(pid, 0) {
+		if proc.Alive(pid, 0) {
 			return terr // the launcher writes the line; it knows the exit code
 		}
 		// The launcher died; the run is ours to record.

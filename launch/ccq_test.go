@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ccq-dev/ccq/internal/claudetest"
+	"github.com/ccq-dev/ccq/internal/proc"
 	"github.com/ccq-dev/ccq/recorder"
 )
 
@@ -139,7 +140,7 @@ func TestSIGINTForwarded(t *testing.T) {
 	if len(h) != 1 || h[0].ErrorType != recorder.ErrException || h[0].ErrorDetail != "signal: SIGINT" {
 		t.Errorf("history %+v", h)
 	}
-	if recorder.Alive(child, 0) {
+	if proc.Alive(child, 0) {
 		t.Errorf("child %d survived", child)
 	}
 }
@@ -156,7 +157,7 @@ func TestLauncherKilled(t *testing.T) {
 	cmd.Process.Kill()
 	cmd.Wait()
 	syscall.Kill(-child, syscall.SIGKILL) // the orphaned group, as a reboot would
-	for i := 0; i < 100 && recorder.Alive(child, 0); i++ {
+	for i := 0; i < 100 && proc.Alive(child, 0); i++ {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if _, err := os.Stat(recorder.HistoryPath(p.logs)); err == nil {

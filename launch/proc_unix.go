@@ -33,16 +33,6 @@ func signalGroup(pgid int, sig syscall.Signal) error {
 	return err
 }
 
-// groupExists reports whether any process, a zombie included, is still in
-// group pgid.
-func groupExists(pgid int) bool {
-	if pgid <= 0 {
-		return false
-	}
-	err := syscall.Kill(-pgid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
-}
-
 // SignalName names a signal the way the history does: "SIGINT".
 func SignalName(sig os.Signal) string {
 	s, ok := sig.(syscall.Signal)

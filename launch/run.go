@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ccq-dev/ccq/internal/proc"
 	"github.com/ccq-dev/ccq/recorder"
 )
 
@@ -94,7 +95,7 @@ func Run(o Options) (*Outcome, error) {
 		return nil, fmt.Errorf("%w: session log: %v", ErrSetup, err)
 	}
 	defer slog.Close()
-	ticks, _, _ := recorder.ProcStart(os.Getpid())
+	ticks, _, _ := proc.Start(os.Getpid())
 	launchEv := recorder.Event{Ev: recorder.EvLaunch, T: start.UnixMilli(), Task: o.Task.Name, Log: logPath, PID: os.Getpid(), PTicks: ticks}
 	if err := recorder.AppendEvent(o.LogsDir, runID, launchEv, true); err != nil {
 		slog.Close()
@@ -424,18 +425,26 @@ type supervisor struct {
 // the kernel's pids cannot have gone all the way around.
 const recentRun = 10 * time.Second
 
+// scanScope is how much of the process table to read for escaped processes.
+func (sv *supervisor) scanScope() proc.Scope {
+	if time.Since(sv.started) < recentRun {
+		return proc.ScanNewer
+	}
+	return proc.ScanAll
+}
+
 // signalRun sends sig to the run's process group and to the processes of
 // the run that left it.
 func (sv *supervisor) signalRun(pgid int, sig syscall.Signal) {
 	_ = signalGroup(pgid, sig)
-	for _, pid := range Escaped(pgid, sv.runID, time.Since(sv.started) < recentRun) {
+	for _, pid := range proc.Escaped(pgid, recorder.EnvRunID+"="+sv.runID, sv.scanScope()) {
 		_ = syscall.Kill(pid, sig)
 	}
 }
 
 // runAlive reports whether any process of the run is left.
 func (sv *supervisor) runAlive(pgid int) bool {
-	return len(GroupMembers(pgid)) > 0 || len(Escaped(pgid, sv.runID, time.Since(sv.started) < recentRun)) > 0
+	return len(proc.GroupMembers(pgid)) > 0 || len(proc.Escaped(pgid, recorder.EnvRunID+"="+sv.runID, sv.scanScope())) > 0
 }
 
 func (sv *supervisor) run(bin string, argv []string, dir string, env []string, stream *Stream, progress io.Writer, task string, start time.Time) (res runResult) {

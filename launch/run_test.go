@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ccq-dev/ccq/internal/claudetest"
+	"github.com/ccq-dev/ccq/internal/proc"
 	"github.com/ccq-dev/ccq/recorder"
 )
 
@@ -133,7 +134,7 @@ func TestRunTimeoutGrandchild(t *testing.T) {
 		t.Fatal(err)
 	}
 	gc, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	if recorder.Alive(gc, 0) {
+	if proc.Alive(gc, 0) {
 		t.Errorf("grandchild %d survived the run (wall %v)", gc, wall)
 	}
 	log, _ := os.ReadFile(e.LogFile)
@@ -154,7 +155,7 @@ func TestRunLeftoverKilled(t *testing.T) {
 	}
 	onlyLine(t, r, out)
 	b, _ := os.ReadFile(r.env["STANDIN_GRANDCHILD"])
-	if gc, _ := strconv.Atoi(strings.TrimSpace(string(b))); gc == 0 || recorder.Alive(gc, 0) {
+	if gc, _ := strconv.Atoi(strings.TrimSpace(string(b))); gc == 0 || proc.Alive(gc, 0) {
 		t.Errorf("background process %q survived", b)
 	}
 }
@@ -228,7 +229,7 @@ func TestRunEscapedGrandchild(t *testing.T) {
 	if gc == 0 {
 		t.Fatalf("no grandchild pid: %q", b)
 	}
-	if recorder.Alive(gc, 0) {
+	if proc.Alive(gc, 0) {
 		t.Errorf("escaped grandchild %d survived", gc)
 		syscall.Kill(gc, syscall.SIGKILL)
 	}

@@ -7,8 +7,9 @@ import (
 	"io"
 	"sync"
 
-	"github.com/ccq-dev/ccq/recorder"
 	"github.com/tidwall/gjson"
+
+	"github.com/ccq-dev/ccq/recorder"
 )
 
 // maxStreamLine bounds one line of the child's output held in memory. A

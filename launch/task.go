@@ -11,8 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ccq-dev/ccq/recorder"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ccq-dev/ccq/recorder"
 )
 
 // EnvTasksDir names the tasks directory when --tasks-dir is not given.

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ccq-dev/ccq/internal/proc"
 )
 
 // EntryFromRun starts a history entry from what the state file says about a
@@ -119,10 +121,10 @@ func stale(r *Run, path string, now time.Time) bool {
 		st, err := os.Stat(path)
 		return err == nil && now.Sub(st.ModTime()) > StaleAfter
 	}
-	if r.LauncherPID != 0 && Alive(r.LauncherPID, r.LauncherTicks) {
+	if r.LauncherPID != 0 && proc.Alive(r.LauncherPID, r.LauncherTicks) {
 		return false
 	}
-	if r.ClaudePID != 0 && Alive(r.ClaudePID, r.ClaudeTicks) {
+	if r.ClaudePID != 0 && proc.Alive(r.ClaudePID, r.ClaudeTicks) {
 		return false
 	}
 	return true
@@ -134,7 +136,7 @@ func stale(r *Run, path string, now time.Time) bool {
 func finishAbandonedClaim(dir, name string) bool {
 	i := strings.LastIndex(name, ".closing-")
 	pid, err := strconv.Atoi(name[i+len(".closing-"):])
-	if err != nil || Alive(pid, 0) {
+	if err != nil || proc.Alive(pid, 0) {
 		return false
 	}
 	runID := name[:i]

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ccq-dev/ccq/internal/proc"
 )
 
 func TestRunStateReducesEvents(t *testing.T) {
@@ -91,7 +93,7 @@ func deadProcess(t *testing.T) (int, int64) {
 		t.Fatal(err)
 	}
 	pid := cmd.Process.Pid
-	ticks, _, _ := ProcStart(pid)
+	ticks, _, _ := proc.Start(pid)
 	cmd.Wait()
 	return pid, ticks
 }
@@ -100,7 +102,7 @@ func TestCloseStaleClosesDeadRunsOnce(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Now()
 	deadPID, deadTicks := deadProcess(t)
-	selfTicks, _, _ := ProcStart(os.Getpid())
+	selfTicks, _, _ := proc.Start(os.Getpid())
 
 	// A launcher that died mid-run.
 	AppendEvent(dir, "launch-dead", Event{Ev: EvLaunch, T: now.Add(-time.Minute).UnixMilli(), Task: "nightly", Log: "/x.md", PID: deadPID, PTicks: deadTicks}, true)
@@ -171,7 +173,7 @@ func TestInProgressListsOnlyLiveRuns(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Now()
 	deadPID, deadTicks := deadProcess(t)
-	selfTicks, _, _ := ProcStart(os.Getpid())
+	selfTicks, _, _ := proc.Start(os.Getpid())
 	AppendEvent(dir, "older", Event{Ev: EvLaunch, T: now.Add(-time.Hour).UnixMilli(), Task: "a", PID: os.Getpid(), PTicks: selfTicks}, true)
 	AppendEvent(dir, "newer", Event{Ev: EvLaunch, T: now.Add(-time.Minute).UnixMilli(), Task: "b", PID: os.Getpid(), PTicks: selfTicks}, true)
 	AppendEvent(dir, "dead", Event{Ev: EvLaunch, T: now.UnixMilli(), Task: "c", PID: deadPID, PTicks: deadTicks}, true)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccq-dev/ccq/internal/proc"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/stats"
 )
@@ -17,7 +18,7 @@ import (
 // is neither closed nor hidden.
 func TestRunsShowsRunsInProgress(t *testing.T) {
 	logs := t.TempDir()
-	ticks, _, _ := recorder.ProcStart(os.Getpid())
+	ticks, _, _ := proc.Start(os.Getpid())
 	start := time.Now().Add(-90 * time.Second)
 	ev := recorder.Event{Ev: recorder.EvLaunch, T: start.UnixMilli(), Task: "nightly", Log: filepath.Join(logs, "n.md"), PID: os.Getpid(), PTicks: ticks}
 	if err := recorder.AppendEvent(logs, "run-live", ev, true); err != nil {
