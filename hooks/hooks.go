@@ -72,23 +72,23 @@ func Handle(in Input) error {
 		}
 		runID = unlabelledRunID(sid, claudePID)
 	}
-	runID = recorder.SafeName(runID)
+	runID = recorder.CleanID(runID)
 	task := env[recorder.EnvTaskID]
 	if task == "" {
 		task = fallbackTask(env, cwd)
 	}
-	task = recorder.SafeName(task)
+	task = recorder.CleanID(task)
 	logsDir := recorder.LogsDir("", env, in.Cwd)
-	supervised := env[recorder.EnvLauncherPID] != ""
+	r := run{logsDir: logsDir, id: runID, env: env, supervised: env[recorder.EnvLauncherPID] != ""}
 	ev := recorder.Event{Ev: event, T: in.Now.UnixMilli(), SID: sid}
 
 	switch event {
 	case recorder.EvStopFailure:
 		ev.Err = f[5].Str
-		return recorder.AppendEvent(logsDir, runID, ev, !supervised)
+		return r.note(ev)
 	case recorder.EvStop:
 		ev.Out = len(f[7].Str)
-		return recorder.AppendEvent(logsDir, runID, ev, !supervised)
+		return r.note(ev)
 	case recorder.EvSessionStart:
 		ev.Task, ev.Log, ev.TP, ev.Src = task, env[recorder.EnvLogFile], tp, f[4].Str
 		ev.PID = claudePID
@@ -103,53 +103,60 @@ func Handle(in Input) error {
 			// where this run's part begins.
 			ev.Off = recorder.SessionOffsets(tp)
 		}
-		return recorder.AppendEvent(logsDir, runID, ev, !supervised)
+		return r.note(ev)
 	}
-	return sessionEnd(logsDir, runID, task, tp, f[6].Str, env, ev, supervised)
+	ev.Reason = f[6].Str
+	ev.Task, ev.Log, ev.TP = task, env[recorder.EnvLogFile], tp
+	return r.end(ev)
 }
 
-func sessionEnd(logsDir, runID, task, tp, reason string, env map[string]string, ev recorder.Event, supervised bool) error {
-	ev.Reason = reason
-	ev.Task, ev.Log, ev.TP = task, env[recorder.EnvLogFile], tp
+// run is the run a hook event belongs to.
+type run struct {
+	logsDir    string
+	id         string
+	env        map[string]string
+	supervised bool // a launcher started it (CCQ_LAUNCHER_PID is set)
+}
+
+// note adds ev to the run's state. Under a launcher it only appends to state
+// the launcher opened, never re-creating state it already closed.
+func (r run) note(ev recorder.Event) error {
+	if r.supervised {
+		return recorder.AppendEventIfOpen(r.logsDir, r.id, ev)
+	}
+	return recorder.AppendEvent(r.logsDir, r.id, ev)
+}
+
+// end notes SessionEnd with what the transcript holds and, unless a live
+// launcher will, writes the run's line.
+func (r run) end(ev recorder.Event) error {
 	var off recorder.Offsets
-	if r, err := recorder.ReadRun(logsDir, runID); err == nil {
-		off = r.Offsets
+	if st, err := recorder.ReadRun(r.logsDir, r.id); err == nil {
+		off = st.Offsets
 	}
 	var terr error
-	if tp != "" {
-		t, err := recorder.ReadSession(tp, off)
+	if ev.TP != "" {
+		t, err := recorder.ReadSession(ev.TP, off)
 		if err == nil {
 			ev.TS = &t
 		}
 		terr = err
 	}
-	if err := recorder.AppendEvent(logsDir, runID, ev, !supervised); err != nil {
+	if err := r.note(ev); err != nil {
 		return err
 	}
-	if supervised {
-		pid, _ := strconv.Atoi(env[recorder.EnvLauncherPID])
+	if r.supervised {
+		pid, _ := strconv.Atoi(r.env[recorder.EnvLauncherPID])
 		if proc.Alive(pid, 0) {
 			return terr // the launcher writes the line; it knows the exit code
 		}
 		// The launcher died; the run is ours to record.
 	}
-	c, err := recorder.Claim(logsDir, runID)
-	if err != nil {
-		return fmt.Errorf("claim run %s: %w", runID, err)
+	_, err := recorder.Record(r.logsDir, r.id, recorder.Evidence{}, recorder.ByHook)
+	if errors.Is(err, recorder.ErrAlreadyRecorded) {
+		return fmt.Errorf("%w; is ccq-hook registered twice? (ccq-hook status)", err)
 	}
-	if c.Run.SessionStarts == 0 && c.Run.Stops == 0 && recorder.ClosedElsewhere(logsDir, runID, c) {
-		// A second SessionEnd for a run closed by the first: ccq is
-		// registered twice (plugin and settings), whose hooks run side by
-		// side. This one only left a stray event.
-		_ = c.Done()
-		return fmt.Errorf("run %s: already recorded; is ccq-hook registered twice? (ccq-hook status)", runID)
-	}
-	e := recorder.EntryFromRun(c.Run, recorder.ByHook)
-	recorder.Fill(&e, recorder.Evidence{Run: c.Run})
-	if err := recorder.Close(logsDir, c, &e); err != nil {
-		return err
-	}
-	return terr
+	return errors.Join(err, terr)
 }
 
 // unlabelledRunID names a run nobody labelled: the session plus the claude

@@ -55,7 +55,7 @@ func ProgressLine(task string, elapsed time.Duration, snap Snapshot) string {
 		parts = append(parts, fmt.Sprintf("%d turns", snap.Turns))
 	}
 	if snap.Tool != "" {
-		parts = append(parts, "running "+recorder.SafeName(snap.Tool))
+		parts = append(parts, "running "+recorder.CleanID(snap.Tool))
 	} else if snap.Result == nil && snap.SessionID != "" {
 		parts = append(parts, "thinking")
 	}

@@ -97,7 +97,7 @@ func Run(o Options) (*Outcome, error) {
 	defer slog.Close()
 	ticks, _, _ := proc.Start(os.Getpid())
 	launchEv := recorder.Event{Ev: recorder.EvLaunch, T: start.UnixMilli(), Task: o.Task.Name, Log: logPath, PID: os.Getpid(), PTicks: ticks}
-	if err := recorder.AppendEvent(o.LogsDir, runID, launchEv, true); err != nil {
+	if err := recorder.AppendEvent(o.LogsDir, runID, launchEv); err != nil {
 		slog.Close()
 		_ = os.Remove(logPath)
 		return nil, fmt.Errorf("%w: run state: %v", ErrSetup, err)
@@ -152,24 +152,15 @@ func Run(o Options) (*Outcome, error) {
 		}
 	}
 
-	e := recorder.Entry{TaskID: o.Task.Name, LogFile: logPath, RunID: runID, RecordedBy: recorder.ByLauncher}
-	e.SetStart(start)
-	e.SetDuration(end.Sub(start))
-	c, claimErr := recorder.Claim(o.LogsDir, runID)
-	if claimErr == nil {
-		ev.Run = c.Run
+	ev.Task, ev.LogFile, ev.Start, ev.End = o.Task.Name, logPath, start, end
+	ev.ReadTranscript = func(r *recorder.Run) *recorder.Transcript {
+		return readTranscript(r, snap, o.Env, dir, resumeOff)
 	}
-	if ev.Run == nil || ev.Run.Transcript == nil {
-		if t := readTranscript(ev.Run, snap, o.Env, dir, resumeOff); t != nil {
-			ev.Transcript = t
-		}
-	}
-	recorder.Fill(&e, ev)
-	if claimErr == nil {
-		out.RecordErr = recorder.Close(o.LogsDir, c, &e)
-	} else {
-		out.Warnings = append(out.Warnings, "run state: "+claimErr.Error())
-		out.RecordErr = recorder.Append(o.LogsDir, &e)
+	rec, recErr := recorder.Record(o.LogsDir, runID, ev, recorder.ByLauncher)
+	e := rec.Entry
+	out.RecordErr = recErr
+	if rec.StateErr != nil {
+		out.Warnings = append(out.Warnings, "run state: "+rec.StateErr.Error())
 	}
 	note := ""
 	if out.RecordErr != nil {

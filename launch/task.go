@@ -91,7 +91,7 @@ func Resolve(arg, tasksDir, cwd string) (*Task, error) {
 			path = filepath.Join(cwd, path)
 		}
 	} else {
-		if recorder.SafeName(arg) != arg {
+		if recorder.FileName(arg) != arg {
 			return nil, fmt.Errorf("task %q: %w (a task name is letters, digits, '.', '_' and '-')", arg, ErrNoTask)
 		}
 		path = filepath.Join(tasksDir, arg+TaskExt)
@@ -130,7 +130,7 @@ func readTaskFile(path string) ([]byte, error) {
 // matter between two lines holding only "---", then the prompt.
 func ParseTask(path string, data []byte) (*Task, error) {
 	t := &Task{Path: path, Name: strings.TrimSuffix(filepath.Base(path), TaskExt)}
-	t.Name = recorder.SafeName(t.Name)
+	t.Name = recorder.FileName(t.Name)
 	if bytes.IndexByte(data, 0) >= 0 {
 		return nil, &TaskError{Path: path, Msg: "not a text file (it holds NUL bytes)"}
 	}

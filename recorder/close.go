@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
@@ -13,43 +14,6 @@ import (
 
 	"github.com/ccq-dev/ccq/internal/proc"
 )
-
-// EntryFromRun starts a history entry from what the state file says about a
-// run: identity, start time and duration up to SessionEnd (or the last sign
-// of life). Outcome and tokens come from Fill.
-func EntryFromRun(r *Run, by string) Entry {
-	e := Entry{
-		TaskID:     r.Task,
-		LogFile:    r.LogFile,
-		RunID:      r.ID,
-		SessionID:  r.SessionID,
-		RecordedBy: by,
-	}
-	if e.TaskID == "" {
-		e.TaskID = "unnamed"
-	}
-	if e.LogFile == "" {
-		e.LogFile = r.TranscriptPath
-	}
-	end := r.EndTime
-	if end.IsZero() {
-		end = r.LastSeen
-	}
-	e.SetStart(r.Start)
-	e.SetDuration(end.Sub(r.Start))
-	return e
-}
-
-// Close writes the single history line of a claimed run and removes its
-// state. If the line cannot be written the claim is released, so that a
-// later reader can still close the run.
-func Close(dir string, c *Claimed, e *Entry) error {
-	if err := Append(dir, e); err != nil {
-		_ = c.Release()
-		return err
-	}
-	return c.Done()
-}
 
 // StaleAfter is how long a state file with no process to check (no pid was
 // recorded) may go untouched before a reader closes the run.
@@ -73,7 +37,7 @@ func CloseStale(dir string, now time.Time) (int, error) {
 		name := de.Name()
 		switch {
 		case strings.HasSuffix(name, ".jsonl"):
-			if closeIfStale(dir, strings.TrimSuffix(name, ".jsonl"), now) {
+			if ok, _ := closeIfStale(dir, strings.TrimSuffix(name, ".jsonl"), now); ok {
 				closed++
 			}
 		case strings.Contains(name, ".closing-"):
@@ -85,35 +49,23 @@ func CloseStale(dir string, now time.Time) (int, error) {
 	return closed, nil
 }
 
-func closeIfStale(dir, runID string, now time.Time) bool {
+// closeIfStale records run runID if it is stale. closed says whether it
+// did; err why a stale run could not be recorded (a full disk).
+func closeIfStale(dir, runID string, now time.Time) (closed bool, err error) {
 	r, err := ReadRun(dir, runID)
-	if err != nil {
-		return false
+	if err != nil || !stale(r, runFile(dir, runID), now) {
+		return false, nil
 	}
-	if !stale(r, runFile(dir, runID), now) {
-		return false
+	_, err = Record(dir, runID, Evidence{Launched: r.Launched, Unfinished: unfinishedWhy(r)}, ByRecovery)
+	return err == nil, err
+}
+
+// unfinishedWhy says which recorder died before a run ended.
+func unfinishedWhy(r *Run) string {
+	if r.Launched {
+		return "unfinished: launcher killed"
 	}
-	c, err := Claim(dir, runID)
-	if err != nil {
-		return false // someone else is closing it
-	}
-	r = c.Run
-	ev := Evidence{Run: r, Launched: r.Launched}
-	if !r.Ended {
-		if r.Launched {
-			ev.Unfinished = "unfinished: launcher killed"
-		} else {
-			ev.Unfinished = "unfinished: killed before SessionEnd"
-		}
-	}
-	if r.Transcript == nil && r.TranscriptPath != "" {
-		if t, err := ReadSession(r.TranscriptPath, r.Offsets); err == nil {
-			ev.Transcript = &t
-		}
-	}
-	e := EntryFromRun(r, ByRecovery)
-	Fill(&e, ev)
-	return Close(dir, c, &e) == nil
+	return "unfinished: killed before SessionEnd"
 }
 
 func stale(r *Run, path string, now time.Time) bool {
@@ -139,24 +91,19 @@ func finishAbandonedClaim(dir, name string) bool {
 	if err != nil || proc.Alive(pid, 0) {
 		return false
 	}
-	runID := name[:i]
 	path := filepath.Join(RunsDir(dir), name)
-	if HistoryHasRun(dir, runID) {
-		_ = os.Remove(path)
-		return false
-	}
-	r, err := readRunFile(path, runID)
+	r, err := readRunFile(path, name[:i])
 	if err != nil {
 		return false
 	}
 	c := &Claimed{Run: r, path: path}
-	ev := Evidence{Run: r, Launched: r.Launched}
-	if !r.Ended {
-		ev.Unfinished = "unfinished: recorder killed while closing"
+	if HistoryHasRun(dir, r.ID) {
+		_ = c.Done() // it got as far as writing the line
+		return false
 	}
-	e := EntryFromRun(r, ByRecovery)
-	Fill(&e, ev)
-	return Close(dir, c, &e) == nil
+	ev := Evidence{Launched: r.Launched, Unfinished: "unfinished: recorder killed while closing"}
+	_, err = c.record(dir, ev, ByRecovery)
+	return err == nil
 }
 
 // ClosedElsewhere reports whether run runID, claimed as c, is being or has
@@ -166,7 +113,7 @@ func finishAbandonedClaim(dir, name string) bool {
 // the second SessionEnd can find its own fresh state while the first is
 // still writing.
 func ClosedElsewhere(dir, runID string, c *Claimed) bool {
-	others, _ := filepath.Glob(filepath.Join(RunsDir(dir), SafeName(runID)+".closing-*"))
+	others, _ := filepath.Glob(filepath.Join(RunsDir(dir), FileName(runID)+".closing-*"))
 	for _, o := range others {
 		if o != c.path {
 			return true
@@ -196,5 +143,6 @@ func HistoryHasRun(dir, runID string) bool {
 	if err != nil {
 		return false
 	}
-	return bytes.Contains(buf, []byte(`"run_id":"`+runID+`"`))
+	id, _ := json.Marshal(runID) // as the line spells it, escapes and all
+	return bytes.Contains(buf, append([]byte(`"run_id":`), id...))
 }

@@ -3,7 +3,9 @@ package recorder
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ErrorType is the coarse class of a failed run. The zero value means the
@@ -48,12 +50,26 @@ type Usage struct {
 	CacheRead     int64 `json:"cache_read"`
 }
 
-// Total is what ccq counts as a run's tokens: all four kinds added up.
-func (u Usage) Total() int64 { return u.Input + u.Output + u.CacheCreation + u.CacheRead }
+// Total is what ccq counts as a run's tokens: all four kinds added up,
+// saturating rather than wrapping around.
+func (u Usage) Total() int64 {
+	return SatAdd(SatAdd(u.Input, u.Output), SatAdd(u.CacheCreation, u.CacheRead))
+}
 
-// Add returns the field-wise sum.
+// Add returns the field-wise sum, saturating.
 func (u Usage) Add(v Usage) Usage {
-	return Usage{u.Input + v.Input, u.Output + v.Output, u.CacheCreation + v.CacheCreation, u.CacheRead + v.CacheRead}
+	return Usage{SatAdd(u.Input, v.Input), SatAdd(u.Output, v.Output), SatAdd(u.CacheCreation, v.CacheCreation), SatAdd(u.CacheRead, v.CacheRead)}
+}
+
+// SatAdd adds two token counts, stopping at math.MaxInt64 instead of
+// wrapping to a negative number. Counts are never negative: a negative
+// operand counts as 0.
+func SatAdd(a, b int64) int64 {
+	a, b = max(a, 0), max(b, 0)
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 // IsZero reports whether every count is zero.
@@ -112,11 +128,52 @@ func (e *Entry) SetDuration(d time.Duration) {
 	e.DurationS = math.Round(d.Seconds()*1000) / 1000
 }
 
-// Marshal is the entry as one history line, newline included.
+// Limits on what one history line holds, so that every line ccq writes is
+// one its readers accept (they take lines up to 1 MiB; with these caps a
+// line stays under 8 KiB). A longer value is cut on a character boundary
+// and ends in "…".
+const (
+	MaxPathLen   = 4096 // log_file
+	MaxDetailLen = 1024 // error_detail
+	MaxNameLen   = 256  // session_id, model, run_id
+)
+
+// Marshal is the entry as one history line, newline included. Strings are
+// cut to their limits, counts below zero become zero and a cost that is not
+// a finite, non-negative number is left out, so the line is always valid.
 func (e *Entry) Marshal() ([]byte, error) {
-	b, err := json.Marshal(e)
+	c := *e
+	c.TaskID = CleanID(c.TaskID)
+	c.RunID = Truncate(c.RunID, MaxNameLen)
+	c.SessionID = Truncate(c.SessionID, MaxNameLen)
+	c.Model = Truncate(c.Model, MaxNameLen)
+	c.LogFile = Truncate(c.LogFile, MaxPathLen)
+	c.ErrorDetail = Truncate(c.ErrorDetail, MaxDetailLen)
+	c.Tokens = max(c.Tokens, 0)
+	if math.IsNaN(c.DurationS) || math.IsInf(c.DurationS, 0) || c.DurationS < 0 {
+		c.DurationS = 0
+	}
+	if c.CostUSD != nil && (math.IsNaN(*c.CostUSD) || math.IsInf(*c.CostUSD, 0) || *c.CostUSD < 0) {
+		c.CostUSD = nil
+	}
+	b, err := json.Marshal(&c)
 	if err != nil {
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+// Truncate cuts s to at most n bytes on a character boundary, ending it in
+// "…" when anything was cut, and makes it valid UTF-8.
+func Truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	const ell = "…"
+	cut := n - len(ell)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:max(cut, 0)] + ell
 }

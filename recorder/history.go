@@ -41,10 +41,10 @@ func AppendLine(path string, line []byte) error {
 	if len(line) == 0 || line[len(line)-1] != '\n' {
 		return errors.New("history line must end in a newline")
 	}
-	if err := os.MkdirAll(dirOf(path), DirMode); err != nil {
+	if err := MkdirNoFollow(dirOf(path), dirOf(path)); err != nil {
 		return fmt.Errorf("create logs directory: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_RDWR, FileMode)
+	f, err := openNoFollow(path, os.O_APPEND|os.O_CREATE|os.O_RDWR, FileMode)
 	if err != nil {
 		return fmt.Errorf("open history: %w", err)
 	}

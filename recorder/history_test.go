@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,22 +192,60 @@ func TestScanLines(t *testing.T) {
 	}
 }
 
-func TestSafeName(t *testing.T) {
+func TestFileName(t *testing.T) {
+	tests := []struct {
+		in     string
+		prefix string // what is kept of the id
+		hashed bool   // a short hash follows, because sanitising changed the id
+	}{
+		{"nightly-report", "nightly-report", false},
+		{"v1.2_build", "v1.2_build", false},
+		{"../../etc/passwd", "etc_passwd", true},
+		{"a/b", "a_b", true},
+		{"a_b", "a_b", false},
+		{"tab\there", "tab_here", true},
+		{"bell\x07\x1b[31m", "bell___31m", true},
+		{"...", "unnamed", true},
+		{"", "unnamed", true},
+		{"日本", "unnamed", true},
+		{"x" + strings.Repeat("y", 300), "x" + strings.Repeat("y", 127), true},
+	}
+	seen := map[string]string{}
+	for _, tt := range tests {
+		got := FileName(tt.in)
+		want := regexp.QuoteMeta(tt.prefix)
+		if tt.hashed {
+			want += "-[0-9a-f]{8}"
+		}
+		if !regexp.MustCompile("^" + want + "$").MatchString(got) {
+			t.Errorf("FileName(%q) = %q, want %s", tt.in, got, want)
+		}
+		if other, ok := seen[got]; ok {
+			t.Errorf("FileName(%q) = FileName(%q) = %q: two ids share a file", tt.in, other, got)
+		}
+		seen[got] = tt.in
+		if FileName(got) != got {
+			t.Errorf("FileName(%q) = %q is not stable", got, FileName(got))
+		}
+	}
+}
+
+func TestCleanID(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"nightly-report", "nightly-report"},
-		{"v1.2_build", "v1.2_build"},
-		{"../../etc/passwd", "etc_passwd"},
-		{"a/b", "a_b"},
-		{"tab\there", "tab_here"},
-		{"bell\x07\x1b[31m", "bell___31m"},
-		{"...", "unnamed"},
+		{"a/b", "a/b"},
+		{"日本語のタスク", "日本語のタスク"},
+		{"  spaced  ", "spaced"},
+		{"bell\x07\x1b[31m", "bell__[31m"},
+		{"line\u2028sep", "line_sep"},
+		{"bad\xffbyte", "bad\uFFFDbyte"},
 		{"", "unnamed"},
-		{"日本", "unnamed"},
-		{"x" + strings.Repeat("y", 300), "x" + strings.Repeat("y", 127)},
+		{"\t\n", "unnamed"},
+		{strings.Repeat("é", 100), strings.Repeat("é", 64)}, // 128 bytes, not 127 and half
 	}
 	for _, tt := range tests {
-		if got := SafeName(tt.in); got != tt.want {
-			t.Errorf("SafeName(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := CleanID(tt.in); got != tt.want {
+			t.Errorf("CleanID(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

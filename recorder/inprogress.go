@@ -9,7 +9,8 @@ import (
 
 // InProgress lists the runs still going in logs directory dir: those with
 // state whose launcher or claude process is alive. They have no history
-// line yet; CloseStale gives one to those whose processes are all gone.
+// line yet. A run whose processes are all gone is recorded now; if that
+// fails (a full disk), it is listed too, with Waiting saying why.
 // Newest first.
 func InProgress(dir string, now time.Time) []*Run {
 	ents, err := os.ReadDir(RunsDir(dir))
@@ -24,8 +25,15 @@ func InProgress(dir string, now time.Time) []*Run {
 		}
 		id := strings.TrimSuffix(name, ".jsonl")
 		r, err := ReadRun(dir, id)
-		if err != nil || stale(r, runFile(dir, id), now) {
+		if err != nil {
 			continue
+		}
+		if stale(r, runFile(dir, id), now) {
+			closed, err := closeIfStale(dir, id, now)
+			if closed || err == nil {
+				continue
+			}
+			r.Waiting = err.Error()
 		}
 		runs = append(runs, r)
 	}

@@ -39,8 +39,17 @@ type Evidence struct {
 	Transcript  *Transcript   // transcripts read by the launcher itself
 	OutputBytes int           // bytes of model output seen, for the token estimate
 
-	// Set when a later command closes a run whose recorder died.
-	Unfinished string // why the run is being closed by recovery
+	// Identity and times the caller knows first-hand (the launcher); when
+	// empty they come from the run's state.
+	Task, LogFile string
+	Start, End    time.Time
+	// ReadTranscript, if set, reads the run's transcripts when no hook did
+	// (hooks not installed, --bare); r is the run's state, nil if none.
+	ReadTranscript func(r *Run) *Transcript
+
+	// Set when a later command closes a run whose recorder died: why. It
+	// is ignored for a run whose state shows it ended (SessionEnd).
+	Unfinished string
 }
 
 // signalByExit maps the exit codes Claude Code uses after catching a signal

@@ -1,8 +1,12 @@
 package recorder
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"path/filepath"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Environment variables ccq reads or sets. They are the one list of names
@@ -65,7 +69,7 @@ func RunsDir(dir string) string { return filepath.Join(dir, ".runs") }
 // SessionLogPath is where the launcher writes the session log of a run:
 // dir/YYYY-MM-DD/{task}-{run_id}.md, the date being the run's UTC start day.
 func SessionLogPath(dir, day, task, runID string) string {
-	return filepath.Join(dir, day, SafeName(task)+"-"+SafeName(runID)+".md")
+	return filepath.Join(dir, day, FileName(task)+"-"+FileName(runID)+".md")
 }
 
 // EnvMap turns an os.Environ-style list into a map; later entries win.
@@ -79,17 +83,45 @@ func EnvMap(environ []string) map[string]string {
 	return m
 }
 
-const maxIDLen = 128
+// MaxIDLen bounds a task or run id, in bytes.
+const MaxIDLen = 128
 
-// SafeName turns a task or run id into something safe to put in a file name
-// and to print on a terminal: letters, digits, '.', '_' and '-' are kept,
-// everything else (slashes, spaces, control characters, non-ASCII) becomes
-// '_', leading dots are dropped so "../x" cannot climb, and the result is at
-// most 128 bytes. An id with nothing left becomes "unnamed".
-func SafeName(id string) string {
+// maxFileName bounds a FileName: MaxIDLen plus "-" and an 8-digit hash.
+const maxFileName = MaxIDLen + 9
+
+// CleanID is a task or run id as the history keeps it: as given, in any
+// script, but valid UTF-8 (a bad byte becomes U+FFFD), with no control
+// characters (each becomes '_', so an id cannot move a terminal's cursor or
+// split a line), trimmed of surrounding space and cut to MaxIDLen bytes on a
+// character boundary. An id with nothing left is "unnamed".
+func CleanID(id string) string {
 	var b strings.Builder
 	b.Grow(len(id))
-	for i := 0; i < len(id) && b.Len() < maxIDLen; i++ {
+	for _, r := range strings.ToValidUTF8(strings.TrimSpace(id), "\uFFFD") {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			r = '_'
+		}
+		if b.Len()+utf8.RuneLen(r) > MaxIDLen {
+			break
+		}
+		b.WriteRune(r)
+	}
+	if b.Len() == 0 {
+		return "unnamed"
+	}
+	return b.String()
+}
+
+// FileName turns a task or run id into a safe file name: letters, digits,
+// '.', '_' and '-' are kept, anything else (slashes, spaces, control
+// characters, non-ASCII) becomes '_', and leading dots are dropped so "../x"
+// cannot climb. When that changed the id, a short hash of the id is added,
+// so two ids never share a file ("a/b" and "a_b" stay apart). The result is
+// at most maxFileName bytes.
+func FileName(id string) string {
+	var b strings.Builder
+	b.Grow(len(id))
+	for i := 0; i < len(id) && b.Len() < maxFileName; i++ {
 		c := id[i]
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-':
@@ -105,8 +137,15 @@ func SafeName(id string) string {
 		}
 	}
 	s := strings.TrimRight(b.String(), "._")
-	if s == "" {
-		return "unnamed"
+	if s == id && s != "" {
+		return s // already safe (this also keeps FileName(FileName(x)) stable)
 	}
-	return s
+	if s == "" {
+		s = "unnamed"
+	}
+	if len(s) > MaxIDLen {
+		s = strings.TrimRight(s[:MaxIDLen], "._")
+	}
+	sum := sha256.Sum256([]byte(id))
+	return s + "-" + hex.EncodeToString(sum[:4])
 }

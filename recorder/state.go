@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -27,7 +28,8 @@ const (
 // fire at the same moment cannot lose each other's news.
 type Event struct {
 	Ev     string      `json:"ev"`
-	T      int64       `json:"t"` // unix milliseconds
+	ID     string      `json:"id,omitempty"` // the run id as given (the file name may be sanitised)
+	T      int64       `json:"t"`            // unix milliseconds
 	Task   string      `json:"task,omitempty"`
 	Log    string      `json:"log,omitempty"`
 	SID    string      `json:"sid,omitempty"`
@@ -74,36 +76,94 @@ type Run struct {
 }
 
 func runFile(dir, runID string) string {
-	return filepath.Join(RunsDir(dir), SafeName(runID)+".jsonl")
+	return filepath.Join(RunsDir(dir), FileName(runID)+".jsonl")
 }
 
-// AppendEvent adds ev to the state file of run runID with one write. With
-// create false it only appends to a state file that exists: a hook of a
-// launched run must not resurrect a state file the launcher has already
-// claimed and closed.
-func AppendEvent(dir, runID string, ev Event, create bool) error {
-	b, err := json.Marshal(ev)
+// AppendEvent adds ev to the state file of run runID with one write,
+// creating the file if it is the run's first event. A new state file
+// appears whole, with its first event in it, or not at all: it is written
+// under a temporary name and linked into place, so a full disk never leaves
+// an empty state file behind.
+func AppendEvent(dir, runID string, ev Event) error {
+	line, err := eventLine(runID, ev)
 	if err != nil {
 		return err
 	}
-	b = append(b, '\n')
-	flags := os.O_APPEND | os.O_WRONLY
-	if create {
-		flags |= os.O_CREATE
-		if err := os.MkdirAll(RunsDir(dir), DirMode); err != nil {
+	err = appendLine(dir, runID, line)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := MkdirNoFollow(dir, RunsDir(dir)); err != nil {
+		return err
+	}
+	for range 3 { // another hook of the run may create it meanwhile
+		err := createWith(runFile(dir, runID), line)
+		if !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		if err := appendLine(dir, runID, line); !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 	}
-	f, err := os.OpenFile(runFile(dir, runID), flags, FileMode)
+	return fmt.Errorf("state of run %s: created and removed under us", runID)
+}
+
+// AppendEventIfOpen adds ev only to a state file that exists: a hook of a
+// launched run must not resurrect state the launcher has already claimed and
+// closed. It returns an error wrapping fs.ErrNotExist when there is none.
+func AppendEventIfOpen(dir, runID string, ev Event) error {
+	line, err := eventLine(runID, ev)
 	if err != nil {
 		return err
 	}
-	_, werr := f.Write(b)
+	return appendLine(dir, runID, line)
+}
+
+func eventLine(runID string, ev Event) ([]byte, error) {
+	ev.ID = runID
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// appendLine appends to an existing state file, never through a link.
+func appendLine(dir, runID string, line []byte) error {
+	if err := realDir(RunsDir(dir)); err != nil {
+		return err
+	}
+	f, err := openNoFollow(runFile(dir, runID), os.O_APPEND|os.O_WRONLY, FileMode)
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(line)
 	cerr := f.Close()
 	if werr != nil {
 		return werr
 	}
 	return cerr
+}
+
+// createWith makes path hold exactly data, atomically: data goes to a
+// temporary file that is then hard-linked to path (which fails with
+// fs.ErrExist if path exists). The temporary file is always removed.
+func createWith(path string, data []byte) error {
+	tmp := path + ".new-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	f, err := CreateExclusive(tmp)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if werr != nil {
+		return werr
+	}
+	if cerr != nil {
+		return cerr
+	}
+	return os.Link(tmp, path)
 }
 
 // ReadRun reads the state of run runID. It returns an error wrapping
@@ -145,6 +205,9 @@ func readRunFile(path, runID string) (*Run, error) {
 
 func (r *Run) apply(ev Event) {
 	r.Events++
+	if ev.ID != "" {
+		r.ID = ev.ID
+	}
 	t := time.UnixMilli(ev.T)
 	if r.Start.IsZero() || (!t.IsZero() && t.Before(r.Start)) {
 		r.Start = t

@@ -25,7 +25,7 @@ func TestRunStateReducesEvents(t *testing.T) {
 		{Ev: EvSessionEnd, T: t0.Add(4 * time.Second).UnixMilli(), Reason: "other"},
 	}
 	for _, ev := range evs {
-		if err := AppendEvent(dir, "r1", ev, true); err != nil {
+		if err := AppendEvent(dir, "r1", ev); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -41,7 +41,7 @@ func TestRunStateReducesEvents(t *testing.T) {
 	if r.Task != "nightly" || r.SessionStarts != 1 || r.Stops != 2 || r.StopFailure != "unknown" || !r.Ended || r.OutputBytes != 40 || r.ClaudePID != 42 {
 		t.Errorf("run = %+v", r)
 	}
-	e := EntryFromRun(r, ByHook)
+	e := buildEntry(r.ID, Evidence{Run: r}, ByHook)
 	if e.DurationS != 4.3 || e.Timestamp != "2026-11-25T18:08:24.700Z" {
 		t.Errorf("duration %v from %s; want 4.3 s from the claude process start", e.DurationS, e.Timestamp)
 	}
@@ -49,7 +49,7 @@ func TestRunStateReducesEvents(t *testing.T) {
 
 func TestAppendEventWithoutCreate(t *testing.T) {
 	dir := t.TempDir()
-	err := AppendEvent(dir, "gone", Event{Ev: EvStop}, false)
+	err := AppendEventIfOpen(dir, "gone", Event{Ev: EvStop})
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("append to a closed run: %v, want not-exist", err)
 	}
@@ -62,7 +62,7 @@ func TestAppendEventWithoutCreate(t *testing.T) {
 // one wins.
 func TestClaimIsExclusive(t *testing.T) {
 	dir := t.TempDir()
-	if err := AppendEvent(dir, "r", Event{Ev: EvSessionStart, T: 1}, true); err != nil {
+	if err := AppendEvent(dir, "r", Event{Ev: EvSessionStart, T: 1}); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -105,15 +105,15 @@ func TestCloseStaleClosesDeadRunsOnce(t *testing.T) {
 	selfTicks, _, _ := proc.Start(os.Getpid())
 
 	// A launcher that died mid-run.
-	AppendEvent(dir, "launch-dead", Event{Ev: EvLaunch, T: now.Add(-time.Minute).UnixMilli(), Task: "nightly", Log: "/x.md", PID: deadPID, PTicks: deadTicks}, true)
-	AppendEvent(dir, "launch-dead", Event{Ev: EvSessionStart, T: now.Add(-59 * time.Second).UnixMilli(), PID: deadPID, PTicks: deadTicks}, true)
+	AppendEvent(dir, "launch-dead", Event{Ev: EvLaunch, T: now.Add(-time.Minute).UnixMilli(), Task: "nightly", Log: "/x.md", PID: deadPID, PTicks: deadTicks})
+	AppendEvent(dir, "launch-dead", Event{Ev: EvSessionStart, T: now.Add(-59 * time.Second).UnixMilli(), PID: deadPID, PTicks: deadTicks})
 	// A hook-only session killed before SessionEnd (SIGKILL), with its transcript.
 	AppendEvent(dir, "killed", Event{Ev: EvSessionStart, T: now.Add(-time.Minute).UnixMilli(), Task: "t", PID: deadPID, PTicks: deadTicks,
-		TP: fixture(t, "transcript.jsonl")}, true)
+		TP: fixture(t, "transcript.jsonl")})
 	// A run still going: its launcher (this test) is alive.
-	AppendEvent(dir, "alive", Event{Ev: EvLaunch, T: now.UnixMilli(), Task: "t", PID: os.Getpid(), PTicks: selfTicks}, true)
+	AppendEvent(dir, "alive", Event{Ev: EvLaunch, T: now.UnixMilli(), Task: "t", PID: os.Getpid(), PTicks: selfTicks})
 	// A pid that was reused by another process: not our launcher any more.
-	AppendEvent(dir, "reused", Event{Ev: EvLaunch, T: now.UnixMilli(), Task: "t", PID: os.Getpid(), PTicks: selfTicks + 1}, true)
+	AppendEvent(dir, "reused", Event{Ev: EvLaunch, T: now.UnixMilli(), Task: "t", PID: os.Getpid(), PTicks: selfTicks + 1})
 
 	n, err := CloseStale(dir, now)
 	if err != nil || n != 3 {
@@ -149,14 +149,14 @@ func TestCloseStaleClosesDeadRunsOnce(t *testing.T) {
 func TestCloseStaleFinishesAbandonedClaim(t *testing.T) {
 	dir := t.TempDir()
 	deadPID, _ := deadProcess(t)
-	AppendEvent(dir, "r", Event{Ev: EvLaunch, T: time.Now().UnixMilli(), Task: "t"}, true)
+	AppendEvent(dir, "r", Event{Ev: EvLaunch, T: time.Now().UnixMilli(), Task: "t"})
 	// The closer died after claiming, before writing.
 	os.Rename(runFile(dir, "r"), filepath.Join(RunsDir(dir), "r.closing-"+itoa(deadPID)))
 	if n, _ := CloseStale(dir, time.Now()); n != 1 {
 		t.Fatalf("closed %d, want 1", n)
 	}
 	// And one that died after writing: nothing more is written.
-	AppendEvent(dir, "r", Event{Ev: EvLaunch, T: time.Now().UnixMilli(), Task: "t"}, true)
+	AppendEvent(dir, "r", Event{Ev: EvLaunch, T: time.Now().UnixMilli(), Task: "t"})
 	os.Rename(runFile(dir, "r"), filepath.Join(RunsDir(dir), "r.closing-"+itoa(deadPID)))
 	if n, _ := CloseStale(dir, time.Now()); n != 0 {
 		t.Fatalf("closed %d, want 0: the line is already in history", n)
@@ -174,9 +174,9 @@ func TestInProgressListsOnlyLiveRuns(t *testing.T) {
 	now := time.Now()
 	deadPID, deadTicks := deadProcess(t)
 	selfTicks, _, _ := proc.Start(os.Getpid())
-	AppendEvent(dir, "older", Event{Ev: EvLaunch, T: now.Add(-time.Hour).UnixMilli(), Task: "a", PID: os.Getpid(), PTicks: selfTicks}, true)
-	AppendEvent(dir, "newer", Event{Ev: EvLaunch, T: now.Add(-time.Minute).UnixMilli(), Task: "b", PID: os.Getpid(), PTicks: selfTicks}, true)
-	AppendEvent(dir, "dead", Event{Ev: EvLaunch, T: now.UnixMilli(), Task: "c", PID: deadPID, PTicks: deadTicks}, true)
+	AppendEvent(dir, "older", Event{Ev: EvLaunch, T: now.Add(-time.Hour).UnixMilli(), Task: "a", PID: os.Getpid(), PTicks: selfTicks})
+	AppendEvent(dir, "newer", Event{Ev: EvLaunch, T: now.Add(-time.Minute).UnixMilli(), Task: "b", PID: os.Getpid(), PTicks: selfTicks})
+	AppendEvent(dir, "dead", Event{Ev: EvLaunch, T: now.UnixMilli(), Task: "c", PID: deadPID, PTicks: deadTicks})
 	var ids []string
 	for _, r := range InProgress(dir, now) {
 		ids = append(ids, r.ID+":"+r.Task)
@@ -188,7 +188,7 @@ func TestInProgressListsOnlyLiveRuns(t *testing.T) {
 
 func TestClosedElsewhere(t *testing.T) {
 	dir := t.TempDir()
-	AppendEvent(dir, "r", Event{Ev: EvSessionEnd, T: 1}, true)
+	AppendEvent(dir, "r", Event{Ev: EvSessionEnd, T: 1})
 	mine, err := Claim(dir, "r")
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ func TestRunsShowsRunsInProgress(t *testing.T) {
 	ticks, _, _ := proc.Start(os.Getpid())
 	start := time.Now().Add(-90 * time.Second)
 	ev := recorder.Event{Ev: recorder.EvLaunch, T: start.UnixMilli(), Task: "nightly", Log: filepath.Join(logs, "n.md"), PID: os.Getpid(), PTicks: ticks}
-	if err := recorder.AppendEvent(logs, "run-live", ev, true); err != nil {
+	if err := recorder.AppendEvent(logs, "run-live", ev); err != nil {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer

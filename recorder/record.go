@@ -1,0 +1,139 @@
+package recorder
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrAlreadyRecorded is returned by Record when the run's line was written
+// by another process: ccq-hook registered twice (plugin and settings) fires
+// two SessionEnd hooks side by side, and the second finds the run closed.
+var ErrAlreadyRecorded = errors.New("already recorded")
+
+// Recorded is the line Record wrote.
+type Recorded struct {
+	Entry Entry
+	// StateErr is set when the run's state could not be claimed and the
+	// line was written from the caller's evidence alone (only a launcher,
+	// which knows the run first-hand, does that).
+	StateErr error
+}
+
+// Record is the one way a run's single history line is written, whoever
+// writes it: the launcher when its child is gone, ccq-hook at SessionEnd of a
+// run no launcher supervises, or a later command recovering a run whose
+// recorder died. It claims the run's state (so exactly one process writes
+// the line), merges what the state says with the caller's evidence, builds
+// and classifies the entry, appends it and removes the state. If the line
+// cannot be written the claim is released, so a later command can retry.
+func Record(dir, runID string, ev Evidence, by string) (Recorded, error) {
+	c, err := Claim(dir, runID)
+	if err != nil {
+		if !ev.Launched {
+			return Recorded{}, fmt.Errorf("claim run %s: %w", runID, err)
+		}
+		// The launcher saw the run itself: its line is worth writing even
+		// with the state gone (deleted by hand, a full disk at launch).
+		if ev.Transcript == nil {
+			ev.Transcript = ev.transcript(nil)
+		}
+		e := buildEntry(runID, ev, by)
+		if err := Append(dir, &e); err != nil {
+			return Recorded{Entry: e}, err
+		}
+		return Recorded{Entry: e, StateErr: err}, nil
+	}
+	return c.record(dir, ev, by)
+}
+
+// record writes the line of a claimed run.
+func (c *Claimed) record(dir string, ev Evidence, by string) (Recorded, error) {
+	r := c.Run
+	if r.stray() && ClosedElsewhere(dir, r.ID, c) {
+		_ = c.Done()
+		return Recorded{}, fmt.Errorf("run %s: %w", r.ID, ErrAlreadyRecorded)
+	}
+	ev.Run = r
+	if r.Ended {
+		ev.Unfinished = "" // the run ended on its own; how is in the evidence
+	}
+	if ev.Transcript == nil && r.Transcript == nil {
+		ev.Transcript = ev.transcript(r)
+	}
+	e := buildEntry(r.ID, ev, by)
+	if err := Append(dir, &e); err != nil {
+		_ = c.Release()
+		return Recorded{Entry: e}, err
+	}
+	return Recorded{Entry: e}, c.Done()
+}
+
+// stray reports whether the state holds nothing but a late SessionEnd: the
+// trace a second, duplicate hook leaves of a run the first one closed.
+func (r *Run) stray() bool {
+	return r.SessionStarts == 0 && r.Stops == 0 && !r.Launched
+}
+
+// transcript reads the run's transcripts when no hook summed them up:
+// through the caller's reader if it has one (the launcher knows where
+// Claude Code keeps them), else from the path a hook noted.
+func (ev Evidence) transcript(r *Run) *Transcript {
+	if ev.ReadTranscript != nil {
+		return ev.ReadTranscript(r)
+	}
+	if r == nil || r.TranscriptPath == "" {
+		return nil
+	}
+	t, err := ReadSession(r.TranscriptPath, r.Offsets)
+	if err != nil {
+		return nil
+	}
+	return &t
+}
+
+// buildEntry makes the entry: identity and times from the caller's
+// evidence where it has them (the launcher's), else from the state, then
+// outcome and tokens from all the evidence.
+func buildEntry(runID string, ev Evidence, by string) Entry {
+	e := Entry{TaskID: ev.Task, LogFile: ev.LogFile, RunID: runID, RecordedBy: by}
+	start, end := ev.Start, ev.End
+	if r := ev.Run; r != nil {
+		e.SessionID = r.SessionID
+		if e.TaskID == "" {
+			e.TaskID = r.Task
+		}
+		if e.LogFile == "" {
+			e.LogFile = r.LogFile
+		}
+		if e.LogFile == "" {
+			e.LogFile = r.TranscriptPath
+		}
+		if start.IsZero() {
+			start = r.Start
+		}
+		if end.IsZero() {
+			end = r.end()
+		}
+	}
+	if end.IsZero() {
+		end = time.Now()
+	}
+	if start.IsZero() {
+		start = end
+	}
+	e.TaskID = CleanID(e.TaskID)
+	e.SetStart(start)
+	e.SetDuration(end.Sub(start))
+	Fill(&e, ev)
+	return e
+}
+
+// end is when the run ended as far as its state tells: SessionEnd, else the
+// last sign of life.
+func (r *Run) end() time.Time {
+	if !r.EndTime.IsZero() {
+		return r.EndTime
+	}
+	return r.LastSeen
+}
