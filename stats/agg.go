@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"math"
 	"path"
 )
 
@@ -74,14 +75,14 @@ func (c *cell) addDur(ms int64) {
 		c.durMax = ms
 	}
 	c.durN++
-	c.durSum += ms
+	c.durSum = addSat(c.durSum, ms)
 	c.durs.add(ms)
 }
 
 func (c *cell) merge(o *cell) {
 	c.runs += o.runs
 	c.successes += o.successes
-	c.tokens += o.tokens
+	c.tokens = addSat(c.tokens, o.tokens)
 	if o.durN > 0 {
 		if c.durN == 0 || o.durMin < c.durMin {
 			c.durMin = o.durMin
@@ -89,7 +90,7 @@ func (c *cell) merge(o *cell) {
 		c.durMax = max(c.durMax, o.durMax)
 	}
 	c.durN += o.durN
-	c.durSum += o.durSum
+	c.durSum = addSat(c.durSum, o.durSum)
 	c.durs.merge(&o.durs)
 }
 
@@ -220,7 +221,7 @@ func (s *statsSink) Add(r *Record, _ []byte, off int64) {
 		return
 	}
 	t.all.runs++
-	t.all.tokens += r.Tokens
+	t.all.tokens = addSat(t.all.tokens, r.Tokens)
 	if r.Success {
 		t.all.successes++
 	} else {
@@ -230,7 +231,7 @@ func (s *statsSink) Add(r *Record, _ []byte, off int64) {
 		t.all.addDur(r.DurMs)
 	}
 	if r.HasCost {
-		t.costSum += r.Cost
+		t.costSum = addCost(t.costSum, r.Cost)
 		t.costRuns++
 	}
 	if r.HasTS {
@@ -247,7 +248,7 @@ func (s *statsSink) Add(r *Record, _ []byte, off int64) {
 				t.cells[i] = c
 			}
 			c.runs++
-			c.tokens += r.Tokens
+			c.tokens = addSat(c.tokens, r.Tokens)
 			if r.Success {
 				c.successes++
 			}
@@ -303,7 +304,7 @@ func (fa *failAgg) addDetail(d string, n int64) {
 // building the overall figures) into t.
 func (t *taskAgg) merge(o *taskAgg) {
 	t.all.merge(&o.all)
-	t.costSum += o.costSum
+	t.costSum = addCost(t.costSum, o.costSum)
 	t.costRuns += o.costRuns
 	for _, of := range o.fails {
 		var fa *failAgg
@@ -337,3 +338,17 @@ func (t *taskAgg) merge(o *taskAgg) {
 		t.cells[i].merge(oc)
 	}
 }
+
+// addSat adds two non-negative sums (tokens, milliseconds), stopping at
+// math.MaxInt64 instead of wrapping round to a negative total. ParseLine
+// keeps every value it reads non-negative.
+func addSat(a, b int64) int64 {
+	if s := a + b; s >= a {
+		return s
+	}
+	return math.MaxInt64
+}
+
+// addCost adds two costs, stopping at the largest float64: +Inf cannot be
+// written as JSON.
+func addCost(a, b float64) float64 { return min(a+b, math.MaxFloat64) }

@@ -304,7 +304,11 @@ func tokensPer(v *float64) string {
 	if v == nil {
 		return "n/a"
 	}
-	return HumanCount(int64(math.Round(*v)))
+	r := math.Round(*v)
+	if r >= 1<<63 { // float64(math.MaxInt64) is 2^63, out of int64's range
+		return HumanCount(math.MaxInt64)
+	}
+	return HumanCount(int64(r))
 }
 
 func cost(v *float64) string {

@@ -274,8 +274,13 @@ func FormatTime(ms int64) string {
 
 func ptr[T any](v T) *T { return &v }
 
+// round rounds v to digits decimals. A value too large to hold them is
+// already whole, and is returned as it is rather than as +Inf.
 func round(v float64, digits int) float64 {
 	p := math.Pow10(digits)
+	if math.Abs(v*p) >= 1<<53 {
+		return v
+	}
 	return math.Round(v*p) / p
 }
 
