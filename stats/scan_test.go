@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ccq-dev/ccq/recorder"
 )
 
 // offSink records the offsets and tasks of the lines it sees.
@@ -124,5 +126,41 @@ func TestScanAbsentFile(t *testing.T) {
 	sinks, c, err := Scan(filepath.Join(t.TempDir(), "none.jsonl"), 0, func() offSink { return offSink{} })
 	if err != nil || len(sinks) != 0 || c != (Counts{}) {
 		t.Fatalf("got %v %+v %v", sinks, c, err)
+	}
+}
+
+// TestScanAcceptsLongLines: the reader takes any line up to MaxLine (1 MiB,
+// as recorder.ScanLines does), far above the longest line the writer
+// makes: an entry whose every string is 2 MB long comes out a few KiB.
+func TestScanAcceptsLongLines(t *testing.T) {
+	oldChunk := chunkSize
+	t.Cleanup(func() { chunkSize = oldChunk })
+	huge := strings.Repeat("é\"\\\x01", 1<<19)
+	cost := 0.5
+	e := recorder.Entry{TaskID: huge, ErrorType: recorder.ErrorType("exit_error"), Tokens: 7, DurationS: 1,
+		LogFile: huge, Timestamp: "2026-03-01T10:00:00.000Z", RunID: huge, SessionID: huge, ErrorDetail: huge,
+		Model: huge, CostUSD: &cost}
+	written := entryLine(t, e)
+	if len(written) > 16<<10 {
+		t.Errorf("the writer made a line of %d bytes, more than 16 KiB", len(written))
+	}
+	pad := `{"task_id":"a","success":true,"x":"`
+	atMax := pad + strings.Repeat("y", MaxLine-len(pad)-2) + `"}`
+	for _, chunk := range []int{1 << 20, 4096} {
+		chunkSize = chunk
+		var mu sync.Mutex
+		var seen []string
+		data := string(written) + "\n" + atMax + "\n" + atMax + "z\n"
+		path := filepath.Join(t.TempDir(), "h.jsonl")
+		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, c, err := Scan(path, 1, func() offSink { return offSink{&mu, &seen} })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Lines != 3 || c.Skipped != 1 || c.FirstSkipped != 3 {
+			t.Errorf("chunk %d: counts %+v, want the 1 MiB line read and only the longer one skipped", chunk, c)
+		}
 	}
 }
