@@ -68,7 +68,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	requests int
-	served   Usage // usage of the successful answers only
+	last     time.Time // when the last request arrived
+	served   Usage     // usage of the successful answers only
 	bodies   [][]byte
 	srv      *http.Server
 	done     chan struct{}
@@ -106,6 +107,13 @@ func (s *Server) Requests() int {
 	return s.requests
 }
 
+// LastRequest is when the last Messages request arrived (zero if none).
+func (s *Server) LastRequest() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
+}
+
 // Served is the total usage of all successful answers so far.
 func (s *Server) Served() Usage {
 	s.mu.Lock()
@@ -135,6 +143,7 @@ func (s *Server) handler(script Script) http.HandlerFunc {
 		body, _ := io.ReadAll(r.Body)
 		s.mu.Lock()
 		s.requests++
+		s.last = time.Now()
 		n := s.requests
 		s.bodies = append(s.bodies, body)
 		s.mu.Unlock()
