@@ -82,14 +82,23 @@ func subagentFiles(transcriptPath string) []string {
 // unreadable subagent files are skipped.
 func ReadSession(transcriptPath string, off Offsets) (Transcript, error) {
 	var t Transcript
-	if err := readTranscript(transcriptPath, off[transcriptPath], &t, true); err != nil {
+	sc, err := scanTranscript(transcriptPath, off[transcriptPath])
+	if err != nil {
 		return t, err
 	}
+	t.Files = 1
+	t.Usage, t.Messages = sc.usage()
+	t.Model, t.APIError, t.APIErrorStatus, t.End = sc.model, sc.apiError, sc.apiStatus, sc.end
+	t.CostUSD = sc.runCost()
 	for _, p := range subagentFiles(transcriptPath) {
-		var s Transcript
-		if err := readTranscript(p, off[p], &s, false); err == nil && s.Messages > 0 {
-			t.Usage = t.Usage.Add(s.Usage)
-			t.Messages += s.Messages
+		s, err := scanTranscript(p, off[p])
+		if err != nil {
+			continue
+		}
+		t.Files++
+		if u, n := s.usage(); n > 0 {
+			t.Usage = t.Usage.Add(u)
+			t.Messages += n
 			t.Subagents++
 		}
 	}
@@ -109,146 +118,176 @@ var (
 	patToolRes   = []byte(`"tool_result"`)
 )
 
-// readTranscript streams one transcript file. Lines before offset only
-// contribute the cost already spent (cost-state totals are cumulative over a
-// resumed session); lines after it are this run's.
-func readTranscript(path string, offset int64, t *Transcript, main bool) error {
+// transcriptScan is what one transcript file says about this run. Lines
+// before the run's offset (a resumed session's earlier runs) only give the
+// cost already spent: cost-state totals are cumulative over a session.
+type transcriptScan struct {
+	seen       map[string]Usage // usage by message.id: Claude Code repeats it per content block
+	order      []string
+	costBefore *float64 // last cost-state total before the offset
+	costAfter  *float64 // last cost-state total after it
+	model      string
+	apiError   string
+	apiStatus  int
+	end        string
+}
+
+// scanTranscript streams one transcript file from offset.
+func scanTranscript(path string, offset int64) (*transcriptScan, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return fmt.Errorf("%s: not a regular file", path)
+		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
-	t.Files++
 	if offset > st.Size() {
 		offset = 0 // the file was replaced; count it all
 	}
-
-	br := bufio.NewReaderSize(f, 1<<20)
-	var (
-		pos                   int64
-		seen                  = map[string]Usage{}
-		order                 []string
-		costBefore, costAfter float64
-		haveBefore, haveAfter bool
-		lastStop              string
-		end                   = EndNone
-		long                  []byte
-	)
+	sc := &transcriptScan{seen: map[string]Usage{}, end: EndNone}
+	lr := lineReader{br: bufio.NewReaderSize(f, 1<<20), max: maxTranscriptLine}
 	for {
-		line, err := br.ReadSlice('\n')
-		n := int64(len(line))
-		if errors.Is(err, bufio.ErrBufferFull) {
-			// A long line: assemble it up to the bound, drop it past that.
-			long = append(long[:0], line...)
-			tooLong := false
-			for errors.Is(err, bufio.ErrBufferFull) {
-				line, err = br.ReadSlice('\n')
-				n += int64(len(line))
-				if !tooLong && len(long)+len(line) <= maxTranscriptLine {
-					long = append(long, line...)
-				} else {
-					tooLong = true
-				}
-			}
-			line = long
-			if tooLong {
-				line = nil
-			}
-		}
-		lineStart := pos
-		pos += n
+		line, start, err := lr.next()
 		if len(line) > 0 {
-			mine := lineStart >= offset
-			switch {
-			case bytes.Contains(line, patCost):
-				if gjson.GetBytes(line, "type").Str == "cost-state" {
-					c := gjson.GetBytes(line, "totalCostUSD")
-					if c.Exists() {
-						if mine {
-							costAfter, haveAfter = c.Float(), true
-						} else {
-							costBefore, haveBefore = c.Float(), true
-						}
-					}
-				}
-			case !mine:
-			case bytes.Contains(line, patAssistant):
-				r := gjson.GetManyBytes(line, "type", "message.id", "message.usage", "message.model",
-					"message.stop_reason", "isApiErrorMessage", "error", "apiErrorStatus")
-				if r[0].Str != "assistant" {
-					break
-				}
-				if r[5].Bool() {
-					t.APIError = r[6].Str
-					if t.APIError == "" {
-						t.APIError = "api_error"
-					}
-					t.APIErrorStatus = int(r[7].Int())
-					end = EndAnswered
-					lastStop = ""
-					break
-				}
-				if id := r[1].Str; id != "" && r[2].Exists() {
-					u := r[2]
-					if _, ok := seen[id]; !ok {
-						order = append(order, id)
-					}
-					seen[id] = Usage{
-						Input:         u.Get("input_tokens").Int(),
-						Output:        u.Get("output_tokens").Int(),
-						CacheCreation: u.Get("cache_creation_input_tokens").Int(),
-						CacheRead:     u.Get("cache_read_input_tokens").Int(),
-					}
-				}
-				if m := r[3].Str; m != "" && m != "<synthetic>" {
-					t.Model = m
-				}
-				lastStop = r[4].Str
-				if lastStop == "tool_use" {
-					end = EndToolRunning
-				} else {
-					end = EndAnswered
-				}
-			case bytes.Contains(line, patRequest):
-				if gjson.GetBytes(line, "type").Str == "api-request" {
-					end = EndInFlight
-				}
-			case end == EndToolRunning && bytes.Contains(line, patUser) && bytes.Contains(line, patToolRes):
-				if gjson.GetBytes(line, "type").Str == "user" {
-					end = EndToolDone
-				}
-			}
+			sc.line(line, start >= offset)
 		}
 		if err == io.EOF {
-			break
+			return sc, nil
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	for _, id := range order {
-		t.Usage = t.Usage.Add(seen[id])
-	}
-	t.Messages += len(order)
-	if main {
-		t.End = end
-		if haveAfter {
-			c := costAfter
-			if haveBefore {
-				c -= costBefore
-			}
-			if c < 0 {
-				c = 0
-			}
-			t.CostUSD = &c
+}
+
+// line takes one transcript line; mine says whether it belongs to this run.
+func (sc *transcriptScan) line(line []byte, mine bool) {
+	switch {
+	case bytes.Contains(line, patCost):
+		sc.cost(line, mine)
+	case !mine:
+	case bytes.Contains(line, patAssistant):
+		sc.assistant(line)
+	case bytes.Contains(line, patRequest):
+		if gjson.GetBytes(line, "type").Str == "api-request" {
+			sc.end = EndInFlight
+		}
+	case sc.end == EndToolRunning && bytes.Contains(line, patUser) && bytes.Contains(line, patToolRes):
+		if gjson.GetBytes(line, "type").Str == "user" {
+			sc.end = EndToolDone
 		}
 	}
-	return nil
+}
+
+func (sc *transcriptScan) cost(line []byte, mine bool) {
+	r := gjson.GetManyBytes(line, "type", "totalCostUSD")
+	if r[0].Str != "cost-state" || !r[1].Exists() {
+		return
+	}
+	c := r[1].Float()
+	if mine {
+		sc.costAfter = &c
+	} else {
+		sc.costBefore = &c
+	}
+}
+
+func (sc *transcriptScan) assistant(line []byte) {
+	r := gjson.GetManyBytes(line, "type", "message.id", "message.usage", "message.model",
+		"message.stop_reason", "isApiErrorMessage", "error", "apiErrorStatus")
+	if r[0].Str != "assistant" {
+		return
+	}
+	if r[5].Bool() { // an API-error turn Claude Code wrote itself
+		sc.apiError = r[6].Str
+		if sc.apiError == "" {
+			sc.apiError = "api_error"
+		}
+		sc.apiStatus = int(r[7].Int())
+		sc.end = EndAnswered
+		return
+	}
+	if id := r[1].Str; id != "" && r[2].Exists() {
+		u := r[2]
+		if _, ok := sc.seen[id]; !ok {
+			sc.order = append(sc.order, id)
+		}
+		sc.seen[id] = Usage{ // the last line of a message has its final values
+			Input:         u.Get("input_tokens").Int(),
+			Output:        u.Get("output_tokens").Int(),
+			CacheCreation: u.Get("cache_creation_input_tokens").Int(),
+			CacheRead:     u.Get("cache_read_input_tokens").Int(),
+		}
+	}
+	if m := r[3].Str; m != "" && m != "<synthetic>" {
+		sc.model = m
+	}
+	if r[4].Str == "tool_use" {
+		sc.end = EndToolRunning
+	} else {
+		sc.end = EndAnswered
+	}
+}
+
+// usage sums each distinct message once, and counts them.
+func (sc *transcriptScan) usage() (Usage, int) {
+	var u Usage
+	for _, id := range sc.order {
+		u = u.Add(sc.seen[id])
+	}
+	return u, len(sc.order)
+}
+
+// runCost is this run's cost: the session's last total minus what was spent
+// before the run began. Nil when no cost-state line was written in the run.
+func (sc *transcriptScan) runCost() *float64 {
+	if sc.costAfter == nil {
+		return nil
+	}
+	c := *sc.costAfter
+	if sc.costBefore != nil {
+		c -= *sc.costBefore
+	}
+	c = max(c, 0)
+	return &c
+}
+
+// lineReader reads lines of any length, keeping at most max bytes of one:
+// a longer line is returned empty (skipped) instead of growing memory.
+type lineReader struct {
+	br   *bufio.Reader
+	max  int
+	pos  int64 // offset of the next line
+	long []byte
+}
+
+// next returns the next line (newline included), the offset where it
+// started, and io.EOF with the last one.
+func (lr *lineReader) next() (line []byte, start int64, err error) {
+	start = lr.pos
+	line, err = lr.br.ReadSlice('\n')
+	lr.pos += int64(len(line))
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return line, start, err
+	}
+	lr.long = append(lr.long[:0], line...)
+	tooLong := false
+	for errors.Is(err, bufio.ErrBufferFull) {
+		line, err = lr.br.ReadSlice('\n')
+		lr.pos += int64(len(line))
+		if !tooLong && len(lr.long)+len(line) <= lr.max {
+			lr.long = append(lr.long, line...)
+		} else {
+			tooLong = true
+		}
+	}
+	if tooLong {
+		return nil, start, err
+	}
+	return lr.long, start, err
 }
