@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/ccq-dev/ccq/internal/buildinfo"
+	"github.com/ccq-dev/ccq/internal/clierr"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -40,11 +40,36 @@ type appEnv struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+
+	// unknownCommand is the command name urfave/cli found no command for.
+	unknownCommand string
 }
 
-// logsDir applies the shared logs-directory rule.
+// logsDirFlag is --logs-dir. The app has it, so `ccq --logs-dir L stats`
+// works, and so does every command that reads or writes the history, so
+// `ccq stats --logs-dir L` works too.
+func logsDirFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:  flagLogsDir,
+		Usage: "logs directory (default: $" + recorder.EnvLogsDir + ", else ./" + recorder.DefaultLogsSubdir + " below the project directory)",
+	}
+}
+
+// logsDir applies the shared logs-directory rule: the command's
+// --logs-dir, else the one given before the command, else $CCQ_LOGS_DIR,
+// else logs/scheduler below the project directory.
 func (a *appEnv) logsDir(c *cli.Context) string {
-	return recorder.LogsDir(c.String(flagLogsDir), a.env, a.cwd)
+	flag := ""
+	// Lineage is c, then its parents. A context whose command defines the
+	// flag answers with its own value ("" when unset); one that does not
+	// defines it asks its parents.
+	for _, cc := range c.Lineage() {
+		if v := cc.String(flagLogsDir); v != "" {
+			flag = v
+			break
+		}
+	}
+	return recorder.LogsDir(flag, a.env, a.cwd)
 }
 
 // isTerminal reports whether w is a terminal (for progress and colour).
@@ -54,19 +79,14 @@ func isTerminal(w io.Writer) bool {
 }
 
 func newApp(a *appEnv) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:      "ccq",
 		Usage:     "run scheduled Claude Code tasks and know what happened to every run",
 		Version:   buildVersion(),
 		Reader:    a.stdin,
 		Writer:    a.stdout,
 		ErrWriter: a.stderr,
-		Flags: []cli.Flag{
-			&cli.StringFlag{
-				Name:  flagLogsDir,
-				Usage: "logs directory (default: $" + recorder.EnvLogsDir + ", else ./" + recorder.DefaultLogsSubdir + ")",
-			},
-		},
+		Flags:     []cli.Flag{logsDirFlag()},
 		Commands: []*cli.Command{
 			createLaunchCommand(a),
 			createTasksCommand(a),
@@ -78,7 +98,22 @@ func newApp(a *appEnv) *cli.App {
 		// Run returns errors; run() prints them once and picks the exit code.
 		ExitErrHandler:  func(*cli.Context, error) {},
 		HideHelpCommand: true,
+		// Usage errors are returned, not printed with the help: run()
+		// prints them once, in ccq's format, and exits 2.
+		OnUsageError:    onUsageError,
+		CommandNotFound: func(c *cli.Context, name string) { a.unknownCommand = name },
 	}
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = onUsageError
+		cmd.HideHelpCommand = true
+	}
+	return app
+}
+
+// onUsageError is urfave/cli's hook for a flag it cannot parse (unknown,
+// missing its value, a value of the wrong type): a usage error, exit 2.
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	return clierr.WithHint(withCode(exitUsage, err), c.Command.HelpName+" --help lists the flags")
 }
 
 // run is main without the os.Exit, so tests and testscript can call it.
@@ -89,10 +124,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []str
 		a.cwd = pwd
 	}
 	err := newApp(a).Run(append([]string{"ccq"}, args...))
+	if err == nil && a.unknownCommand != "" {
+		err = clierr.WithHint(usageErr("unknown command %q", a.unknownCommand), "ccq --help lists the commands")
+	}
 	return report(stderr, err)
 }
 
-// report prints err in ccq's one message format and returns the exit code.
+// report prints err in ccq's one message format and returns the exit code:
+// the one an exitStatus carries, else exitFailure.
 func report(stderr io.Writer, err error) int {
 	if err == nil {
 		return exitOK
@@ -101,21 +140,14 @@ func report(stderr io.Writer, err error) int {
 	if errors.As(err, &st) && st.err == nil {
 		return st.code // the code speaks for itself (a child's exit code)
 	}
-	msg := err.Error()
-	if st != nil {
-		msg = st.err.Error()
-	}
-	fmt.Fprintf(stderr, "ccq: error: %s\n", strings.TrimSuffix(msg, "."))
-	var h *hinted
-	if errors.As(err, &h) {
-		for _, line := range strings.Split(h.hint, "\n") {
-			fmt.Fprintf(stderr, "ccq: hint: %s\n", line)
-		}
-	}
-	if st != nil {
+	clierr.Print(stderr, "ccq", err)
+	var ec cli.ExitCoder
+	switch {
+	case st != nil:
 		return st.code
-	}
-	if isUsageError(err) {
+	case errors.As(err, &ec):
+		// urfave/cli's own exits are about the command line ("No help
+		// topic for …").
 		return exitUsage
 	}
 	return exitFailure
@@ -144,28 +176,7 @@ func usageErr(format string, args ...any) error {
 	return withCode(exitUsage, fmt.Errorf(format, args...))
 }
 
-// hinted adds a hint line below the error.
-type hinted struct {
-	err  error
-	hint string
-}
-
-func (h *hinted) Error() string { return h.err.Error() }
-func (h *hinted) Unwrap() error { return h.err }
-
-// withHint attaches a "ccq: hint:" line to err.
-func withHint(err error, hint string) error { return &hinted{err: err, hint: hint} }
-
-// isUsageError recognises urfave/cli's own complaints about flags and
-// arguments, which are usage errors too.
-func isUsageError(err error) bool {
-	msg := err.Error()
-	for _, s := range []string{"flag provided but not defined", "flag needs an argument", "invalid value", "Required flag", "No help topic", "invalid boolean"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
-}
+// withHint attaches a "ccq: hint:" line to err (clierr.WithHint).
+var withHint = clierr.WithHint
 
 func buildVersion() string { return buildinfo.Version(version) }

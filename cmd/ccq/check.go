@@ -32,6 +32,7 @@ On a miss, prints one line "ccq: error: …" naming each miss and exits 1;
 otherwise prints one "ok" line and exits 0.`,
 		Flags: append(filterFlags(),
 			historyFlag(),
+			logsDirFlag(),
 			&cli.Float64Flag{Name: flagMinSuccessRate, Usage: "lowest acceptable success rate of a task, 0 to 1"},
 			&cli.DurationFlag{Name: flagMaxDuration, Usage: "longest acceptable run"},
 			&cli.Float64Flag{Name: flagMaxTokensPerSuccess, Usage: "most tokens per successful run a task may use"},

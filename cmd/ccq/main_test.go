@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/urfave/cli/v2"
 )
 
 func TestMain(m *testing.M) {
@@ -17,4 +22,77 @@ func TestMain(m *testing.M) {
 // real ccq binary.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+}
+
+// TestUsageErrors: every complaint about the command line, urfave/cli's or
+// ccq's, is one "ccq: error:" line and a hint on stderr, nothing on stdout,
+// exit code 2.
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		msg  string
+		hint string
+	}{
+		{[]string{"--no-such-flag"}, "flag provided but not defined: -no-such-flag", "ccq --help lists the flags"},
+		{[]string{"stats", "--no-such-flag"}, "flag provided but not defined: -no-such-flag", "ccq stats --help lists the flags"},
+		{[]string{"runs", "-n", "abc"}, `invalid value "abc" for flag -n: parse error`, "ccq runs --help lists the flags"},
+		{[]string{"check", "--min-runs", "x"}, `invalid value "x" for flag -min-runs: parse error`, "ccq check --help lists the flags"},
+		{[]string{"check", "--max-duration", "soon"}, `invalid value "soon" for flag -max-duration: parse error`, "ccq check --help lists the flags"},
+		{[]string{"show", "--json=maybe", "r1"}, `invalid boolean value "maybe" for -json: parse error`, "ccq show --help lists the flags"},
+		{[]string{"stats", "--by"}, "flag needs an argument: -by", "ccq stats --help lists the flags"},
+		{[]string{"statz"}, `unknown command "statz"`, "ccq --help lists the commands"},
+		{[]string{"stats", "--by", "month"}, `--by must be day or week, not "month"`, ""},
+		{[]string{"runs", "-n", "0"}, "-n must be at least 1", ""},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tt.args, nil, &stdout, &stderr, []string{"HOME=/no-home", "CCQ_LOGS_DIR=" + t.TempDir()})
+			want := "ccq: error: " + tt.msg + "\n"
+			if tt.hint != "" {
+				want += "ccq: hint: " + tt.hint + "\n"
+			}
+			if code != exitUsage || stderr.String() != want || stdout.Len() != 0 {
+				t.Errorf("exit %d\nstderr %q\nstdout %q\nwant exit 2, stderr %q", code, stderr.String(), stdout.String(), want)
+			}
+		})
+	}
+}
+
+// TestLogsDirFlag: --logs-dir is read before the command or after it (the
+// command's wins), then $CCQ_LOGS_DIR, then ./logs/scheduler.
+func TestLogsDirFlag(t *testing.T) {
+	cwd, _ := os.Getwd()
+	tests := []struct {
+		args []string
+		env  string
+		want string
+	}{
+		{[]string{"stats"}, "", filepath.Join(cwd, "logs", "scheduler")},
+		{[]string{"stats"}, "/env", "/env"},
+		{[]string{"--logs-dir", "/global", "stats"}, "/env", "/global"},
+		{[]string{"stats", "--logs-dir", "/cmd"}, "/env", "/cmd"},
+		{[]string{"--logs-dir", "/global", "runs", "--logs-dir", "/cmd"}, "", "/cmd"},
+		{[]string{"check", "--logs-dir", "/cmd", "--min-runs", "1"}, "", "/cmd"},
+		{[]string{"show", "--logs-dir", "/cmd", "r1"}, "", "/cmd"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " ")+" env="+tt.env, func(t *testing.T) {
+			var got string
+			a := &appEnv{env: map[string]string{}, cwd: cwd, stdout: io.Discard, stderr: io.Discard}
+			if tt.env != "" {
+				a.env["CCQ_LOGS_DIR"] = tt.env
+			}
+			app := newApp(a)
+			for _, cmd := range app.Commands {
+				cmd.Action = func(c *cli.Context) error { got = a.logsDir(c); return nil }
+			}
+			if err := app.Run(append([]string{"ccq"}, tt.args...)); err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("logs dir %q, want %q", got, tt.want)
+			}
+		})
+	}
 }

@@ -29,6 +29,7 @@ and session log. --json prints the history lines themselves (one JSON
 object per line); --csv a table for spreadsheets.`,
 		Flags: append(filterFlags(),
 			historyFlag(),
+			logsDirFlag(),
 			&cli.IntFlag{Name: flagLimit, Value: 20, Usage: "how many runs to list"},
 			&cli.BoolFlag{Name: flagFailed, Usage: "only failed runs"},
 			&cli.BoolFlag{Name: flagJSON, Usage: "print the history lines (JSON Lines)"},

@@ -28,6 +28,7 @@ Claude Code's transcript (.jsonl) instead: its path is printed, not its
 content. A unique prefix of a run id is enough.`,
 		Flags: []cli.Flag{
 			historyFlag(),
+			logsDirFlag(),
 			&cli.BoolFlag{Name: flagJSON, Usage: "print only the history line, as recorded"},
 		},
 		Action: func(c *cli.Context) error {

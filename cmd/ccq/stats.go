@@ -25,6 +25,7 @@ Failure patterns follow: counts by error type with the top details.
 task and per period, for spreadsheets.`,
 		Flags: append(filterFlags(),
 			historyFlag(),
+			logsDirFlag(),
 			&cli.StringFlag{Name: flagBy, Usage: "trend period: day or week (default: day when the runs span 4 weeks or less)"},
 			&cli.BoolFlag{Name: flagJSON, Usage: "print JSON"},
 			&cli.BoolFlag{Name: flagCSV, Usage: "print CSV"},
