@@ -16,10 +16,11 @@ import (
 )
 
 // The benchmarks run ccq-hook as Claude Code does: a whole process, fed one
-// payload on stdin. Each iteration also spawns /bin/true, the floor any hook
-// pays, and an empty Go program (`func main() {}`), the floor of any hook
-// written in Go, with the same stdin, so the ratios printed come from one
-// run on one machine:
+// payload on stdin. Each iteration also spawns, with the same stdin,
+// /bin/true (the floor any hook pays), an empty Go program (`func main() {}`,
+// the floor of any hook written in Go) and testdata/minihook (read stdin,
+// one gjson field, one append: the floor of a Go hook that records
+// anything), so the ratios printed come from one run on one machine:
 //
 //	go test -run '^$' -bench . -benchtime 200x ./cmd/ccq-hook
 //
@@ -55,6 +56,7 @@ func benchHook(b *testing.B, payload string, transcript func(dir string) string)
 	}
 	dir := b.TempDir()
 	emptyGo := buildEmptyGo(b, dir)
+	mini := buildMiniHook(b, dir)
 	data, err := os.ReadFile(filepath.Join(claudetest.RepoRoot(), "testdata", "claude-code-2.1.328", payload))
 	if err != nil {
 		b.Fatal(err)
@@ -70,12 +72,13 @@ func benchHook(b *testing.B, payload string, transcript func(dir string) string)
 		b.Fatal(err)
 	}
 
-	var tTrue, tGo, tHook time.Duration
+	var tTrue, tGo, tMini, tHook time.Duration
 	var rss int64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		tTrue += spawn(b, truePath, stdin, env, nil)
 		tGo += spawn(b, emptyGo, stdin, env, nil)
+		tMini += spawn(b, mini, stdin, env, nil)
 		var r int64
 		tHook += spawn(b, bin, stdin, append(env, fmt.Sprintf("CCQ_RUN_ID=run-%d", i)), &r)
 		if r > rss {
@@ -86,9 +89,11 @@ func benchHook(b *testing.B, payload string, transcript func(dir string) string)
 	n := float64(b.N)
 	b.ReportMetric(float64(tTrue.Microseconds())/n/1000, "ms/true")
 	b.ReportMetric(float64(tGo.Microseconds())/n/1000, "ms/emptygo")
+	b.ReportMetric(float64(tMini.Microseconds())/n/1000, "ms/minihook")
 	b.ReportMetric(float64(tHook.Microseconds())/n/1000, "ms/hook")
 	b.ReportMetric(float64(tHook)/float64(tTrue), "x-true")
 	b.ReportMetric(float64(tHook)/float64(tGo), "x-emptygo")
+	b.ReportMetric(float64(tHook)/float64(tMini), "x-minihook")
 	b.ReportMetric(float64(rss)/1024, "MB-maxrss")
 }
 
@@ -101,6 +106,17 @@ func buildEmptyGo(b *testing.B, dir string) string {
 	out := filepath.Join(dir, "emptygo")
 	if msg, err := exec.Command("go", "build", "-o", out, src).CombinedOutput(); err != nil {
 		b.Fatalf("build empty Go program: %v\n%s", err, msg)
+	}
+	return out
+}
+
+// buildMiniHook builds testdata/minihook with the module's gjson.
+func buildMiniHook(b *testing.B, dir string) string {
+	out := filepath.Join(dir, "minihook")
+	cmd := exec.Command("go", "build", "-o", out, "./cmd/ccq-hook/testdata/minihook")
+	cmd.Dir = claudetest.RepoRoot()
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("build minihook: %v\n%s", err, msg)
 	}
 	return out
 }
