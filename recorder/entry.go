@@ -3,6 +3,8 @@ package recorder
 import (
 	"encoding/json"
 	"math"
+	"reflect"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -114,6 +116,11 @@ type Entry struct {
 	Model        string   `json:"model,omitempty"`
 	Turns        int      `json:"turns,omitempty"`
 	RecordedBy   string   `json:"recorded_by,omitempty"`
+
+	// Extra holds further keys written after all of the above, in key
+	// order: what the launcher and its sinks add (attempt, retry_of, a
+	// ping's rid). A key that names one of the fields above is ignored.
+	Extra map[string]any `json:"-"`
 }
 
 // SetStart sets Timestamp from the run's start time.
@@ -160,8 +167,51 @@ func (e *Entry) Marshal() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(b, '\n'), nil
+	return append(appendExtra(b, c.Extra), '\n'), nil
 }
+
+// appendExtra adds extra's keys, sorted, before the object's closing brace.
+// String values are capped like error_detail; a value JSON cannot encode
+// (NaN) is left out: an extra never costs a run its line.
+func appendExtra(obj []byte, extra map[string]any) []byte {
+	if len(extra) == 0 {
+		return obj
+	}
+	keys := make([]string, 0, len(extra))
+	for k := range extra {
+		if !knownKeys[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	out := obj[:len(obj)-1] // drop '}'
+	for _, k := range keys {
+		v := extra[k]
+		if s, ok := v.(string); ok {
+			v = Truncate(s, MaxDetailLen)
+		}
+		kb, _ := json.Marshal(Truncate(k, MaxNameLen))
+		vb, err := json.Marshal(v)
+		if err != nil || len(vb) > MaxDetailLen*2 {
+			continue
+		}
+		out = append(append(append(append(out, ','), kb...), ':'), vb...)
+	}
+	return append(out, '}')
+}
+
+// knownKeys are the JSON names of Entry's own fields.
+var knownKeys = func() map[string]bool {
+	m := map[string]bool{}
+	t := reflect.TypeOf(Entry{})
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			m[name] = true
+		}
+	}
+	return m
+}()
 
 // Truncate cuts s to at most n bytes on a character boundary, ending it in
 // "…" when anything was cut, and makes it valid UTF-8.

@@ -261,3 +261,25 @@ func readHistory(t *testing.T, dir string) []map[string]any {
 	}
 	return out
 }
+
+func TestExtrasFollowTheFields(t *testing.T) {
+	nan := math.NaN()
+	e := Entry{TaskID: "t", Success: true, RunID: "r", Extra: map[string]any{
+		"retry_of": "r0", "attempt": 2, "task_id": "spoofed", "bad": nan, "long": strings.Repeat("x", 5000),
+	}}
+	line, err := e.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(line)
+	want := `"run_id":"r","attempt":2,"long":"`
+	if !strings.Contains(s, want) || !strings.HasSuffix(s, `…","retry_of":"r0"}`+"\n") {
+		t.Errorf("extras not after the fields in key order, or not capped:\n%s", s)
+	}
+	if strings.Count(s, `"task_id"`) != 1 || strings.Contains(s, "spoofed") || strings.Contains(s, `"bad"`) {
+		t.Errorf("an extra replaced a field, or a NaN got in:\n%s", s)
+	}
+	if !json.Valid(line) {
+		t.Errorf("not JSON: %s", s)
+	}
+}
