@@ -2,105 +2,32 @@ package install
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 
-	"github.com/ccq-dev/ccq/recorder"
 	"github.com/natefinch/atomic"
 )
-
-// Environment variables install reads. Every path comes from the env map
-// handed to Main, never from the process environment.
-const (
-	EnvHome       = "HOME"
-	EnvConfigDir  = "CLAUDE_CONFIG_DIR"       // moves ~/.claude (Claude Code's own variable)
-	EnvProjectDir = recorder.EnvProjectDir    // the project, when Claude Code runs us
-	EnvPluginDirs = "CLAUDE_CODE_PLUGIN_DIRS" // plugin folders Claude Code loads
-)
-
-// The settings scopes, as Claude Code names them.
-const (
-	ScopeUser    = "user"
-	ScopeProject = "project"
-	ScopeLocal   = "local"
-)
-
-// Scopes lists the scopes in the order status reports them.
-var Scopes = []string{ScopeUser, ScopeProject, ScopeLocal}
 
 // BackupSuffix is added to a settings file's name for the copy of its
 // previous content.
 const BackupSuffix = ".ccq-backup"
 
-// newFileMode is the mode of a settings file ccq creates, as Claude Code
+// tempInfix marks ccq-hook's temporary files: NAME.ccq-tmp-DIGITS beside
+// NAME, the settings file or its backup. A process killed mid-write leaves
+// one behind; the next install removes it (removeStale).
+const tempInfix = ".ccq-tmp-"
+
+// NewFileMode is the mode of a settings file ccq creates, as Claude Code
 // creates its own.
-const newFileMode fs.FileMode = 0o644
-
-// SettingsPath is the settings file of scope: the user's
-// ($CLAUDE_CONFIG_DIR or $HOME/.claude)/settings.json, the project's
-// .claude/settings.json or .claude/settings.local.json. The project is
-// $CLAUDE_PROJECT_DIR, or cwd.
-func SettingsPath(scope string, env map[string]string, cwd string) (string, error) {
-	project := env[EnvProjectDir]
-	if project == "" {
-		project = cwd
-	}
-	switch scope {
-	case ScopeUser:
-		if dir := env[EnvConfigDir]; dir != "" {
-			return abs(filepath.Join(dir, "settings.json"), cwd), nil
-		}
-		home := env[EnvHome]
-		if home == "" {
-			return "", withHint(errors.New("HOME is not set, so the user settings cannot be found"),
-				"set HOME, or name the file with --settings")
-		}
-		return abs(filepath.Join(home, ".claude", "settings.json"), cwd), nil
-	case ScopeProject:
-		return abs(filepath.Join(project, ".claude", "settings.json"), cwd), nil
-	case ScopeLocal:
-		return abs(filepath.Join(project, ".claude", "settings.local.json"), cwd), nil
-	}
-	return "", withHint(fmt.Errorf("unknown scope %q", scope), "use --scope user, project or local")
-}
-
-func abs(path, cwd string) string {
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(cwd, path)
-	}
-	return filepath.Clean(path)
-}
-
-// resolve follows symlinks from path to the file that holds the settings,
-// which may not exist yet (a dangling link is written through, creating its
-// target). Writing the resolved path keeps the link.
-func resolve(path string) (string, error) {
-	for hops := 0; hops < 40; hops++ {
-		fi, err := os.Lstat(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			return path, nil
-		}
-		if err != nil {
-			return "", err
-		}
-		if fi.Mode()&fs.ModeSymlink == 0 {
-			return path, nil
-		}
-		to, err := os.Readlink(path)
-		if err != nil {
-			return "", err
-		}
-		if !filepath.IsAbs(to) {
-			to = filepath.Join(filepath.Dir(path), to)
-		}
-		path = filepath.Clean(to)
-	}
-	return "", fmt.Errorf("%s: too many levels of symbolic links", path)
-}
+const NewFileMode fs.FileMode = 0o644
 
 // file is a settings file on disk.
 type file struct {
@@ -140,54 +67,104 @@ func load(path string) (*file, error) {
 // respect (and root could otherwise overwrite it).
 func (f *file) writable() error {
 	if f.exists && f.mode&0o200 == 0 {
-		return withHint(fmt.Errorf("%s is read-only (mode %04o)", f.target, f.mode),
-			"make it writable (chmod u+w) if ccq may change it, or choose another --scope")
+		return errorOf(ErrReadOnly, "%s is read-only (mode %04o)", f.target, f.mode)
 	}
 	return nil
 }
 
-// writeFile writes a file atomically; a variable so tests can make it fail.
-var writeFile = atomic.WriteFile
-
-// contentReader wraps the new content for writeFile; tests replace it to
+// contentReader wraps the new content for the write; tests replace it to
 // fail or stall in the middle of a write.
 var contentReader = func(b []byte) io.Reader { return bytes.NewReader(b) }
 
 // commit carries out plan: the previous content goes to the backup file
-// first, then the new content replaces the file atomically (a temporary
-// file in the same folder, fsynced, renamed over it). A crash at any point
-// leaves the old file or the new one, never a mix.
+// first, then the new content replaces the file atomically. A crash at any
+// point leaves the old file or the new one, never a mix. The caller holds
+// the folder's lock.
 func (f *file) commit(plan Plan) (backup string, err error) {
 	if err := f.writable(); err != nil {
 		return "", err
 	}
 	if f.exists {
 		backup = f.target + BackupSuffix
-		if err := writeFile(backup, bytes.NewReader(f.data)); err != nil {
-			return "", fmt.Errorf("keep a backup of %s: %w", f.target, err)
-		}
 		// The settings may hold secrets in "env": the copy is as private as
 		// the original.
-		if err := os.Chmod(backup, f.mode); err != nil {
+		if err := writeAtomic(backup, bytes.NewReader(f.data), f.mode); err != nil {
 			return "", fmt.Errorf("keep a backup of %s: %w", f.target, err)
 		}
 	}
 	if plan.Remove {
-		if err := os.Remove(f.target); err != nil {
-			return backup, err
-		}
-		return backup, nil
+		return backup, os.Remove(f.target)
 	}
-	if err := os.MkdirAll(filepath.Dir(f.target), 0o755); err != nil {
-		return backup, err
-	}
-	if err := writeFile(f.target, contentReader(plan.New)); err != nil {
-		return backup, err
-	}
+	mode := f.mode
 	if !f.exists {
-		if err := os.Chmod(f.target, newFileMode); err != nil {
-			return backup, err
+		mode = NewFileMode
+	}
+	return backup, writeAtomic(f.target, contentReader(plan.New), mode)
+}
+
+// writeAtomic replaces path with r's content and mode: a new temporary file
+// beside it (O_EXCL and O_NOFOLLOW: never an existing file, never through a
+// link), fsynced, renamed over path. The rename replaces a symlink at path
+// rather than writing to where it points, so a link planted at the backup's
+// name cannot redirect the write.
+func writeAtomic(path string, r io.Reader, mode fs.FileMode) (err error) {
+	var tmp *os.File
+	for tries := 0; ; tries++ {
+		name := path + tempInfix + strconv.FormatUint(uint64(randUint32()), 10)
+		tmp, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o600)
+		if err == nil || !errors.Is(err, fs.ErrExist) || tries == 100 {
+			break
 		}
 	}
-	return backup, nil
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := io.Copy(tmp, r); err != nil {
+		return fmt.Errorf("write %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return atomic.ReplaceFile(tmp.Name(), path)
+}
+
+func randUint32() uint32 {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return binary.LittleEndian.Uint32(b[:])
+}
+
+// removeStale deletes the temporary files a killed ccq-hook left beside the
+// settings file target: only regular files named by ccq-hook's own pattern
+// and owned by this user. The caller holds the folder's lock, so no live
+// ccq-hook is writing them.
+func removeStale(target string) {
+	dir, base := filepath.Split(target)
+	re := regexp.MustCompile(`^` + regexp.QuoteMeta(base) + `(` + regexp.QuoteMeta(BackupSuffix) + `)?` + regexp.QuoteMeta(tempInfix) + `[0-9]+$`)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !re.MatchString(e.Name()) || !e.Type().IsRegular() {
+			continue
+		}
+		if fi, err := e.Info(); err == nil {
+			if uid, ok := ownerUID(fi); ok && uid == euid() {
+				os.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
 }

@@ -3,6 +3,7 @@ package install
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -21,13 +22,19 @@ func addSeeds(f *testing.F) {
 	}
 }
 
-// FuzzParse: the position-keeping parser accepts exactly what encoding/json
-// accepts, and its offsets cut the same values out of the text.
+// FuzzParse: the spans the installer splices at are right. parseJSON
+// (encoding/json's check, then gjson's offsets) accepts exactly what
+// encoding/json accepts, every span it records cuts a whole value or key out
+// of the text, and a refusal points inside the text.
 func FuzzParse(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		n, err := parseJSON("f", data)
-		empty := len(bytes.TrimSpace(data)) == 0
+		var fe *FormatError
+		if err != nil && (!errors.As(err, &fe) || fe.Line < 1 || fe.Col < 1 || fe.Line > bytes.Count(data, []byte("\n"))+1) {
+			t.Fatalf("error without a place in the text: %v", err)
+		}
+		empty := len(bytes.Trim(data, jsonSpace)) == 0
 		if valid := json.Valid(data); (err == nil && !empty) != valid {
 			t.Fatalf("parser err %v, json.Valid %v", err, valid)
 		}

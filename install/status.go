@@ -13,97 +13,92 @@ import (
 	"time"
 )
 
-// pluginRegistration names the plugin route in warnings.
-const pluginRegistration = "the ccq plugin"
-
 // PluginName is the name in ccq's .claude-plugin/plugin.json.
 const PluginName = "ccq"
 
 // checkTimeout bounds "<command> version" in status.
 const checkTimeout = 5 * time.Second
 
-// scopeState is what status finds in one settings file.
-type scopeState struct {
-	name     string // scope, or "--settings"
-	path     string
-	exists   bool
-	err      error
-	events   []string // events with a ccq entry
-	commands []string // distinct ccq commands, in file order
-	plugins  []string // enabledPlugins keys naming ccq, set to true
+// ScopeState is what status finds in one settings file.
+type ScopeState struct {
+	Name     string // scope, or "--settings"
+	Path     string
+	Exists   bool
+	Err      error    // the file could not be read or is malformed
+	Events   []string // events with a ccq entry
+	Commands []string // distinct ccq commands, in file order
+	Plugins  []string // enabledPlugins keys naming ccq, set to true
 }
 
-func (s scopeState) installed() bool { return len(s.events) > 0 }
+// Installed tells whether any event has a ccq entry.
+func (s ScopeState) Installed() bool { return len(s.Events) > 0 }
 
-// inspect reads one settings file for status.
-func inspect(name, path string) scopeState {
-	st := scopeState{name: name, path: path}
+// Inspect reads one settings file for status; name is its scope.
+func Inspect(name, path string) ScopeState {
+	st := ScopeState{Name: name, Path: path}
 	f, err := load(path)
 	if err != nil {
-		st.err = err
+		st.Err = err
 		return st
 	}
-	st.exists = f.exists
+	st.Exists = f.exists
 	s, err := parseSettings(f.target, f.data)
 	if err != nil {
-		st.err = err
+		st.Err = err
 		return st
 	}
 	seen := map[string]bool{}
 	for _, ev := range Events {
 		hs := s.ccqHooks(ev)
 		if len(hs) > 0 {
-			st.events = append(st.events, ev)
+			st.Events = append(st.Events, ev)
 		}
 		for _, h := range hs {
 			if !seen[h.command] {
 				seen[h.command] = true
-				st.commands = append(st.commands, h.command)
+				st.Commands = append(st.Commands, h.command)
 			}
 		}
 	}
 	if ep := s.root.get("enabledPlugins"); ep != nil && ep.kind == kObject {
 		for _, m := range ep.members {
 			if strings.HasPrefix(m.key, PluginName+"@") && string(s.data[m.val.start:m.val.end]) == "true" {
-				st.plugins = append(st.plugins, m.key)
+				st.Plugins = append(st.Plugins, m.key)
 			}
 		}
 	}
 	return st
 }
 
-// states inspects the file --settings names, or every scope.
-func (c *cli) states(settings string) []scopeState {
-	if settings != "" {
-		return []scopeState{inspect("--settings", abs(settings, c.cwd))}
-	}
-	var out []scopeState
+// InspectScopes inspects the settings file of every scope.
+func InspectScopes(env map[string]string, cwd string) []ScopeState {
+	var out []ScopeState
 	for _, sc := range Scopes {
-		path, err := SettingsPath(sc, c.env, c.cwd)
+		path, err := SettingsPath(sc, env, cwd)
 		if err != nil {
-			out = append(out, scopeState{name: sc, err: err})
+			out = append(out, ScopeState{Name: sc, Err: err})
 			continue
 		}
-		out = append(out, inspect(sc, path))
+		out = append(out, Inspect(sc, path))
 	}
 	return out
 }
 
-// pluginRoutes lists the ways the ccq plugin is switched on: enabledPlugins
+// PluginRoutes lists the ways the ccq plugin is switched on: enabledPlugins
 // entries and folders named by $CLAUDE_CODE_PLUGIN_DIRS. A --plugin-dir on
 // claude's command line cannot be seen from here.
-func (c *cli) pluginRoutes(states []scopeState) []string {
+func PluginRoutes(states []ScopeState, env map[string]string, cwd string) []string {
 	var out []string
 	for _, s := range states {
-		for _, p := range s.plugins {
-			out = append(out, fmt.Sprintf("enabledPlugins %q in %s settings", p, s.name))
+		for _, p := range s.Plugins {
+			out = append(out, fmt.Sprintf("enabledPlugins %q in %s settings", p, s.Name))
 		}
 	}
-	for _, dir := range filepath.SplitList(c.env[EnvPluginDirs]) {
+	for _, dir := range filepath.SplitList(env[EnvPluginDirs]) {
 		if dir == "" {
 			continue
 		}
-		dir = abs(dir, c.cwd)
+		dir = Abs(dir, cwd)
 		if isCCQPlugin(dir) {
 			out = append(out, fmt.Sprintf("%s in $%s", dir, EnvPluginDirs))
 			continue
@@ -128,14 +123,17 @@ func isCCQPlugin(dir string) bool {
 	return json.Unmarshal(b, &m) == nil && m.Name == PluginName
 }
 
-// registrations lists every distinct way ccq-hook would run on one event:
+// PluginRegistration names the plugin route in Registrations.
+const PluginRegistration = "the ccq plugin"
+
+// Registrations lists every distinct way ccq-hook would run on one event:
 // each settings command (Claude Code runs an identical command string once,
 // whatever the source) and the plugin, whose command always differs.
-func (c *cli) registrations(states []scopeState) []string {
+func Registrations(states []ScopeState, env map[string]string, cwd string) []string {
 	bySource := map[string][]string{}
 	for _, s := range states {
-		for _, cmd := range s.commands {
-			bySource[cmd] = append(bySource[cmd], s.name)
+		for _, cmd := range s.Commands {
+			bySource[cmd] = append(bySource[cmd], s.Name)
 		}
 	}
 	var out []string
@@ -143,84 +141,15 @@ func (c *cli) registrations(states []scopeState) []string {
 		out = append(out, fmt.Sprintf("%s (%s)", cmd, strings.Join(srcs, ", ")))
 	}
 	sort.Strings(out)
-	if len(c.pluginRoutes(states)) > 0 {
-		out = append(out, pluginRegistration)
+	if len(PluginRoutes(states, env, cwd)) > 0 {
+		out = append(out, PluginRegistration)
 	}
 	return out
 }
 
-// warnTwice warns when every run would be recorded more than once.
-func (c *cli) warnTwice() {
-	c.warnRegistrations(c.states(""))
-}
-
-func (c *cli) warnRegistrations(states []scopeState) bool {
-	regs := c.registrations(states)
-	if len(regs) < 2 {
-		return false
-	}
-	c.warn("ccq-hook is registered %d times: %s; Claude Code runs each, so every run would be recorded twice", len(regs), strings.Join(regs, "; "))
-	hint := "keep one: 'ccq-hook uninstall --scope SCOPE'"
-	if regs[len(regs)-1] == pluginRegistration {
-		hint += ", or disable the ccq plugin"
-	}
-	fmt.Fprintf(c.stderr, "ccq-hook: hint: %s\n", hint)
-	return true
-}
-
-func (c *cli) status(args []string) error {
-	f, err := c.parse("status", args, false, false)
-	if err != nil {
-		return err
-	}
-	states := c.states(f.settings)
-	var firstErr error
-	checked := map[string]string{}
-	for _, s := range states {
-		switch {
-		case s.err != nil:
-			fmt.Fprintf(c.stdout, "%-9s cannot be read: %v\n", s.name+":", s.err)
-			if firstErr == nil {
-				firstErr = s.err
-			}
-			continue
-		case !s.exists:
-			fmt.Fprintf(c.stdout, "%-9s %s: not installed (no such file)\n", s.name+":", s.path)
-		case !s.installed():
-			fmt.Fprintf(c.stdout, "%-9s %s: not installed\n", s.name+":", s.path)
-		case len(s.events) < len(Events):
-			fmt.Fprintf(c.stdout, "%-9s %s: partly installed (%s only)\n", s.name+":", s.path, strings.Join(s.events, ", "))
-		default:
-			fmt.Fprintf(c.stdout, "%-9s %s: installed\n", s.name+":", s.path)
-		}
-		for _, cmd := range s.commands {
-			res, ok := checked[cmd]
-			if !ok {
-				res = c.checkCommand(cmd)
-				checked[cmd] = res
-			}
-			fmt.Fprintf(c.stdout, "%-9s command %s: %s\n", "", cmd, res)
-		}
-	}
-	if f.settings == "" {
-		if routes := c.pluginRoutes(states); len(routes) > 0 {
-			for _, r := range routes {
-				fmt.Fprintf(c.stdout, "%-9s active: %s\n", "plugin:", r)
-			}
-		} else {
-			fmt.Fprintf(c.stdout, "%-9s not active (a --plugin-dir on claude's command line is not visible here)\n", "plugin:")
-		}
-		c.warnRegistrations(states)
-	}
-	if firstErr != nil {
-		return withHint(firstErr, "fix the file by hand; status read nothing else from it")
-	}
-	return nil
-}
-
-// checkCommand runs "<cmd> version" the way Claude Code runs a hook (with
-// /bin/sh -c) and says whether it answered as ccq-hook.
-func (c *cli) checkCommand(cmd string) string {
+// CheckCommand runs "<cmd> version" the way Claude Code runs a hook (with
+// /bin/sh -c, in cwd, with env) and says whether it answered as ccq-hook.
+func CheckCommand(cmd string, env map[string]string, cwd string) string {
 	prog := firstWord(cmd)
 	if strings.Contains(prog, "/") {
 		fi, err := os.Stat(prog)
@@ -236,8 +165,8 @@ func (c *cli) checkCommand(cmd string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
 	defer cancel()
 	x := exec.CommandContext(ctx, "/bin/sh", "-c", cmd+" version")
-	x.Env = environ(c.env)
-	x.Dir = c.cwd
+	x.Env = environ(env)
+	x.Dir = cwd
 	x.WaitDelay = time.Second
 	out, err := x.Output()
 	first, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")

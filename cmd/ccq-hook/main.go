@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/ccq-dev/ccq/hooks"
-	"github.com/ccq-dev/ccq/install"
 	"github.com/ccq-dev/ccq/internal/buildinfo"
 	"github.com/ccq-dev/ccq/recorder"
 )
@@ -30,7 +29,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []str
 	if len(args) > 0 {
 		switch args[0] {
 		case "install", "uninstall", "status", "help", "-h", "--help", "-help":
-			return install.Main(args, env, stdout, stderr)
+			return runCommand(args, env, stdout, stderr)
 		case "version", "--version", "-version":
 			fmt.Fprintln(stdout, "ccq-hook", buildVersion())
 			return 0
