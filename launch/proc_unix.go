@@ -19,6 +19,7 @@ var forwardedSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGH
 // terminal's Ctrl-C reaches ccq alone, which forwards it.
 func ownGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	dieWithParent(cmd.SysProcAttr)
 }
 
 // signalGroup sends sig to every process of group pgid.
@@ -45,8 +46,8 @@ func SignalName(sig os.Signal) string {
 	return sig.String()
 }
 
-// signalNumber is the number of sig, for the 128+n exit code.
-func signalNumber(sig os.Signal) int {
+// SignalNumber is the number of sig, for the 128+n exit code.
+func SignalNumber(sig os.Signal) int {
 	if s, ok := sig.(syscall.Signal); ok {
 		return int(s)
 	}
@@ -65,7 +66,4 @@ func waitSignal(ps *os.ProcessState) (os.Signal, bool) {
 	return ws.Signal(), true
 }
 
-var (
-	sigTERM os.Signal = syscall.SIGTERM
-	sigKILL os.Signal = syscall.SIGKILL
-)
+var sigTERM os.Signal = syscall.SIGTERM

@@ -5,39 +5,23 @@
 package launch
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ccq-dev/ccq/internal/proc"
 	"github.com/ccq-dev/ccq/recorder"
 )
 
-// Environment variables the launcher reads or sets, besides recorder's.
-const (
-	EnvClaude          = "CCQ_CLAUDE" // claude binary when --claude is not given
-	EnvClaudeConfigDir = "CLAUDE_CONFIG_DIR"
-	Entrypoint         = "ccq-scheduler" // CLAUDE_CODE_ENTRYPOINT of launched runs
-)
-
 // DefaultGrace is how long the run's processes get between SIGTERM and
 // SIGKILL: enough for Claude Code's SessionEnd hooks (1.5 s budget by
 // default) and its own shutdown.
 const DefaultGrace = 10 * time.Second
-
-// drainTimeout bounds the wait for the output pipe to reach its end once the
-// run's process group is gone: only a process that left the group can still
-// hold it open, and ccq does not wait for that one.
-const drainTimeout = 500 * time.Millisecond
 
 // Options is one launch.
 type Options struct {
@@ -50,96 +34,205 @@ type Options struct {
 	LogsDir  string
 	Grace    time.Duration
 	Progress io.Writer // live progress display (a terminal); nil for none
-}
 
-// Outcome is how a launch ended.
-type Outcome struct {
-	Entry    recorder.Entry
-	ExitCode int   // what ccq should exit with
-	StartErr error // claude could not be started
-	// RecordErr is a failure to write the history line. It does not change
-	// ExitCode: the run's result stays the run's result.
-	RecordErr error
-	Warnings  []string
+	// Guard, if set, is the command that runs Guard (ccq's hidden
+	// guardian mode), unstarted. Its stdin is set by Run. Without it a
+	// launcher killed with SIGKILL leaves its run to the run's own hooks
+	// and to the next ccq command.
+	Guard *exec.Cmd
+	// Sinks hear of the run's start and of its history line.
+	Sinks []Sink
 }
 
 // Setup errors: the run was not started and nothing was recorded.
 var ErrSetup = errors.New("setup")
 
-// Run launches the task, waits for it and records it.
+// Run launches the task, waits for it and records it. A returned error
+// (wrapping ErrSetup) means nothing was run or recorded; how the run went
+// is in the Outcome.
 func Run(o Options) (*Outcome, error) {
 	if o.Grace <= 0 {
 		o.Grace = DefaultGrace
 	}
-	out := &Outcome{}
+	var warnings []string
 	if _, err := recorder.CloseStale(o.LogsDir, time.Now()); err != nil {
-		out.Warnings = append(out.Warnings, "closing stale runs: "+err.Error())
+		warnings = append(warnings, "closing stale runs: "+err.Error())
 	}
 	s := merge(o.Task.Settings, o.Flags)
-	dir := o.Cwd
-	if s.Cwd != "" {
-		dir = s.Cwd
+	dir, err := workDir(o.Cwd, s.Cwd)
+	if err != nil {
+		return nil, err
+	}
+	out, err := runOnce(o, s, dir)
+	if err != nil {
+		return nil, err
+	}
+	out.Warnings = append(warnings, out.Warnings...)
+	return out, nil
+}
+
+// workDir is the run's working directory: the task's or flag's cwd,
+// relative to ccq's.
+func workDir(cwd, set string) (string, error) {
+	dir := cwd
+	if set != "" {
+		dir = set
 		if !filepath.IsAbs(dir) {
-			dir = filepath.Join(o.Cwd, dir)
+			dir = filepath.Join(cwd, dir)
 		}
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("%w: working directory %s: not a directory", ErrSetup, dir)
+		return "", fmt.Errorf("%w: working directory %s: not a directory", ErrSetup, dir)
 	}
+	return dir, nil
+}
 
-	start := time.Now()
-	runID := NewRunID(start)
-	logPath := recorder.SessionLogPath(o.LogsDir, start.UTC().Format("2006-01-02"), o.Task.Name, runID)
-	slog, err := CreateSessionLog(logPath)
+// runOnce is one attempt at the task: one run id, one session log, one
+// history line.
+func runOnce(o Options, s Settings, dir string) (*Outcome, error) {
+	a, err := prepare(o, s, dir)
 	if err != nil {
-		return nil, fmt.Errorf("%w: session log: %v", ErrSetup, err)
+		return nil, err
 	}
-	defer slog.Close()
+	defer a.log.Close()
+	res := a.supervise()
+	rec, recErr := a.record(res)
+	return a.report(res, rec, recErr), nil
+}
+
+// attempt is one run being launched.
+type attempt struct {
+	o        Options
+	s        Settings
+	dir      string // working directory
+	runID    string
+	start    time.Time
+	logPath  string
+	log      *SessionLog
+	argv     []string
+	bin      string // claude, found; empty when lookErr is set
+	lookErr  error
+	resume   recorder.Offsets // transcript sizes before a resumed run
+	stream   *Stream
+	guard    *guardian
+	warnings []string
+}
+
+// prepare does what comes before the child: the run id, the session log,
+// the run's state, the command line.
+func prepare(o Options, s Settings, dir string) (*attempt, error) {
+	a := &attempt{o: o, s: s, dir: dir, start: time.Now()}
+	a.runID = NewRunID(a.start)
+	a.logPath = recorder.SessionLogPath(o.LogsDir, a.start.UTC().Format("2006-01-02"), o.Task.Name, a.runID)
+	log, err := CreateSessionLog(o.LogsDir, a.logPath)
+	if err != nil {
+		return nil, fmt.Errorf("%w: session log: %w", ErrSetup, err)
+	}
+	a.log = log
 	ticks, _, _ := proc.Start(os.Getpid())
-	launchEv := recorder.Event{Ev: recorder.EvLaunch, T: start.UnixMilli(), Task: o.Task.Name, Log: logPath, PID: os.Getpid(), PTicks: ticks}
-	if err := recorder.AppendEvent(o.LogsDir, runID, launchEv); err != nil {
-		slog.Close()
-		_ = os.Remove(logPath)
+	ev := recorder.Event{Ev: recorder.EvLaunch, T: a.start.UnixMilli(), Task: o.Task.Name, Log: a.logPath, PID: os.Getpid(), PTicks: ticks}
+	if err := recorder.AppendEvent(o.LogsDir, a.runID, ev); err != nil {
+		log.Close()
+		_ = os.Remove(a.logPath)
 		return nil, fmt.Errorf("%w: run state: %v", ErrSetup, err)
 	}
-
-	argv := claudeArgs(o.Task.Prompt, s, o.Extra)
+	a.argv = claudeArgs(o.Task.Prompt, s, o.Extra)
 	// A resumed session appends to an existing transcript. Hooks note where
 	// this run's part begins; for a run without hooks, note it here.
-	var resumeOff recorder.Offsets
-	if resumes(argv) {
-		resumeOff = transcriptOffsets(o.Env, dir)
+	if resumes(a.argv) {
+		a.resume = transcriptOffsets(o.Env, dir)
 	}
-	bin, lookErr := findClaude(o.Claude, o.Env, o.Cwd)
-	argv0 := bin
-	if argv0 == "" {
-		argv0 = o.Claude
-		if argv0 == "" {
-			argv0 = "claude"
-		}
-	}
-	slog.Header(Header{Task: o.Task, RunID: runID, Start: start, Command: append([]string{argv0}, argv...), Prompt: o.Task.Prompt, Dir: dir, Timeout: s.Timeout})
+	a.bin, a.lookErr = findClaude(o.Claude, o.Env, o.Cwd)
+	a.log.Header(Header{Task: o.Task, RunID: a.runID, Start: a.start, Command: append([]string{a.argv0()}, a.argv...), Prompt: o.Task.Prompt, Dir: dir, Timeout: s.Timeout})
+	a.stream = NewStream(a.log)
+	return a, nil
+}
 
-	stream := NewStream(slog)
-	sup := &supervisor{grace: o.Grace, timeout: s.Timeout, runID: runID}
-	var res runResult
-	if lookErr != nil {
-		res.startErr = lookErr
-	} else {
-		env := childEnv(o.Env, o.Task.Name, runID, logPath, o.LogsDir)
-		res = sup.run(bin, argv, dir, env, stream, o.Progress, o.Task.Name, start)
+// argv0 is the claude binary as the log shows it.
+func (a *attempt) argv0() string {
+	switch {
+	case a.bin != "":
+		return a.bin
+	case a.o.Claude != "":
+		return a.o.Claude
 	}
+	return "claude"
+}
+
+func (a *attempt) info() RunInfo {
+	return RunInfo{RunID: a.runID, Task: a.o.Task.Name, LogFile: a.logPath, Start: a.start}
+}
+
+// supervise starts the guardian and the child and watches the child until
+// the run is over.
+func (a *attempt) supervise() runResult {
+	g, err := startGuard(a.o.Guard, guardMsg{Logs: a.o.LogsDir, Run: a.runID, Task: a.o.Task.Name, Log: a.logPath, Start: a.start.UnixMilli(), Grace: a.o.Grace})
+	if err != nil {
+		a.warnings = append(a.warnings, "guardian: "+err.Error())
+	}
+	a.guard = g
+	a.warnings = append(a.warnings, notifySinks(a.o.Sinks, "started", func(ctx context.Context, s Sink) error {
+		return s.Started(ctx, a.info())
+	})...)
+	if a.lookErr != nil {
+		return runResult{startErr: a.lookErr}
+	}
+	return supervise(superviseOptions{
+		Bin: a.bin, Argv: a.argv, Dir: a.dir,
+		Env:   childEnv(a.o.Env, a.o.Task.Name, a.runID, a.logPath, a.o.LogsDir),
+		RunID: a.runID, Start: a.start, Timeout: a.s.Timeout, Grace: a.o.Grace,
+		Output: a.stream, Progress: a.o.Progress, Task: a.o.Task.Name,
+		Started: a.childStarted,
+	})
+}
+
+// childStarted notes claude's process in the run's state, so that no
+// reader closes the run while claude lives, and tells the guardian which
+// process group to end should the launcher die.
+func (a *attempt) childStarted(pid int) {
+	ticks, _, _ := proc.Start(pid)
+	ev := recorder.Event{Ev: recorder.EvChild, T: time.Now().UnixMilli(), PID: pid, PTicks: ticks}
+	if err := recorder.AppendEventIfOpen(a.o.LogsDir, a.runID, ev); err != nil {
+		a.warnings = append(a.warnings, "run state: "+err.Error())
+	}
+	a.guard.send(guardMsg{PID: pid})
+}
+
+// record writes the run's history line and closes the session log.
+func (a *attempt) record(res runResult) (recorder.Recorded, error) {
 	end := res.end
 	if end.IsZero() {
 		end = time.Now()
 	}
+	snap := a.stream.Snapshot()
+	ev := evidence(res, snap, a.s.Timeout)
+	ev.Task, ev.LogFile, ev.Start, ev.End = a.o.Task.Name, a.logPath, a.start, end
+	ev.ReadTranscript = func(r *recorder.Run) *recorder.Transcript {
+		return readTranscript(r, snap, a.o.Env, a.dir, a.resume)
+	}
+	rec, err := recorder.Record(a.o.LogsDir, a.runID, ev, recorder.ByLauncher)
+	a.guard.done()
+	if rec.StateErr != nil {
+		a.warnings = append(a.warnings, "run state: "+rec.StateErr.Error())
+	}
+	note := ""
+	if err != nil {
+		note = "history line not written: " + err.Error()
+	}
+	a.log.Footer(&rec.Entry, note)
+	if err := a.log.Close(); err != nil {
+		a.warnings = append(a.warnings, "session log: "+err.Error())
+	}
+	return rec, err
+}
 
-	snap := stream.Snapshot()
+// evidence is what the launcher saw of the run.
+func evidence(res runResult, snap Snapshot, timeout time.Duration) recorder.Evidence {
 	ev := recorder.Evidence{
 		Launched:    true,
 		StartErr:    res.startErr,
 		TimedOut:    res.timedOut,
-		Timeout:     s.Timeout,
+		Timeout:     timeout,
 		Result:      snap.Result,
 		OutputBytes: snap.OutputBytes,
 	}
@@ -151,412 +244,15 @@ func Run(o Options) (*Outcome, error) {
 			ev.Signal = SignalName(res.killedBy)
 		}
 	}
-
-	ev.Task, ev.LogFile, ev.Start, ev.End = o.Task.Name, logPath, start, end
-	ev.ReadTranscript = func(r *recorder.Run) *recorder.Transcript {
-		return readTranscript(r, snap, o.Env, dir, resumeOff)
-	}
-	rec, recErr := recorder.Record(o.LogsDir, runID, ev, recorder.ByLauncher)
-	e := rec.Entry
-	out.RecordErr = recErr
-	if rec.StateErr != nil {
-		out.Warnings = append(out.Warnings, "run state: "+rec.StateErr.Error())
-	}
-	note := ""
-	if out.RecordErr != nil {
-		note = "history line not written: " + out.RecordErr.Error()
-	}
-	slog.Footer(&e, note)
-	if err := slog.Close(); err != nil {
-		out.Warnings = append(out.Warnings, "session log: "+err.Error())
-	}
-
-	out.Entry = e
-	out.StartErr = res.startErr
-	switch {
-	case res.startErr != nil:
-		out.ExitCode = 127
-	case res.timedOut:
-		out.ExitCode = 124
-	case res.forwarded != nil:
-		out.ExitCode = 128 + signalNumber(res.forwarded)
-	case res.killedBy != nil:
-		out.ExitCode = 128 + signalNumber(res.killedBy)
-	default:
-		out.ExitCode = res.exitCode
-	}
-	return out, nil
+	return ev
 }
 
-// merge lays the flags over the task's settings.
-func merge(task, flags Settings) Settings {
-	s := task
-	if flags.Timeout > 0 {
-		s.Timeout = flags.Timeout
-	}
-	if flags.Model != "" {
-		s.Model = flags.Model
-	}
-	if flags.MaxTurns > 0 {
-		s.MaxTurns = flags.MaxTurns
-	}
-	if flags.PermissionMode != "" {
-		s.PermissionMode = flags.PermissionMode
-	}
-	if len(flags.AllowedTools) > 0 {
-		s.AllowedTools = flags.AllowedTools
-	}
-	if len(flags.DisallowedTools) > 0 {
-		s.DisallowedTools = flags.DisallowedTools
-	}
-	if flags.Cwd != "" {
-		s.Cwd = flags.Cwd
-	}
-	s.Args = append(append([]string(nil), task.Args...), flags.Args...)
-	return s
-}
-
-// claudeArgs is the command line after the binary.
-func claudeArgs(prompt string, s Settings, extra []string) []string {
-	a := []string{"-p", prompt, "--output-format", "stream-json", "--verbose"}
-	if s.Model != "" {
-		a = append(a, "--model", s.Model)
-	}
-	if s.MaxTurns > 0 {
-		a = append(a, "--max-turns", strconv.Itoa(s.MaxTurns))
-	}
-	if s.PermissionMode != "" {
-		a = append(a, "--permission-mode", s.PermissionMode)
-	}
-	if len(s.AllowedTools) > 0 {
-		a = append(a, "--allowedTools", strings.Join(s.AllowedTools, ","))
-	}
-	if len(s.DisallowedTools) > 0 {
-		a = append(a, "--disallowedTools", strings.Join(s.DisallowedTools, ","))
-	}
-	a = append(a, s.Args...)
-	return append(a, extra...)
-}
-
-// findClaude picks the binary: the flag, then $CCQ_CLAUDE, then claude on
-// the PATH of env.
-func findClaude(flag string, env map[string]string, cwd string) (string, error) {
-	name := flag
-	if name == "" {
-		name = env[EnvClaude]
-	}
-	if name == "" {
-		name = "claude"
-	}
-	if strings.Contains(name, "/") {
-		if !filepath.IsAbs(name) {
-			name = filepath.Join(cwd, name)
-		}
-		if err := executable(name); err != nil {
-			return "", err
-		}
-		return name, nil
-	}
-	for _, d := range filepath.SplitList(env["PATH"]) {
-		if d == "" {
-			d = "."
-		}
-		p := filepath.Join(d, name)
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(cwd, p)
-		}
-		if executable(p) == nil {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("%s: not found in $PATH", name)
-}
-
-func executable(p string) error {
-	st, err := os.Stat(p)
-	if err != nil {
-		return err
-	}
-	if st.IsDir() || st.Mode().Perm()&0o111 == 0 {
-		return fmt.Errorf("%s: not an executable file", p)
-	}
-	return nil
-}
-
-// childEnv is ccq's environment plus what the run's hooks need.
-func childEnv(env map[string]string, task, runID, logPath, logsDir string) []string {
-	m := make(map[string]string, len(env)+6)
-	for k, v := range env {
-		m[k] = v
-	}
-	m[recorder.EnvEntrypoint] = Entrypoint
-	m[recorder.EnvTaskID] = task
-	m[recorder.EnvRunID] = runID
-	m[recorder.EnvLogFile] = logPath
-	m[recorder.EnvLogsDir] = logsDir
-	m[recorder.EnvLauncherPID] = strconv.Itoa(os.Getpid())
-	out := make([]string, 0, len(m))
-	for k, v := range m {
-		out = append(out, k+"="+v)
-	}
-	sort.Strings(out)
+// report tells the sinks and the caller how the run went.
+func (a *attempt) report(res runResult, rec recorder.Recorded, recErr error) *Outcome {
+	a.warnings = append(a.warnings, notifySinks(a.o.Sinks, "finished", func(ctx context.Context, s Sink) error {
+		return s.Finished(ctx, a.info(), rec.Entry)
+	})...)
+	out := res.outcome()
+	out.Entry, out.RecordErr, out.Warnings = rec.Entry, recErr, a.warnings
 	return out
-}
-
-// readTranscript reads the run's transcript when no hook summed it up:
-// hooks not installed, --bare, or a SessionEnd hook that never ran.
-func readTranscript(r *recorder.Run, snap Snapshot, env map[string]string, dir string, resumeOff recorder.Offsets) *recorder.Transcript {
-	var path string
-	off := resumeOff
-	if r != nil {
-		path = r.TranscriptPath
-		if r.Offsets != nil {
-			off = r.Offsets
-		}
-	}
-	if path == "" {
-		sid := snap.SessionID
-		if r != nil && sid == "" {
-			sid = r.SessionID
-		}
-		if sid == "" || strings.ContainsAny(sid, "/\\") {
-			return nil
-		}
-		cwd := snap.Cwd
-		if cwd == "" {
-			cwd = dir
-		}
-		path = TranscriptPath(env, cwd, sid)
-	}
-	if path == "" {
-		return nil
-	}
-	t, err := recorder.ReadSession(path, off)
-	if err != nil {
-		return nil
-	}
-	return &t
-}
-
-// resumes reports whether claude's arguments continue an earlier session
-// (--resume/-r, --continue/-c), which appends to its transcript.
-func resumes(argv []string) bool {
-	for _, a := range argv {
-		if a == "--" {
-			break
-		}
-		switch {
-		case a == "-r", a == "-c", a == "--continue", a == "--resume", strings.HasPrefix(a, "--resume="):
-			return true
-		}
-	}
-	return false
-}
-
-// transcriptOffsets records the size of every transcript (and subagent
-// transcript) Claude Code keeps for directory dir, before a resumed run
-// appends to one of them.
-func transcriptOffsets(env map[string]string, dir string) recorder.Offsets {
-	p := TranscriptPath(env, dir, "x")
-	if p == "" {
-		return nil
-	}
-	files, _ := filepath.Glob(filepath.Join(filepath.Dir(p), "*.jsonl"))
-	off := recorder.Offsets{}
-	for _, f := range files {
-		for k, v := range recorder.SessionOffsets(f) {
-			off[k] = v
-		}
-	}
-	return off
-}
-
-// TranscriptPath is where Claude Code keeps the transcript of session sid
-// run in directory cwd: $CLAUDE_CONFIG_DIR (else $HOME/.claude), then
-// projects/<cwd with every character other than a letter or digit turned
-// into '-'>/<sid>.jsonl.
-func TranscriptPath(env map[string]string, cwd, sid string) string {
-	base := env[EnvClaudeConfigDir]
-	if base == "" {
-		home := env["HOME"]
-		if home == "" {
-			return ""
-		}
-		base = filepath.Join(home, ".claude")
-	}
-	b := []byte(cwd)
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			b[i] = '-'
-		}
-	}
-	return filepath.Join(base, "projects", string(b), sid+".jsonl")
-}
-
-// runResult is what the supervisor saw.
-type runResult struct {
-	startErr  error
-	exitCode  int       // -1 when killed by a signal
-	killedBy  os.Signal // signal that killed the child
-	forwarded os.Signal // first signal ccq received and passed on
-	timedOut  bool
-	end       time.Time // when the child exited
-}
-
-// supervisor owns the child and its process group.
-type supervisor struct {
-	grace   time.Duration
-	timeout time.Duration
-	runID   string
-	started time.Time // when the child started
-}
-
-// recentRun is how long a run may last and still have its escaped
-// processes looked for among the pids above its own only: at that pace
-// the kernel's pids cannot have gone all the way around.
-const recentRun = 10 * time.Second
-
-// scanScope is how much of the process table to read for escaped processes.
-func (sv *supervisor) scanScope() proc.Scope {
-	if time.Since(sv.started) < recentRun {
-		return proc.ScanNewer
-	}
-	return proc.ScanAll
-}
-
-// signalRun sends sig to the run's process group and to the processes of
-// the run that left it.
-func (sv *supervisor) signalRun(pgid int, sig syscall.Signal) {
-	_ = signalGroup(pgid, sig)
-	for _, pid := range proc.Escaped(pgid, recorder.EnvRunID+"="+sv.runID, sv.scanScope()) {
-		_ = syscall.Kill(pid, sig)
-	}
-}
-
-// runAlive reports whether any process of the run is left.
-func (sv *supervisor) runAlive(pgid int) bool {
-	return len(proc.GroupMembers(pgid)) > 0 || len(proc.Escaped(pgid, recorder.EnvRunID+"="+sv.runID, sv.scanScope())) > 0
-}
-
-func (sv *supervisor) run(bin string, argv []string, dir string, env []string, stream *Stream, progress io.Writer, task string, start time.Time) (res runResult) {
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		res.startErr = err
-		return res
-	}
-	defer pr.Close()
-	cmd := exec.Command(bin, argv...)
-	cmd.Dir = dir
-	cmd.Env = env
-	// One pipe for stdout and stderr keeps their order. ccq reads it
-	// itself (exec starts no copying goroutine for an *os.File), so Wait
-	// returns when the child exits, whoever else holds the pipe; the read
-	// side is bounded by drainTimeout below.
-	cmd.Stdout, cmd.Stderr = pw, pw
-	ownGroup(cmd)
-
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, forwardedSignals...)
-	defer signal.Stop(sigs)
-
-	if err := cmd.Start(); err != nil {
-		pw.Close()
-		res.startErr = err
-		return res
-	}
-	pw.Close()
-	pgid := cmd.Process.Pid
-	sv.started = time.Now()
-
-	readDone := make(chan struct{})
-	go func() {
-		defer close(readDone)
-		_, _ = stream.ReadFrom(pr)
-	}()
-	stopProgress := startProgress(progress, stream, task, start)
-	defer stopProgress()
-
-	waitDone := make(chan error, 1)
-	go func() { waitDone <- cmd.Wait() }()
-
-	var timeoutC <-chan time.Time
-	if sv.timeout > 0 {
-		t := time.NewTimer(sv.timeout - time.Since(start))
-		defer t.Stop()
-		timeoutC = t.C
-	}
-	var killC <-chan time.Time
-	terminating := false
-	terminate := func(sig os.Signal) {
-		sv.signalRun(pgid, sig.(syscall.Signal))
-		if !terminating {
-			terminating = true
-			t := time.NewTimer(sv.grace)
-			killC = t.C
-		}
-	}
-
-wait:
-	for {
-		select {
-		case <-waitDone:
-			break wait
-		case <-timeoutC:
-			timeoutC = nil
-			if res.forwarded == nil {
-				res.timedOut = true
-			}
-			terminate(sigTERM)
-		case sig := <-sigs:
-			if res.forwarded == nil && !res.timedOut {
-				res.forwarded = sig
-				terminate(sig)
-			} else {
-				// A second signal: stop waiting for a clean end.
-				sv.signalRun(pgid, syscall.SIGKILL)
-			}
-		case <-killC:
-			killC = nil
-			sv.signalRun(pgid, syscall.SIGKILL)
-		}
-	}
-	res.end = time.Now()
-	if ps := cmd.ProcessState; ps != nil {
-		res.exitCode = ps.ExitCode()
-		if sig, ok := waitSignal(ps); ok {
-			res.killedBy = sig
-		}
-	}
-
-	// Claude Code is gone; the tools it started may not be, in its group
-	// or out of it. They get SIGTERM and, after what is left of the grace
-	// period, SIGKILL.
-	if sv.runAlive(pgid) {
-		terminate(sigTERM)
-		tick := time.NewTicker(20 * time.Millisecond)
-		var giveUp time.Time
-		for sv.runAlive(pgid) {
-			select {
-			case <-tick.C:
-			case <-sigs:
-				sv.signalRun(pgid, syscall.SIGKILL)
-			case <-killC:
-				killC = nil
-				sv.signalRun(pgid, syscall.SIGKILL)
-				giveUp = time.Now().Add(2 * time.Second) // a process stuck in the kernel
-			}
-			if !giveUp.IsZero() && time.Now().After(giveUp) {
-				break
-			}
-		}
-		tick.Stop()
-	}
-
-	select {
-	case <-readDone:
-	case <-time.After(drainTimeout):
-		_ = pr.SetReadDeadline(time.Now())
-		<-readDone
-	}
-	return res
 }

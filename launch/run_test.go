@@ -64,8 +64,8 @@ func TestRunExitCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.ExitCode != 33 {
-		t.Errorf("exit code %d, want 33", out.ExitCode)
+	if out.Ending != Exited || out.Code != 33 {
+		t.Errorf("ending %v code %d, want exited 33", out.Ending, out.Code)
 	}
 	e := onlyLine(t, r, out)
 	if e.Success || e.ErrorType != recorder.ErrExit || e.ErrorDetail != "exit code 33" || e.ExitCode == nil || *e.ExitCode != 33 || e.RecordedBy != recorder.ByLauncher || e.SessionID != "" && e.SessionID != "s-exit33" {
@@ -91,8 +91,8 @@ func TestRunReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := onlyLine(t, r, out)
-	if out.ExitCode != 0 || !e.Success || e.Tokens != 12232 || e.TokensSource != recorder.TokensResult || e.Turns != 2 || e.Model != "claude-opus-5-5" || e.CostUSD == nil {
-		t.Errorf("exit %d entry %+v", out.ExitCode, e)
+	if out.Ending != Exited || out.Code != 0 || !e.Success || e.Tokens != 12232 || e.TokensSource != recorder.TokensResult || e.Turns != 2 || e.Model != "claude-opus-5-5" || e.CostUSD == nil {
+		t.Errorf("%v (code %d) entry %+v", out.Ending, out.Code, e)
 	}
 }
 
@@ -104,8 +104,8 @@ func TestRunMissingClaude(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := onlyLine(t, r, out)
-	if out.ExitCode != 127 || out.StartErr == nil || e.ErrorType != recorder.ErrException || !strings.HasPrefix(e.ErrorDetail, "start: ") || e.ExitCode != nil {
-		t.Errorf("exit %d entry %+v", out.ExitCode, e)
+	if out.Ending != StartFailed || out.StartErr == nil || e.ErrorType != recorder.ErrException || !strings.HasPrefix(e.ErrorDetail, "start: ") || e.ExitCode != nil {
+		t.Errorf("%v (code %d) entry %+v", out.Ending, out.Code, e)
 	}
 }
 
@@ -123,8 +123,8 @@ func TestRunTimeoutGrandchild(t *testing.T) {
 	}
 	wall := time.Since(start)
 	e := onlyLine(t, r, out)
-	if out.ExitCode != 124 || e.ErrorType != recorder.ErrTimeout || e.ErrorDetail != "timeout after 500ms" {
-		t.Errorf("exit %d entry %+v", out.ExitCode, e)
+	if out.Ending != TimedOut || e.ErrorType != recorder.ErrTimeout || e.ErrorDetail != "timeout after 500ms" {
+		t.Errorf("%v (code %d) entry %+v", out.Ending, out.Code, e)
 	}
 	if e.DurationS < 0.5 || e.DurationS > 1.2 {
 		t.Errorf("duration %.3f s for a 0.5 s timeout", e.DurationS)

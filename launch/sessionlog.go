@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -40,12 +41,25 @@ type SessionLog struct {
 	path string
 }
 
-// CreateSessionLog creates the log file (0600, its folder 0700).
-func CreateSessionLog(path string) (*SessionLog, error) {
-	if err := os.MkdirAll(filepath.Dir(path), recorder.DirMode); err != nil {
+// CreateSessionLog creates the log file path (0600, its folder 0700) below
+// the logs directory logs. A symlink planted where the log or its day
+// folder goes is refused, not followed: ccq may run as root in a directory
+// others can write to.
+func CreateSessionLog(logs, path string) (*SessionLog, error) {
+	if err := recorder.MkdirNoFollow(logs, filepath.Dir(path)); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, recorder.FileMode)
+	f, err := recorder.CreateExclusive(path)
+	if err != nil {
+		return nil, err
+	}
+	return &SessionLog{w: f, f: f, path: path}, nil
+}
+
+// AppendSessionLog opens an existing session log to add to it (the
+// guardian's closing block), never through a symlink.
+func AppendSessionLog(path string) (*SessionLog, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, recorder.FileMode)
 	if err != nil {
 		return nil, err
 	}

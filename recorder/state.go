@@ -21,6 +21,7 @@ const (
 	EvStop         = "Stop"
 	EvStopFailure  = "StopFailure"
 	EvSessionEnd   = "SessionEnd"
+	EvChild        = "Child" // ccq launch started claude: its pid and start ticks
 )
 
 // Event is one line of a run's state file .runs/{run_id}.jsonl. Each hook
@@ -231,6 +232,8 @@ func (r *Run) apply(ev Event) {
 	case EvLaunch:
 		r.Launched = true
 		r.LauncherPID, r.LauncherTicks = ev.PID, ev.PTicks
+	case EvChild:
+		r.ClaudePID, r.ClaudeTicks = ev.PID, ev.PTicks
 	case EvSessionStart:
 		r.SessionStarts++
 		if r.SessionStarts == 1 {

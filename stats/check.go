@@ -20,12 +20,12 @@ type Thresholds struct {
 func Check(r *Report, th Thresholds) []string {
 	var out []string
 	if th.MinRuns > 0 && r.Overall.Runs < th.MinRuns {
-		out = append(out, fmt.Sprintf("%d runs, expected at least %d", r.Overall.Runs, th.MinRuns))
+		out = append(out, fmt.Sprintf("%s, expected at least %d", Plural(r.Overall.Runs, "run"), th.MinRuns))
 	}
 	for _, t := range r.Tasks {
 		if th.MinSuccessRate > 0 && t.SuccessRate != nil && *t.SuccessRate < th.MinSuccessRate {
-			out = append(out, fmt.Sprintf("task %s: success rate %s (%d of %d runs) below %s",
-				t.TaskID, ratio(*t.SuccessRate), t.Successes, t.Runs, ratio(th.MinSuccessRate)))
+			out = append(out, fmt.Sprintf("task %s: success rate %s (%d of %s) below %s",
+				t.TaskID, ratio(*t.SuccessRate), t.Successes, Plural(t.Runs, "run"), ratio(th.MinSuccessRate)))
 		}
 		if th.MaxDuration > 0 && t.Duration != nil && t.Duration.Max > th.MaxDuration.Seconds() {
 			out = append(out, fmt.Sprintf("task %s: a run took %s, longer than %s",
@@ -34,7 +34,7 @@ func Check(r *Report, th Thresholds) []string {
 		if th.MaxTokensPerSuccess > 0 {
 			switch {
 			case t.TokensPerSuccess == nil && t.Tokens > 0:
-				out = append(out, fmt.Sprintf("task %s: %d tokens and no successful run", t.TaskID, t.Tokens))
+				out = append(out, fmt.Sprintf("task %s: %s and no successful run", t.TaskID, Plural(t.Tokens, "token")))
 			case t.TokensPerSuccess != nil && *t.TokensPerSuccess > th.MaxTokensPerSuccess:
 				out = append(out, fmt.Sprintf("task %s: %s tokens per success, more than %s",
 					t.TaskID, f64(*t.TokensPerSuccess), f64(th.MaxTokensPerSuccess)))

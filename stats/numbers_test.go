@@ -120,3 +120,34 @@ func TestTotalsDoNotWrap(t *testing.T) {
 		t.Errorf("tokens per success not saturated:\n%s", tab.String())
 	}
 }
+
+func TestFormatCost(t *testing.T) {
+	tests := []struct {
+		usd  float64
+		want string
+	}{
+		{0, "$0.00"},
+		{0.0036, "$0.0036"},
+		{0.00361, "$0.0036"},
+		{0.0004, "$0.00040"},
+		{0.012, "$0.012"},
+		{0.36, "$0.36"},
+		{0.5, "$0.50"},
+		{1, "$1.00"},
+		{12.4, "$12.40"},
+		{234.499, "$234.50"},
+	}
+	for _, tt := range tests {
+		if got := FormatCost(tt.usd); got != tt.want {
+			t.Errorf("FormatCost(%v) = %s, want %s", tt.usd, got, tt.want)
+		}
+	}
+}
+
+func TestPlural(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 runs", 1: "1 run", 2: "2 runs", 1000: "1000 runs"} {
+		if got := Plural(n, "run"); got != want {
+			t.Errorf("Plural(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -241,8 +241,10 @@ func verdictText(t Trend) string {
 		return fmt.Sprintf("getting %s (%+.0f%%)", t.Verdict, *t.Change*100)
 	case VerdictFlat:
 		return "flat"
+	case VerdictTooFew:
+		return "too few runs"
 	}
-	return ""
+	return "-" // no trend: no run had a timestamp
 }
 
 // Sparkline draws a task's median duration per period over the whole
@@ -315,7 +317,29 @@ func cost(v *float64) string {
 	if v == nil {
 		return "-"
 	}
-	return "$" + strconv.FormatFloat(*v, 'f', 2, 64)
+	return FormatCost(*v)
+}
+
+// FormatCost writes dollars with cents and, below a dollar, with as many
+// decimals as it takes to show two significant digits (up to 12), so a
+// small cost never reads as $0.00: $12.40, $0.36, $0.012, $0.0036; $0.00
+// only for nothing.
+func FormatCost(usd float64) string {
+	decimals := 2
+	if usd > 0 && usd < 1 {
+		// 0.0036: log10 is -2.44, floor -3, so 1+3 = 4 decimals.
+		decimals = min(max(2, 1-int(math.Floor(math.Log10(usd)))), 12)
+	}
+	return "$" + strconv.FormatFloat(usd, 'f', decimals, 64)
+}
+
+// Plural writes a count and its noun, in the plural unless n is 1:
+// "1 run", "2 runs", "0 tasks".
+func Plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.FormatInt(n, 10) + " " + noun + "s"
 }
 
 func thousands(v int64) string {

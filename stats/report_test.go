@@ -306,7 +306,7 @@ func TestCheck(t *testing.T) {
 		th   Thresholds
 		want []string
 	}{
-		{Thresholds{MinSuccessRate: 0.5}, []string{"task never: success rate 0 (0 of 1 runs) below 0.5"}},
+		{Thresholds{MinSuccessRate: 0.5}, []string{"task never: success rate 0 (0 of 1 run) below 0.5"}},
 		{Thresholds{MaxDuration: 2 * time.Minute}, nil},
 		{Thresholds{MaxDuration: time.Minute}, []string{"task bad: a run took 2m00s, longer than 1m0s"}},
 		{Thresholds{MaxTokensPerSuccess: 500}, []string{"task bad: 1000 tokens per success, more than 500", "task never: 50 tokens and no successful run"}},

@@ -16,16 +16,6 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version string
 
-// Exit codes. A launched run passes its child's code through; these are the
-// ones ccq itself decides.
-const (
-	exitOK          = 0
-	exitFailure     = 1   // a command failed, or `ccq check` found a threshold missed
-	exitUsage       = 2   // bad flags, unknown task, bad task file
-	exitTimeout     = 124 // the run hit its timeout (as timeout(1))
-	exitCannotStart = 127 // claude could not be started (as the shell)
-)
-
 // Flag and env names shared by several commands.
 const (
 	flagLogsDir = "logs-dir"

@@ -85,8 +85,12 @@ otherwise prints one "ok" line and exits 0.`,
 				fmt.Fprintf(a.stdout, "ok: no runs%s to check (%s)\n", where, h.path)
 				return nil
 			}
-			fmt.Fprintf(a.stdout, "ok: %d runs of %d tasks%s meet every threshold (success %s)\n",
-				o.Runs, len(rep.Tasks), where, fmt.Sprintf("%.1f%%", *o.SuccessRate*100))
+			verb := "meet"
+			if o.Runs == 1 {
+				verb = "meets"
+			}
+			fmt.Fprintf(a.stdout, "ok: %s of %s%s %s every threshold (success %.1f%%)\n",
+				stats.Plural(o.Runs, "run"), stats.Plural(int64(len(rep.Tasks)), "task"), where, verb, *o.SuccessRate*100)
 			return nil
 		},
 	}

@@ -23,6 +23,7 @@ const (
 	flagCwd             = "cwd"
 	flagQuiet           = "quiet"
 	flagJSON            = "json"
+	flagGuardian        = "guardian" // hidden: run as a launch's guardian
 )
 
 func tasksDirFlag() cli.Flag {
@@ -46,24 +47,29 @@ they are.
 Exit code: claude's own; 124 when the run timed out; 127 when claude could
 not be started; 128+n when a signal n ended the run; 2 for a bad task.`,
 		Flags: []cli.Flag{
+			logsDirFlag(),
 			tasksDirFlag(),
 			&cli.StringFlag{Name: flagClaude, Usage: "claude binary (default: $" + launch.EnvClaude + ", else claude on $PATH)"},
-			&cli.DurationFlag{Name: flagTimeout, Usage: "stop the run after this long (90s, 30m); default: the task's, else none"},
+			&cli.DurationFlag{Name: flagTimeout, Usage: "stop the run after this long (90s, 30m)", DefaultText: "the task's timeout, else none"},
 			&cli.DurationFlag{Name: flagGrace, Value: launch.DefaultGrace, Usage: "time between SIGTERM and SIGKILL when stopping the run"},
 			&cli.StringFlag{Name: flagModel, Usage: "model for claude --model"},
-			&cli.IntFlag{Name: flagMaxTurns, Usage: "claude --max-turns"},
+			&cli.IntFlag{Name: flagMaxTurns, Usage: "claude --max-turns", DefaultText: "the task's, else claude's"},
 			&cli.StringFlag{Name: flagPermissionMode, Usage: "claude --permission-mode"},
 			&cli.StringSliceFlag{Name: flagAllowedTools, Usage: "claude --allowedTools (repeat or separate with commas)"},
 			&cli.StringSliceFlag{Name: flagDisallowedTools, Usage: "claude --disallowedTools"},
 			&cli.StringFlag{Name: flagCwd, Usage: "working directory of the run (default: the task's cwd, else the current directory)"},
-			&cli.BoolFlag{Name: flagQuiet, Aliases: []string{"q"}, Usage: "print nothing but errors"},
-			&cli.BoolFlag{Name: flagJSON, Usage: "print the run's history line on stdout at the end"},
+			&cli.BoolFlag{Name: flagQuiet, Aliases: []string{"q"}, Usage: "print nothing but errors", DisableDefaultText: true},
+			&cli.BoolFlag{Name: flagJSON, Usage: "print the run's history line on stdout at the end", DisableDefaultText: true},
+			&cli.BoolFlag{Name: flagGuardian, Hidden: true},
 		},
 		Action: func(c *cli.Context) error { return launchAction(a, c) },
 	}
 }
 
 func launchAction(a *appEnv, c *cli.Context) error {
+	if c.Bool(flagGuardian) {
+		return guardAction(a)
+	}
 	args := c.Args().Slice()
 	if len(args) == 0 {
 		return withHint(usageErr("launch: no task given"), "ccq tasks lists the tasks; usage: ccq launch <task> [-- claude arguments]")
@@ -111,6 +117,7 @@ func launchAction(a *appEnv, c *cli.Context) error {
 		Cwd:     a.cwd,
 		LogsDir: a.logsDir(c),
 		Grace:   c.Duration(flagGrace),
+		Guard:   guardCommand(),
 	}
 	if !quiet && isTerminal(a.stderr) {
 		o.Progress = a.stderr
@@ -130,15 +137,16 @@ func launchAction(a *appEnv, c *cli.Context) error {
 			a.stdout.Write(b)
 		}
 	}
+	code := launchExitCode(out)
 	if out.StartErr != nil {
-		return withCode(out.ExitCode, withHint(fmt.Errorf("launch %s: start claude: %w", task.Name, out.StartErr),
+		return withCode(code, withHint(fmt.Errorf("launch %s: start claude: %w", task.Name, out.StartErr),
 			"set --"+flagClaude+" or $"+launch.EnvClaude+" to the claude binary"))
 	}
 	if !quiet {
 		fmt.Fprintln(a.stderr, launch.Summary(&out.Entry))
 	}
-	if out.ExitCode != 0 {
-		return withCode(out.ExitCode, nil)
+	if code != exitOK {
+		return withCode(code, nil)
 	}
 	return nil
 }

@@ -69,11 +69,11 @@ object per line); --csv a table for spreadsheets.`,
 				writeInProgress(a.stdout, recorder.InProgress(filepath.Dir(h.path), time.Now()), h.filter.MatchTask, time.Now())
 			}
 			if counts.Lines == 0 {
-				noRunsYet(a.stdout, h.path)
+				a.noRunsYet(a.stdout, c, h)
 				return nil
 			}
 			if len(lines) == 0 {
-				fmt.Fprintf(a.stdout, "no runs match the filters (%d runs in %s)\n", counts.Lines-counts.Skipped, h.path)
+				fmt.Fprintf(a.stdout, "no runs match the filters (%s in %s)\n", stats.Plural(int64(counts.Lines-counts.Skipped), "run"), h.path)
 				return nil
 			}
 			return writeRunsTable(a.stdout, lines, a.useColor())

@@ -53,25 +53,26 @@ task and per period, for spreadsheets.`,
 			switch {
 			case c.Bool(flagJSON):
 				if rep.Lines == 0 {
-					noRunsYet(a.stderr, h.path)
+					a.noRunsYet(a.stderr, c, h)
 				}
 				return stats.WriteJSON(a.stdout, rep)
 			case c.Bool(flagCSV):
 				if rep.Lines == 0 {
-					noRunsYet(a.stderr, h.path)
+					a.noRunsYet(a.stderr, c, h)
 				}
 				return stats.WriteCSV(a.stdout, rep)
 			}
 			if rep.Lines == 0 {
-				noRunsYet(a.stdout, h.path)
+				a.noRunsYet(a.stdout, c, h)
 				return nil
 			}
 			if rep.Overall.Runs == 0 {
-				fmt.Fprintf(a.stdout, "no runs match the filters (%d runs in %s)\n", rep.Lines-rep.Skipped, h.path)
+				fmt.Fprintf(a.stdout, "no runs match the filters (%s in %s)\n", stats.Plural(int64(rep.Lines-rep.Skipped), "run"), h.path)
 				return nil
 			}
 			o := rep.Overall
-			fmt.Fprintf(a.stdout, "%s: %d runs of %d tasks, %s to %s\n\n", h.path, o.Runs, len(rep.Tasks), day(o.FirstRun), day(o.LastRun))
+			fmt.Fprintf(a.stdout, "%s: %s of %s, %s to %s\n\n", h.path, stats.Plural(o.Runs, "run"),
+				stats.Plural(int64(len(rep.Tasks)), "task"), day(o.FirstRun), day(o.LastRun))
 			return stats.WriteTable(a.stdout, rep, stats.Style{Color: a.useColor()})
 		},
 	}

@@ -16,7 +16,7 @@ func createTasksCommand(a *appEnv) *cli.Command {
 	return &cli.Command{
 		Name:  "tasks",
 		Usage: "list the tasks ccq launch can run",
-		Flags: []cli.Flag{tasksDirFlag()},
+		Flags: []cli.Flag{logsDirFlag(), tasksDirFlag()},
 		Action: func(c *cli.Context) error {
 			if c.Args().Len() > 0 {
 				return usageErr("tasks: unexpected argument %q", c.Args().First())

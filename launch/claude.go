@@ -1,0 +1,149 @@
+package launch
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ccq-dev/ccq/recorder"
+)
+
+// Environment variables the launcher reads or sets, besides recorder's.
+const (
+	EnvClaude          = "CCQ_CLAUDE" // claude binary when --claude is not given
+	EnvClaudeConfigDir = "CLAUDE_CONFIG_DIR"
+	Entrypoint         = "ccq-scheduler" // CLAUDE_CODE_ENTRYPOINT of launched runs
+)
+
+// merge lays the flags over the task's settings.
+func merge(task, flags Settings) Settings {
+	s := task
+	if flags.Timeout > 0 {
+		s.Timeout = flags.Timeout
+	}
+	if flags.Model != "" {
+		s.Model = flags.Model
+	}
+	if flags.MaxTurns > 0 {
+		s.MaxTurns = flags.MaxTurns
+	}
+	if flags.PermissionMode != "" {
+		s.PermissionMode = flags.PermissionMode
+	}
+	if len(flags.AllowedTools) > 0 {
+		s.AllowedTools = flags.AllowedTools
+	}
+	if len(flags.DisallowedTools) > 0 {
+		s.DisallowedTools = flags.DisallowedTools
+	}
+	if flags.Cwd != "" {
+		s.Cwd = flags.Cwd
+	}
+	s.Args = append(append([]string(nil), task.Args...), flags.Args...)
+	return s
+}
+
+// claudeArgs is the command line after the binary.
+func claudeArgs(prompt string, s Settings, extra []string) []string {
+	a := []string{"-p", prompt, "--output-format", "stream-json", "--verbose"}
+	if s.Model != "" {
+		a = append(a, "--model", s.Model)
+	}
+	if s.MaxTurns > 0 {
+		a = append(a, "--max-turns", strconv.Itoa(s.MaxTurns))
+	}
+	if s.PermissionMode != "" {
+		a = append(a, "--permission-mode", s.PermissionMode)
+	}
+	if len(s.AllowedTools) > 0 {
+		a = append(a, "--allowedTools", strings.Join(s.AllowedTools, ","))
+	}
+	if len(s.DisallowedTools) > 0 {
+		a = append(a, "--disallowedTools", strings.Join(s.DisallowedTools, ","))
+	}
+	a = append(a, s.Args...)
+	return append(a, extra...)
+}
+
+// findClaude picks the binary: the flag, then $CCQ_CLAUDE, then claude on
+// the PATH of env.
+func findClaude(flag string, env map[string]string, cwd string) (string, error) {
+	name := flag
+	if name == "" {
+		name = env[EnvClaude]
+	}
+	if name == "" {
+		name = "claude"
+	}
+	if strings.Contains(name, "/") {
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(cwd, name)
+		}
+		if err := executable(name); err != nil {
+			return "", err
+		}
+		return name, nil
+	}
+	for _, d := range filepath.SplitList(env["PATH"]) {
+		if d == "" {
+			d = "."
+		}
+		p := filepath.Join(d, name)
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(cwd, p)
+		}
+		if executable(p) == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s: not found in $PATH", name)
+}
+
+func executable(p string) error {
+	st, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	if st.IsDir() || st.Mode().Perm()&0o111 == 0 {
+		return fmt.Errorf("%s: not an executable file", p)
+	}
+	return nil
+}
+
+// childEnv is ccq's environment plus what the run's hooks need.
+func childEnv(env map[string]string, task, runID, logPath, logsDir string) []string {
+	m := make(map[string]string, len(env)+6)
+	for k, v := range env {
+		m[k] = v
+	}
+	m[recorder.EnvEntrypoint] = Entrypoint
+	m[recorder.EnvTaskID] = task
+	m[recorder.EnvRunID] = runID
+	m[recorder.EnvLogFile] = logPath
+	m[recorder.EnvLogsDir] = logsDir
+	m[recorder.EnvLauncherPID] = strconv.Itoa(os.Getpid())
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// resumes reports whether claude's arguments continue an earlier session
+// (--resume/-r, --continue/-c), which appends to its transcript.
+func resumes(argv []string) bool {
+	for _, a := range argv {
+		if a == "--" {
+			break
+		}
+		switch {
+		case a == "-r", a == "-c", a == "--continue", a == "--resume", strings.HasPrefix(a, "--resume="):
+			return true
+		}
+	}
+	return false
+}

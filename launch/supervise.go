@@ -1,0 +1,259 @@
+package launch
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/ccq-dev/ccq/internal/proc"
+	"github.com/ccq-dev/ccq/recorder"
+)
+
+// drainTimeout bounds the wait for the output pipe to reach its end once the
+// run's process group is gone: only a process that left the group can still
+// hold it open, and ccq does not wait for that one.
+const drainTimeout = 500 * time.Millisecond
+
+// superviseOptions is what the supervisor starts and how it watches it.
+type superviseOptions struct {
+	Bin   string   // claude binary
+	Argv  []string // its arguments
+	Dir   string   // working directory
+	Env   []string
+	RunID string // carried in the environment of every process of the run
+
+	Start   time.Time     // the run's start, from which the timeout counts
+	Timeout time.Duration // 0: none
+	Grace   time.Duration // between SIGTERM and SIGKILL
+
+	Output   *Stream   // reads the child's stdout and stderr
+	Progress io.Writer // terminal for the progress line; nil: none
+	Task     string    // for the progress line
+
+	// Started, if set, is called once the child runs, with its pid (which
+	// is also its process group's id).
+	Started func(pid int)
+}
+
+// runResult is what the supervisor saw.
+type runResult struct {
+	startErr  error
+	exitCode  int       // -1 when killed by a signal
+	killedBy  os.Signal // signal that killed the child
+	forwarded os.Signal // first signal ccq received and passed on
+	timedOut  bool
+	end       time.Time // when the child exited
+}
+
+// supervisor owns the child and its process group.
+type supervisor struct {
+	superviseOptions
+	cmd      *exec.Cmd
+	out      *os.File // read side of the child's output pipe
+	sigs     chan os.Signal
+	procs    runProcs
+	readDone chan struct{}
+	waitDone chan error
+	killC    <-chan time.Time // fires when the grace period is over
+	stopping bool             // the run was told to stop; the grace period runs
+	res      runResult
+}
+
+// supervise starts the child, waits for it (forwarding signals, enforcing
+// the timeout), then ends whatever of the run is left and reads the rest of
+// its output.
+func supervise(o superviseOptions) runResult {
+	sv := &supervisor{superviseOptions: o, sigs: make(chan os.Signal, 4)}
+	signal.Notify(sv.sigs, forwardedSignals...)
+	defer signal.Stop(sv.sigs)
+	if err := sv.start(); err != nil {
+		return runResult{startErr: err}
+	}
+	defer sv.out.Close()
+	stopProgress := startProgress(sv.Progress, sv.Output, sv.Task, sv.Start)
+	defer stopProgress()
+	sv.waitChild()
+	sv.endLeftovers()
+	sv.drain()
+	return sv.res
+}
+
+// start starts the child in a process group of its own, its stdout and
+// stderr on one pipe that ccq reads.
+func (sv *supervisor) start() error {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(sv.Bin, sv.Argv...)
+	cmd.Dir, cmd.Env = sv.Dir, sv.Env
+	// One pipe for stdout and stderr keeps their order. ccq reads it
+	// itself (exec starts no copying goroutine for an *os.File), so Wait
+	// returns when the child exits, whoever else holds the pipe; the read
+	// side is bounded by drainTimeout.
+	cmd.Stdout, cmd.Stderr = pw, pw
+	ownGroup(cmd)
+	err = startLocked(cmd)
+	pw.Close()
+	if err != nil {
+		pr.Close()
+		return err
+	}
+	sv.cmd, sv.out = cmd, pr
+	sv.procs = runProcs{pgid: cmd.Process.Pid, runID: sv.RunID, since: time.Now()}
+	if sv.Started != nil {
+		sv.Started(cmd.Process.Pid)
+	}
+	sv.readDone = make(chan struct{})
+	go func() {
+		defer close(sv.readDone)
+		_, _ = sv.Output.ReadFrom(pr)
+	}()
+	sv.waitDone = make(chan error, 1)
+	go func() { sv.waitDone <- cmd.Wait() }()
+	return nil
+}
+
+// startLocked starts cmd from a thread that stays alive: the child's
+// parent-death signal (Linux) fires when the thread that forked it exits,
+// and Go ends a thread whose goroutine exits while locked to it.
+func startLocked(cmd *exec.Cmd) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return cmd.Start()
+}
+
+// waitChild waits for the child to exit, stopping the run at the deadline
+// or on a signal to ccq, and notes how it ended.
+func (sv *supervisor) waitChild() {
+	var timeoutC <-chan time.Time
+	if sv.Timeout > 0 {
+		t := time.NewTimer(sv.Timeout - time.Since(sv.Start))
+		defer t.Stop()
+		timeoutC = t.C
+	}
+	for {
+		select {
+		case <-sv.waitDone:
+			sv.noteExit()
+			return
+		case <-timeoutC:
+			timeoutC = nil
+			if sv.res.forwarded == nil {
+				sv.res.timedOut = true
+			}
+			sv.terminate(sigTERM)
+		case sig := <-sv.sigs:
+			if sv.res.forwarded == nil && !sv.res.timedOut {
+				sv.res.forwarded = sig
+				sv.terminate(sig)
+			} else {
+				// A second signal: stop waiting for a clean end.
+				sv.procs.signal(syscall.SIGKILL)
+			}
+		case <-sv.killC:
+			sv.killC = nil
+			sv.procs.signal(syscall.SIGKILL)
+		}
+	}
+}
+
+// terminate passes sig to the run and, the first time, starts the grace
+// period after which what is left gets SIGKILL.
+func (sv *supervisor) terminate(sig os.Signal) {
+	sv.procs.signal(sig.(syscall.Signal))
+	if !sv.stopping {
+		sv.stopping = true
+		sv.killC = time.After(sv.Grace)
+	}
+}
+
+func (sv *supervisor) noteExit() {
+	sv.res.end = time.Now()
+	if ps := sv.cmd.ProcessState; ps != nil {
+		sv.res.exitCode = ps.ExitCode()
+		if sig, ok := waitSignal(ps); ok {
+			sv.res.killedBy = sig
+		}
+	}
+}
+
+// endLeftovers ends the tools Claude Code left behind, in its group or out
+// of it: SIGTERM and, after what is left of the grace period, SIGKILL.
+func (sv *supervisor) endLeftovers() {
+	if !sv.procs.alive() {
+		return
+	}
+	sv.terminate(sigTERM)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	var giveUp time.Time
+	for sv.procs.alive() {
+		select {
+		case <-tick.C:
+		case <-sv.sigs:
+			sv.procs.signal(syscall.SIGKILL)
+		case <-sv.killC:
+			sv.killC = nil
+			sv.procs.signal(syscall.SIGKILL)
+			giveUp = time.Now().Add(2 * time.Second) // a process stuck in the kernel
+		}
+		if !giveUp.IsZero() && time.Now().After(giveUp) {
+			return
+		}
+	}
+}
+
+// drain waits for the output pipe to reach its end, within drainTimeout.
+func (sv *supervisor) drain() {
+	select {
+	case <-sv.readDone:
+	case <-time.After(drainTimeout):
+		_ = sv.out.SetReadDeadline(time.Now())
+		<-sv.readDone
+	}
+}
+
+// runProcs finds and signals the processes of a run: its process group and
+// the processes carrying its CCQ_RUN_ID that left the group.
+type runProcs struct {
+	pgid  int // 0: not known, look by CCQ_RUN_ID alone
+	runID string
+	since time.Time // when the group was made; zero: unknown
+}
+
+// recentRun is how long a run may last and still have its escaped
+// processes looked for among the pids above its own only: at that pace
+// the kernel's pids cannot have gone all the way around.
+const recentRun = 10 * time.Second
+
+// scope is how much of the process table to read for escaped processes.
+func (p runProcs) scope() proc.Scope {
+	if p.pgid > 0 && !p.since.IsZero() && time.Since(p.since) < recentRun {
+		return proc.ScanNewer
+	}
+	return proc.ScanAll
+}
+
+func (p runProcs) escaped() []int {
+	return proc.Escaped(p.pgid, recorder.EnvRunID+"="+p.runID, p.scope())
+}
+
+// signal sends sig to the run's group and to its processes that left it.
+func (p runProcs) signal(sig syscall.Signal) {
+	if p.pgid > 0 {
+		_ = signalGroup(p.pgid, sig)
+	}
+	for _, pid := range p.escaped() {
+		_ = syscall.Kill(pid, sig)
+	}
+}
+
+// alive reports whether any process of the run is left.
+func (p runProcs) alive() bool {
+	return len(proc.GroupMembers(p.pgid)) > 0 || len(p.escaped()) > 0
+}
