@@ -35,6 +35,10 @@ const (
 	// Hang accepts the request and never answers until the client goes away
 	// or the server is closed.
 	Hang
+	// Stall opens the stream (status 200, message_start, a ping) and then
+	// sends nothing more until the client goes away or the server is closed:
+	// a connection that hangs mid-answer.
+	Stall
 )
 
 // Reply describes the answer to one request.
@@ -43,6 +47,8 @@ type Reply struct {
 	Text    string // Text and ToolUse: the text block
 	Command string // ToolUse: the Bash command to run
 	Status  int    // Error: HTTP status
+	// Headers are added to the response (rate-limit headers on a 429).
+	Headers map[string]string
 }
 
 // Usage is a token count as the API reports it.
@@ -149,14 +155,17 @@ func (s *Server) handler(script Script) http.HandlerFunc {
 		s.mu.Unlock()
 
 		reply := script(n, body)
+		for k, v := range reply.Headers {
+			w.Header().Set(k, v)
+		}
 		switch reply.Kind {
 		case Error:
 			s.writeError(w, reply.Status)
 		case Hang:
-			select {
-			case <-r.Context().Done():
-			case <-s.done:
-			}
+			s.hang(r)
+		case Stall:
+			writeStall(w, n)
+			s.hang(r)
 		default:
 			u := UsageFor(n)
 			s.mu.Lock()
@@ -167,6 +176,30 @@ func (s *Server) handler(script Script) http.HandlerFunc {
 			s.mu.Unlock()
 			writeStream(w, n, reply, u)
 		}
+	}
+}
+
+// hang waits until the client goes away or the server is closed.
+func (s *Server) hang(r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-s.done:
+	}
+}
+
+// writeStall starts an answer and flushes it, as a server does before it
+// stops sending.
+func writeStall(w http.ResponseWriter, n int) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("request-id", fmt.Sprintf("req_fake_%04d", n))
+	w.WriteHeader(http.StatusOK)
+	start, _ := json.Marshal(map[string]any{"type": "message_start", "message": map[string]any{
+		"id": fmt.Sprintf("msg_fake_%04d_stall", n), "type": "message", "role": "assistant", "model": "claude-opus-5-5",
+		"content": []any{}, "stop_reason": nil, "stop_sequence": nil,
+		"usage": map[string]any{"input_tokens": 0, "output_tokens": 1}}})
+	fmt.Fprintf(w, "event: message_start\ndata: %s\n\nevent: ping\ndata: {\"type\": \"ping\"}\n\n", start)
+	if fl, ok := w.(http.Flusher); ok {
+		fl.Flush()
 	}
 }
 
