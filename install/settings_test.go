@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ccq-dev/ccq/internal/shquote"
+	"github.com/tidwall/gjson"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -290,5 +291,26 @@ func TestShellQuote(t *testing.T) {
 		if firstWord(got) != in {
 			t.Errorf("firstWord(shellQuote(%q)) = %q", in, firstWord(got))
 		}
+	}
+}
+
+// TestGjsonDuplicateKeys is why lookups go through node.get, never
+// gjson.Get: with a duplicated key gjson returns the first value, Claude Code
+// (JSON.parse) the last. The golden duplicate-event-keys depends on it.
+func TestGjsonDuplicateKeys(t *testing.T) {
+	doc := `{"hooks": {"Stop": [1], "Stop": [2]}}`
+	if got := gjson.Get(doc, "hooks.Stop").Raw; got != "[1]" {
+		t.Fatalf("gjson.Get gave %s; if it now takes the last key, node.get could use it", got)
+	}
+	root, err := parseJSON("f", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := root.get("hooks").get("Stop")
+	if got := doc[stop.start:stop.end]; got != "[2]" {
+		t.Errorf("get(Stop) = %s, want the last, [2]", got)
+	}
+	if n := len(root.get("hooks").members); n != 2 {
+		t.Errorf("%d members, want both duplicates kept", n)
 	}
 }
