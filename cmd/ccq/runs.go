@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -56,8 +58,18 @@ object per line); --csv a table for spreadsheets.`,
 				return err
 			}
 			warnSkipped(a.stderr, h.path, counts)
+			// Runs with no line yet: going, or ended and waiting to be
+			// recorded. Their outcome is not known, so --failed leaves
+			// them out.
+			var live []*recorder.Run
+			if filepath.Base(h.path) == recorder.HistoryName && !c.Bool(flagFailed) {
+				live = recorder.InProgress(filepath.Dir(h.path), time.Now())
+			}
 			switch {
 			case c.Bool(flagJSON):
+				if err := writeWaitingJSON(a.stdout, live, h.filter.MatchTask); err != nil {
+					return err
+				}
 				for _, l := range lines {
 					fmt.Fprintf(a.stdout, "%s\n", l.Raw)
 				}
@@ -65,9 +77,7 @@ object per line); --csv a table for spreadsheets.`,
 			case c.Bool(flagCSV):
 				return writeRunsCSV(a.stdout, lines)
 			}
-			if filepath.Base(h.path) == recorder.HistoryName && !c.Bool(flagFailed) {
-				writeInProgress(a.stdout, recorder.InProgress(filepath.Dir(h.path), time.Now()), h.filter.MatchTask, time.Now())
-			}
+			writeInProgress(a.stdout, live, h.filter.MatchTask, time.Now())
 			if counts.Lines == 0 {
 				a.noRunsYet(a.stdout, c, h)
 				return nil
@@ -81,11 +91,13 @@ object per line); --csv a table for spreadsheets.`,
 	}
 }
 
-// writeInProgress lists the runs still going (they have no history line
-// yet), so a run whose launcher died while claude carries on stays visible.
+// writeInProgress lists the runs that have no history line yet, so a run
+// whose launcher died while claude carries on stays visible, and so does
+// one that ended but could not be recorded yet (Waiting: a full disk, say;
+// the next ccq command retries).
 func writeInProgress(w io.Writer, runs []*recorder.Run, match func(task string) bool, now time.Time) {
-	t := &stats.Table{Align: "llrll"}
-	t.Add(nil, "STARTED", "TASK", "ELAPSED", "RUN", "LOG")
+	t := &stats.Table{Align: "llrlll"}
+	t.Add(nil, "STARTED", "TASK", "ELAPSED", "STATE", "RUN", "LOG")
 	n := 0
 	for _, r := range runs {
 		if !match(r.Task) {
@@ -95,8 +107,13 @@ func writeInProgress(w io.Writer, runs []*recorder.Run, match func(task string) 
 		if log == "" {
 			log = r.TranscriptPath
 		}
+		state, end := "running", now
+		if r.Waiting != "" {
+			state = "waiting to be recorded: " + r.Waiting
+			end = endOf(r)
+		}
 		t.Add(nil, r.Start.UTC().Format("2006-01-02 15:04:05Z"), printable(r.Task),
-			stats.HumanSeconds(now.Sub(r.Start).Seconds()), printable(r.ID), printable(log))
+			stats.HumanSeconds(max(end.Sub(r.Start), 0).Seconds()), printable(state), printable(r.ID), printable(log))
 		n++
 	}
 	if n == 0 {
@@ -105,6 +122,53 @@ func writeInProgress(w io.Writer, runs []*recorder.Run, match func(task string) 
 	fmt.Fprintln(w, "in progress:")
 	_ = t.Write(w, stats.Style{})
 	fmt.Fprintln(w)
+}
+
+// endOf is when an ended run ended, as far as its state says.
+func endOf(r *recorder.Run) time.Time {
+	if !r.EndTime.IsZero() {
+		return r.EndTime
+	}
+	return r.LastSeen
+}
+
+// waitingRun is what `ccq runs --json` prints for a run that ended but has
+// no history line yet: the history keys known so far, no "success" (the
+// outcome is decided when the line is written), and "waiting", the reason.
+type waitingRun struct {
+	TaskID    string  `json:"task_id"`
+	DurationS float64 `json:"duration_s"`
+	LogFile   string  `json:"log_file"`
+	Timestamp string  `json:"timestamp"`
+	RunID     string  `json:"run_id"`
+	SessionID string  `json:"session_id,omitempty"`
+	Waiting   string  `json:"waiting"`
+}
+
+// writeWaitingJSON prints the runs waiting to be recorded, one JSON object
+// a line, before the history lines. Runs still going are not printed: the
+// JSON lines are runs that have ended.
+func writeWaitingJSON(w io.Writer, runs []*recorder.Run, match func(task string) bool) error {
+	for _, r := range runs {
+		if r.Waiting == "" || !match(r.Task) {
+			continue
+		}
+		log := r.LogFile
+		if log == "" {
+			log = r.TranscriptPath
+		}
+		v := waitingRun{
+			TaskID: r.Task, LogFile: log, RunID: r.ID, SessionID: r.SessionID, Waiting: r.Waiting,
+			Timestamp: r.Start.UTC().Format(recorder.TimestampLayout),
+			DurationS: math.Round(max(endOf(r).Sub(r.Start), 0).Seconds()*1000) / 1000,
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s\n", b)
+	}
+	return nil
 }
 
 // runView is what `ccq runs` shows of one history line.

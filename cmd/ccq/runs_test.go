@@ -84,3 +84,43 @@ func TestRunsTableColour(t *testing.T) {
 		t.Errorf("colour changes the layout:\n%s\nvs\n%s", got, plain.String())
 	}
 }
+
+// TestInProgressWaiting: a run that ended but whose line could not be
+// written yet (recorder.Run.Waiting) is listed in progress as "waiting to
+// be recorded" with the reason and the time it ran; --json prints it with
+// a "waiting" field, and leaves runs still going out.
+func TestInProgressWaiting(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	runs := []*recorder.Run{
+		{ID: "r-live", Task: "nightly", LogFile: "/l/n.md", Start: now.Add(-90 * time.Second), LastSeen: now.Add(-time.Second)},
+		{ID: "r-wait", Task: "weekly", TranscriptPath: "/t/s.jsonl", SessionID: "s1", Start: now.Add(-10 * time.Minute),
+			EndTime: now.Add(-5 * time.Minute), LastSeen: now.Add(-5 * time.Minute), Ended: true, Waiting: "no space left on device"},
+		{ID: "r-other", Task: "other", Start: now.Add(-time.Minute), Waiting: "disk full"},
+	}
+	match := func(task string) bool { return task != "other" }
+	var tab bytes.Buffer
+	writeInProgress(&tab, runs, match, now)
+	want := `in progress:
+STARTED               TASK     ELAPSED  STATE                                            RUN     LOG
+2026-03-01 11:58:30Z  nightly    1m30s  running                                          r-live  /l/n.md
+2026-03-01 11:50:00Z  weekly     5m00s  waiting to be recorded: no space left on device  r-wait  /t/s.jsonl
+
+`
+	if tab.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", tab.String(), want)
+	}
+	var js bytes.Buffer
+	if err := writeWaitingJSON(&js, runs, match); err != nil {
+		t.Fatal(err)
+	}
+	wantJS := `{"task_id":"weekly","duration_s":300,"log_file":"/t/s.jsonl","timestamp":"2026-03-01T11:50:00.000Z","run_id":"r-wait","session_id":"s1","waiting":"no space left on device"}` + "\n"
+	if js.String() != wantJS {
+		t.Errorf("json:\n%s\nwant:\n%s", js.String(), wantJS)
+	}
+	// Nothing to list, nothing printed.
+	tab.Reset()
+	writeInProgress(&tab, runs[2:], match, now)
+	if tab.Len() != 0 {
+		t.Errorf("printed %q for no matching run", tab.String())
+	}
+}
