@@ -69,7 +69,10 @@ func TestWriteFailure(t *testing.T) {
 	if got := mustRead(t, p); got != otherSettings {
 		t.Fatalf("settings changed:\n%s", got)
 	}
-	entries, _ := os.ReadDir(dir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var names []string
 	for _, e := range entries {
 		names = append(names, e.Name())

@@ -11,7 +11,10 @@ import (
 )
 
 func addSeeds(f *testing.F) {
-	inputs, _ := filepath.Glob("testdata/golden/*")
+	inputs, err := filepath.Glob("testdata/golden/*")
+	if err != nil || len(inputs) == 0 {
+		f.Fatalf("no seeds: %v", err)
+	}
 	for _, in := range inputs {
 		if b, err := os.ReadFile(in); err == nil {
 			f.Add(b)
@@ -86,7 +89,10 @@ func FuzzInstall(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, _ := parseSettings("f", data)
+		s, err := parseSettings("f", data)
+		if err != nil {
+			t.Fatalf("install accepted what parseSettings refuses: %v", err)
+		}
 		if len(s.ccqHooks("")) > 0 || un.Remove || bytes.Equal(un.New, data) {
 			return
 		}

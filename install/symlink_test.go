@@ -41,8 +41,7 @@ func outside(t *testing.T) (path string, check func()) {
 		if got := mustRead(t, path); got != content {
 			t.Errorf("%s was written: %q", path, got)
 		}
-		entries, _ := os.ReadDir(filepath.Dir(path))
-		if len(entries) != 1 {
+		if entries, err := os.ReadDir(filepath.Dir(path)); err != nil || len(entries) != 1 {
 			t.Errorf("files appeared beside %s: %v", path, entries)
 		}
 	}
@@ -146,8 +145,8 @@ func TestUntrustedSymlink(t *testing.T) {
 				t.Errorf("status read it: %+v", st)
 			}
 			check()
-			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-				t.Errorf("files written beside the link: %v", entries)
+			if entries, err := os.ReadDir(dir); err != nil || len(entries) != 1 {
+				t.Errorf("files written beside the link: %v %v", entries, err)
 			}
 		})
 	}
@@ -255,8 +254,7 @@ func TestConcurrentInstalls(t *testing.T) {
 	if _, err := parseSettings(p, []byte(mustRead(t, p))); err != nil {
 		t.Fatal(err)
 	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 2 {
-		t.Errorf("folder holds %v", entries)
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 2 {
+		t.Errorf("folder holds %v (%v)", entries, err)
 	}
 }

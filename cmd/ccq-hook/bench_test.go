@@ -167,6 +167,8 @@ func bigTranscript(b *testing.B, dir string, size int) string {
 	if err := w.Flush(); err != nil {
 		b.Fatal(err)
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
 	return path
 }

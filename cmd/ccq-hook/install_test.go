@@ -25,6 +25,13 @@ func runMain(t *testing.T, env map[string]string, args ...string) (code int, std
 	return code, o.String(), e.String()
 }
 
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func mustRead(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -57,9 +64,9 @@ func TestFiles(t *testing.T) {
 		{
 			name: "symlink is written through to its target",
 			setup: func(t *testing.T, dir string) (string, []string) {
-				os.MkdirAll(filepath.Join(dir, "dotfiles"), 0o755)
-				os.MkdirAll(filepath.Join(dir, "home", ".claude"), 0o755)
-				os.WriteFile(filepath.Join(dir, "dotfiles", "claude.json"), []byte(otherSettings), 0o640)
+				must(t, os.MkdirAll(filepath.Join(dir, "dotfiles"), 0o755))
+				must(t, os.MkdirAll(filepath.Join(dir, "home", ".claude"), 0o755))
+				must(t, os.WriteFile(filepath.Join(dir, "dotfiles", "claude.json"), []byte(otherSettings), 0o640))
 				if err := os.Symlink("../../dotfiles/claude.json", filepath.Join(dir, "home", ".claude", "settings.json")); err != nil {
 					t.Fatal(err)
 				}
@@ -88,7 +95,7 @@ func TestFiles(t *testing.T) {
 		{
 			name: "dangling symlink creates its target",
 			setup: func(t *testing.T, dir string) (string, []string) {
-				os.MkdirAll(filepath.Join(dir, "real"), 0o755)
+				must(t, os.MkdirAll(filepath.Join(dir, "real"), 0o755))
 				if err := os.Symlink(filepath.Join(dir, "real", "s.json"), filepath.Join(dir, "link.json")); err != nil {
 					t.Fatal(err)
 				}
@@ -98,8 +105,8 @@ func TestFiles(t *testing.T) {
 				if !strings.Contains(mustRead(t, filepath.Join(dir, "real", "s.json")), goldenCommand) {
 					t.Error("target not written")
 				}
-				if fi, _ := os.Lstat(filepath.Join(dir, "link.json")); fi.Mode()&os.ModeSymlink == 0 {
-					t.Error("the link was replaced")
+				if fi, err := os.Lstat(filepath.Join(dir, "link.json")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+					t.Errorf("the link was replaced (%v)", err)
 				}
 			},
 		},
@@ -107,7 +114,7 @@ func TestFiles(t *testing.T) {
 			name: "private file keeps its mode",
 			setup: func(t *testing.T, dir string) (string, []string) {
 				p := filepath.Join(dir, "s.json")
-				os.WriteFile(p, []byte(otherSettings), 0o600)
+				must(t, os.WriteFile(p, []byte(otherSettings), 0o600))
 				return p, nil
 			},
 			check: func(t *testing.T, dir string, code int, stdout, stderr string) {
@@ -123,7 +130,7 @@ func TestFiles(t *testing.T) {
 		{
 			name: "project scope creates .claude",
 			setup: func(t *testing.T, dir string) (string, []string) {
-				os.MkdirAll(filepath.Join(dir, "proj"), 0o755)
+				must(t, os.MkdirAll(filepath.Join(dir, "proj"), 0o755))
 				return "", []string{"--scope", "project"}
 			},
 			check: func(t *testing.T, dir string, code int, stdout, stderr string) {
@@ -164,7 +171,7 @@ func TestFiles(t *testing.T) {
 			name: "read-only file is refused",
 			setup: func(t *testing.T, dir string) (string, []string) {
 				p := filepath.Join(dir, "s.json")
-				os.WriteFile(p, []byte(otherSettings), 0o444)
+				must(t, os.WriteFile(p, []byte(otherSettings), 0o444))
 				return p, nil
 			},
 			check: func(t *testing.T, dir string, code int, stdout, stderr string) {
@@ -183,7 +190,7 @@ func TestFiles(t *testing.T) {
 		{
 			name: "unwritable folder is refused",
 			setup: func(t *testing.T, dir string) (string, []string) {
-				os.WriteFile(filepath.Join(dir, "file"), nil, 0o644)
+				must(t, os.WriteFile(filepath.Join(dir, "file"), nil, 0o644))
 				return filepath.Join(dir, "file", "s.json"), nil
 			},
 			check: func(t *testing.T, dir string, code int, stdout, stderr string) {
@@ -195,7 +202,7 @@ func TestFiles(t *testing.T) {
 		{
 			name: "a folder is not a settings file",
 			setup: func(t *testing.T, dir string) (string, []string) {
-				os.MkdirAll(filepath.Join(dir, "s.json"), 0o755)
+				must(t, os.MkdirAll(filepath.Join(dir, "s.json"), 0o755))
 				return filepath.Join(dir, "s.json"), nil
 			},
 			check: func(t *testing.T, dir string, code int, stdout, stderr string) {
@@ -208,7 +215,7 @@ func TestFiles(t *testing.T) {
 			name: "malformed file is left untouched",
 			setup: func(t *testing.T, dir string) (string, []string) {
 				p := filepath.Join(dir, "s.json")
-				os.WriteFile(p, []byte("{\n  \"hooks\": {\n    \"Stop\": {}\n  }\n}\n"), 0o644)
+				must(t, os.WriteFile(p, []byte("{\n  \"hooks\": {\n    \"Stop\": {}\n  }\n}\n"), 0o644))
 				return p, nil
 			},
 			check: func(t *testing.T, dir string, code int, stdout, stderr string) {

@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -46,6 +48,14 @@ func TestScripts(t *testing.T) {
 			"payload": cmdPayload,
 			"history": cmdHistory,
 			"bigfile": cmdBigfile,
+			"exits":   cmdExits,
+			"lchown":  cmdLchown,
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "root" {
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	})
 }
@@ -95,6 +105,7 @@ func cmdHistory(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		lines = append(lines, append([]byte(nil), sc.Bytes()...))
 	}
+	ts.Check(sc.Err())
 	if len(lines) != want {
 		ts.Fatalf("history has %d lines, want %d:\n%s", len(lines), want, data)
 	}
@@ -124,7 +135,6 @@ func cmdBigfile(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	f, err := os.Create(ts.MkAbs(args[0]))
 	ts.Check(err)
-	defer f.Close()
 	w := bufio.NewWriter(f)
 	head := `{"session_id":"big-session","hook_event_name":"SessionStart","source":"startup","pad":"`
 	fmt.Fprint(w, head)
@@ -133,8 +143,40 @@ func cmdBigfile(ts *testscript.TestScript, neg bool, args []string) {
 		if size-n < len(pad) {
 			pad = pad[:size-n]
 		}
-		w.Write(pad)
+		w.Write(pad) // an error sticks in w and comes back from Flush
 	}
 	fmt.Fprint(w, `"}`)
 	ts.Check(w.Flush())
+	ts.Check(f.Close())
+}
+
+// exits N PROG [ARGS...] runs PROG as exec does (its output is then checked
+// with stdout and stderr) and checks that it exits with code N.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits N PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	code := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		code = ee.ExitCode()
+	}
+	if code != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], code, want)
+	}
+}
+
+// lchown UID PATH gives PATH itself (a link is not followed) to user UID.
+func cmdLchown(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: lchown UID PATH")
+	}
+	uid, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	ts.Check(os.Lchown(ts.MkAbs(args[1]), uid, uid))
 }
