@@ -145,19 +145,77 @@ func TestSIGINTForwarded(t *testing.T) {
 	}
 }
 
-// TestLauncherKilled: a launcher killed with SIGKILL leaves its run open;
-// the next ccq launch closes it, once, as an exception.
+// TestLauncherKilled: a launcher killed with SIGKILL does not leave its run
+// behind. Its guardian ends every process of the run, a grandchild that
+// ignores SIGTERM included, within the grace period, and records the run
+// once with its real duration; no other ccq command runs meanwhile.
 func TestLauncherKilled(t *testing.T) {
+	p := newProject(t, "Do the job.")
+	gcFile := filepath.Join(p.dir, "grandchild")
+	p.env = append(p.env, "STANDIN_GRANDCHILD="+gcFile)
+	const grace = time.Second
+	before := time.Now()
+	cmd := p.ccq(t, "launch", "--grace", grace.String(), "--claude", standIn(t, "grandchild.sh"), "job")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	child, _ := strconv.Atoi(waitFile(t, filepath.Join(p.dir, "started"), 10*time.Second))
+	seen := time.Now() // the child ran by now, and the run started earlier
+	gc, _ := strconv.Atoi(waitFile(t, gcFile, 10*time.Second))
+	runID := envOf(t, child, recorder.EnvRunID)
+	killed := time.Now()
+	cmd.Process.Kill()
+	cmd.Wait()
+
+	// The run is over when its line is written and its state removed.
+	deadline := killed.Add(grace + 10*time.Second)
+	var h []recorder.Entry
+	for time.Now().Before(deadline) {
+		left, _ := filepath.Glob(filepath.Join(recorder.RunsDir(p.logs), "*"))
+		if h = claudetest.History(t, recorder.HistoryPath(p.logs)); len(h) > 0 && len(left) == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	done := time.Now()
+	if len(h) != 1 {
+		t.Fatalf("history %+v, want the killed run once", h)
+	}
+	e := h[0]
+	if e.RunID != runID || e.ErrorType != recorder.ErrException || e.ErrorDetail != "unfinished: launcher killed" || e.RecordedBy != recorder.ByRecovery || e.TaskID != "job" {
+		t.Errorf("killed run: %+v", e)
+	}
+	// It lasted at least until the kill and then the grace period the
+	// grandchild's SIGTERM-proof sleep took, and no longer than we watched.
+	if low, high := killed.Sub(seen)+grace, done.Sub(before); e.DurationS < low.Seconds() || e.DurationS > high.Seconds() {
+		t.Errorf("duration %.3f s, want between %.3f and %.3f", e.DurationS, low.Seconds(), high.Seconds())
+	}
+	if left := runProcesses(runID); len(left) > 0 || proc.Alive(child, 0) || proc.Alive(gc, 0) {
+		t.Errorf("processes of run %s left: %v (child %d, grandchild %d)", runID, left, child, gc)
+		syscall.Kill(gc, syscall.SIGKILL)
+	}
+	log, err := os.ReadFile(e.LogFile)
+	if err != nil || !strings.Contains(string(log), "| outcome | exception (unfinished: launcher killed) |") {
+		t.Errorf("log (%v) lacks the guardian's closing block:\n%s", err, log)
+	}
+}
+
+// TestLauncherAndGuardianKilled: with the guardian killed too (a reboot,
+// the OOM killer) the run stays open; the next ccq launch closes it, once,
+// as an exception.
+func TestLauncherAndGuardianKilled(t *testing.T) {
 	p := newProject(t, "Do the job.")
 	cmd := p.ccq(t, "launch", "--claude", standIn(t, "sleep.sh"), "job")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	child, _ := strconv.Atoi(waitFile(t, filepath.Join(p.dir, "started"), 10*time.Second))
+	guard := guardianOf(t, cmd.Process.Pid)
+	syscall.Kill(guard, syscall.SIGKILL)
 	cmd.Process.Kill()
 	cmd.Wait()
 	syscall.Kill(-child, syscall.SIGKILL) // the orphaned group, as a reboot would
-	for i := 0; i < 100 && proc.Alive(child, 0); i++ {
+	for i := 0; i < 100 && (proc.Alive(child, 0) || proc.Alive(guard, 0)); i++ {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if _, err := os.Stat(recorder.HistoryPath(p.logs)); err == nil {
@@ -175,6 +233,43 @@ func TestLauncherKilled(t *testing.T) {
 	if h[0].ErrorType != recorder.ErrException || h[0].ErrorDetail != "unfinished: launcher killed" || h[0].RecordedBy != recorder.ByRecovery {
 		t.Errorf("killed run: %+v", h[0])
 	}
+}
+
+// envOf reads variable key from the environment of process pid.
+func envOf(t *testing.T, pid int, key string) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range strings.Split(string(b), "\x00") {
+		if v, ok := strings.CutPrefix(kv, key+"="); ok {
+			return v
+		}
+	}
+	t.Fatalf("process %d has no %s", pid, key)
+	return ""
+}
+
+// guardianOf finds the guardian the launcher pid started: its child
+// running `ccq launch --guardian`.
+func guardianOf(t *testing.T, pid int) int {
+	t.Helper()
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) && strings.Contains(string(cmdline), "--guardian") {
+			g, _ := strconv.Atoi(e.Name())
+			return g
+		}
+	}
+	t.Fatalf("launcher %d has no guardian", pid)
+	return 0
 }
 
 // BenchmarkLaunchOverhead compares `ccq launch` of a stand-in that exits at

@@ -35,7 +35,7 @@ type Sink interface {
 
 // sinkTimeout is the most the launcher waits for its sinks, at the start
 // and at the end of a run, all sinks together.
-const sinkTimeout = 10 * time.Second
+var sinkTimeout = 10 * time.Second
 
 // notifySinks calls call on every sink at once and waits until all have
 // returned or sinkTimeout has passed. It returns a warning for each sink
