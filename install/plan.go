@@ -52,68 +52,94 @@ func planInstall(file string, old []byte, command string) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	st := detectStyle(s.data, s.root)
-	var edits []edit
-	dead := map[*node]bool{}
+	b := &installEdits{s: s, st: detectStyle(s.data, s.root), command: command,
+		dead: map[*node]bool{}, appends: map[*node][]string{}}
 	var newEvents []string
-	appends := map[*node][]string{} // container → rendered items to add
-
 	for _, ev := range Events {
-		found := s.ccqHooks(ev)
-		if len(found) == 0 {
-			list := s.eventList(ev)
-			if list == nil {
-				newEvents = append(newEvents, ev)
-				continue
-			}
-			appends[list] = append(appends[list], render(group(ev, command), st, indentFor(s.data, list, st)))
-			continue
-		}
-		// Keep the first entry, point it at command, drop any others (an old
-		// copy next to a new one would record every run twice).
-		first := found[0]
-		if first.command != command {
-			edits = append(edits, edit{first.cmdNode.start, first.cmdNode.end, jsonString(command)})
-		}
-		if ev == "SessionEnd" && first.entry.get("timeout") == nil {
-			appends[first.entry] = append(appends[first.entry], renderMember("timeout", SessionEndTimeout, st, indentFor(s.data, first.entry, st)))
-		}
-		for _, h := range found[1:] {
-			dead[h.entry] = true
+		if !b.update(ev) {
+			newEvents = append(newEvents, ev)
 		}
 	}
-	if len(newEvents) > 0 {
-		if hooks := s.hooks(); hooks != nil {
-			for _, ev := range newEvents {
-				appends[hooks] = append(appends[hooks], renderMember(ev, []any{group(ev, command)}, st, indentFor(s.data, hooks, st)))
-			}
-		} else {
-			var evs obj
-			for _, ev := range newEvents {
-				evs = append(evs, kv{ev, []any{group(ev, command)}})
-			}
-			if s.root == nil {
-				// An absent, empty or whitespace-only file: write it whole.
-				text := "{" + st.nl + st.unit + `"hooks"` + st.colon + render(evs, st, at{indent: st.unit}) + st.nl + "}" + st.nl
-				return Plan{Old: old, New: s.bytes([]byte(text))}, nil
-			}
-			appends[s.root] = append(appends[s.root], renderMember("hooks", evs, st, indentFor(s.data, s.root, st)))
-		}
+	if whole := b.add(newEvents); whole != nil {
+		return Plan{Old: old, New: s.bytes(whole)}, nil
 	}
-	for c, items := range appends {
-		edits = append(edits, appendEdit(s.data, c, items, st))
+	edits := b.edits
+	for c, items := range b.appends {
+		edits = append(edits, appendEdit(s.data, c, items, b.st))
 	}
-	rm, empty := removeEdits(s, dead)
+	rm, empty := removeEdits(s, b.dead)
 	if empty {
 		return Plan{}, fmt.Errorf("internal error: install emptied %s", file)
 	}
-	edits = append(edits, rm...)
-	data, err := apply(s.data, edits)
+	data, err := apply(s.data, append(edits, rm...))
 	if err != nil {
 		return Plan{}, err
 	}
 	plan := Plan{Old: old, New: s.bytes(data)}
 	return plan, verify(file, plan.New, command)
+}
+
+// installEdits collects the changes of one install.
+type installEdits struct {
+	s       *settings
+	st      style
+	command string
+	edits   []edit
+	dead    map[*node]bool     // ccq entries to remove
+	appends map[*node][]string // container → rendered items to add
+}
+
+// update registers the command for ev in the file's list of ev, and says
+// false when the file has no such list.
+func (b *installEdits) update(ev string) bool {
+	s, st := b.s, b.st
+	found := s.ccqHooks(ev)
+	if len(found) == 0 {
+		list := s.eventList(ev)
+		if list == nil {
+			return false
+		}
+		b.appends[list] = append(b.appends[list], render(group(ev, b.command), st, indentFor(s.data, list, st)))
+		return true
+	}
+	// Keep the first entry, point it at command, drop any others (an old
+	// copy next to a new one would record every run twice).
+	first := found[0]
+	if first.command != b.command {
+		b.edits = append(b.edits, edit{first.cmdNode.start, first.cmdNode.end, jsonString(b.command)})
+	}
+	if ev == "SessionEnd" && first.entry.get("timeout") == nil {
+		b.appends[first.entry] = append(b.appends[first.entry], renderMember("timeout", SessionEndTimeout, st, indentFor(s.data, first.entry, st)))
+	}
+	for _, h := range found[1:] {
+		b.dead[h.entry] = true
+	}
+	return true
+}
+
+// add adds lists for events the file does not name, and "hooks" itself if
+// it is missing. For an absent, empty or whitespace-only file it returns
+// the whole new text instead.
+func (b *installEdits) add(events []string) (whole []byte) {
+	s, st := b.s, b.st
+	if len(events) == 0 {
+		return nil
+	}
+	if hooks := s.hooks(); hooks != nil {
+		for _, ev := range events {
+			b.appends[hooks] = append(b.appends[hooks], renderMember(ev, []any{group(ev, b.command)}, st, indentFor(s.data, hooks, st)))
+		}
+		return nil
+	}
+	var evs obj
+	for _, ev := range events {
+		evs = append(evs, kv{ev, []any{group(ev, b.command)}})
+	}
+	if s.root == nil {
+		return []byte("{" + st.nl + st.unit + `"hooks"` + st.colon + render(evs, st, at{indent: st.unit}) + st.nl + "}" + st.nl)
+	}
+	b.appends[s.root] = append(b.appends[s.root], renderMember("hooks", evs, st, indentFor(s.data, s.root, st)))
+	return nil
 }
 
 // planUninstall removes every ccq entry, on any event, and the matcher
