@@ -2,54 +2,9 @@ package stats
 
 import (
 	"cmp"
-	"fmt"
-	"io"
 	"math"
-	"os"
 	"slices"
 	"time"
-)
-
-// Trend periods.
-const (
-	PeriodDay  = "day"
-	PeriodWeek = "week"
-)
-
-const (
-	dayMs  = int64(24 * time.Hour / time.Millisecond)
-	weekMs = 7 * dayMs
-	// 1970-01-01 was a Thursday; weeks start on Monday 1970-01-05 + 7k days.
-	mondayMs = 4 * dayMs
-)
-
-// How many periods the trend keeps, and how many of them make each of the
-// two windows the verdict compares.
-const (
-	DayPeriods  = 28
-	DayWindow   = 7
-	WeekPeriods = 26
-	WeekWindow  = 4
-)
-
-// Verdict rule. The recent window is slower (faster) when its median
-// duration is at least MinChange above (below) the previous window's, both
-// windows hold at least MinRuns runs with a duration, and the two medians'
-// 95% notches (median ± 1.58·IQR/√n, McGill, Tukey and Larsen 1978) do not
-// overlap. Otherwise it is flat, or too_few_runs when a window is short.
-const (
-	MinRuns   = 5
-	MinChange = 0.10
-)
-
-// Verdicts.
-const (
-	VerdictSlower   = "slower"
-	VerdictFaster   = "faster"
-	VerdictFlat     = "flat"
-	VerdictTooFew   = "too_few_runs"
-	VerdictNoTrend  = "none" // no trend was computed (no timestamps)
-	OverallTaskName = "*"
 )
 
 // Options control Compute.
@@ -148,96 +103,21 @@ type Period struct {
 	Duration    *Durations `json:"duration_s"`
 }
 
-// trendGrid maps a time to its period cell.
-type trendGrid struct {
-	n     int   // number of periods; 0 means no trend
-	start int64 // unix ms of the first period's start
-	step  int64
-}
-
-func (g trendGrid) index(ts int64) int {
-	if g.n == 0 || ts < g.start {
-		return -1
-	}
-	i := (ts - g.start) / g.step
-	if i >= int64(g.n) {
-		return -1
-	}
-	return int(i)
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
-}
-
-func periodStart(ts int64, period string) int64 {
-	if period == PeriodWeek {
-		return floorDiv(ts-mondayMs, weekMs)*weekMs + mondayMs
-	}
-	return floorDiv(ts, dayMs) * dayMs
-}
-
-// Compute reads the history at path and computes every figure.
+// Compute reads the history at path and computes every figure: the model
+// every view of the history (table, JSON, CSV, and any later one) is drawn
+// from.
 func Compute(path string, opt Options) (*Report, error) {
-	anchor := opt.Anchor
-	if anchor == 0 && opt.Filter.Until != 0 {
-		anchor = opt.Filter.Until - 1
-	}
-	if anchor == 0 {
-		anchor, _ = edgeTime(path, true)
-	}
-	period := opt.Period
-	if period == "" {
-		first := opt.Filter.Since
-		if first == 0 {
-			first, _ = edgeTime(path, false)
-		}
-		period = PeriodWeek
-		if first != 0 && anchor-first < DayPeriods*dayMs {
-			period = PeriodDay
-		}
-	}
-	var g trendGrid
-	window := DayWindow
-	if period == PeriodWeek {
-		g.n, g.step, window = WeekPeriods, weekMs, WeekWindow
-	} else {
-		g.n, g.step = DayPeriods, dayMs
-	}
-	if anchor == 0 {
-		g.n = 0
-	} else {
-		g.start = periodStart(anchor, period) - int64(g.n-1)*g.step
-	}
+	g, period, window := chooseGrid(path, opt)
 	f := opt.Filter
 	sinks, counts, err := Scan(path, opt.Workers, func() *statsSink { return newStatsSink(&f, g) })
 	if err != nil {
 		return nil, err
 	}
-	merged := map[string]*taskAgg{}
-	for _, s := range sinks {
-		for _, t := range s.tasks.all() {
-			if t.all.runs == 0 {
-				continue
-			}
-			if m, ok := merged[t.name]; ok {
-				m.merge(t)
-			} else {
-				merged[t.name] = t
-			}
-		}
-	}
+	merged, names := mergeSinks(sinks)
 	overall := newTaskAgg(OverallTaskName, true, g.n)
-	names := make([]string, 0, len(merged))
-	for name, t := range merged {
-		names = append(names, name)
-		overall.merge(t)
+	for _, name := range names {
+		overall.merge(merged[name])
 	}
-	slices.Sort(names)
 	rep := &Report{
 		History:          path,
 		Lines:            counts.Lines,
@@ -265,6 +145,30 @@ func Compute(path string, opt Options) (*Report, error) {
 		rep.Tasks = append(rep.Tasks, merged[name].stats(g, period, window))
 	}
 	return rep, nil
+}
+
+// mergeSinks joins what each goroutine aggregated, task by task, and
+// returns the tasks with runs and their names in order.
+func mergeSinks(sinks []*statsSink) (map[string]*taskAgg, []string) {
+	merged := map[string]*taskAgg{}
+	for _, s := range sinks {
+		for _, t := range s.tasks.all() {
+			if t.all.runs == 0 {
+				continue
+			}
+			if m, ok := merged[t.name]; ok {
+				m.merge(t)
+			} else {
+				merged[t.name] = t
+			}
+		}
+	}
+	names := make([]string, 0, len(merged))
+	for name := range merged {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return merged, names
 }
 
 // FormatTime writes unix ms as RFC 3339 UTC with milliseconds.
@@ -362,97 +266,4 @@ func (t *taskAgg) stats(g trendGrid, period string, window int) TaskStats {
 	}
 	s.Trend = verdict(t.cells[g.n-2*window:g.n-window], t.cells[g.n-window:])
 	return s
-}
-
-// window merges the duration figures of some periods.
-func mergeCells(cs []*cell) *cell {
-	m := &cell{durs: newDurs(exactPerTask)}
-	for _, c := range cs {
-		if c != nil {
-			m.merge(c)
-		}
-	}
-	return m
-}
-
-func verdict(prevCells, recentCells []*cell) Trend {
-	p, r := mergeCells(prevCells), mergeCells(recentCells)
-	t := Trend{Verdict: VerdictTooFew, RecentRuns: r.durN, PreviousRuns: p.durN}
-	var pq, rq []int64
-	if p.durN > 0 {
-		pq = p.durs.quantiles(p.durMin, p.durMax, 250, 500, 750)
-		t.PreviousP50 = ptr(float64(pq[1]) / 1000)
-	}
-	if r.durN > 0 {
-		rq = r.durs.quantiles(r.durMin, r.durMax, 250, 500, 750)
-		t.RecentP50 = ptr(float64(rq[1]) / 1000)
-	}
-	if p.durN > 0 && r.durN > 0 && pq[1] > 0 {
-		t.Change = ptr(round(float64(rq[1])/float64(pq[1])-1, 4))
-	}
-	if p.durN < MinRuns || r.durN < MinRuns {
-		return t
-	}
-	t.Verdict = VerdictFlat
-	notch := func(q []int64, n int64) float64 { return 1.58 * float64(q[2]-q[0]) / math.Sqrt(float64(n)) }
-	diff := math.Abs(float64(rq[1] - pq[1]))
-	if t.Change == nil || diff <= notch(pq, p.durN)+notch(rq, r.durN) || math.Abs(*t.Change) < MinChange {
-		return t
-	}
-	if *t.Change > 0 {
-		t.Verdict = VerdictSlower
-	} else {
-		t.Verdict = VerdictFaster
-	}
-	return t
-}
-
-// edgeTime reads the latest (fromEnd) or earliest timestamp among the lines
-// in the last or first 256 KB of the history: the newest runs are appended
-// at the end, the oldest sit at the start. 0 when none is readable.
-func edgeTime(path string, fromEnd bool) (int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	const span = 256 << 10
-	off := int64(0)
-	if fromEnd && st.Size() > span {
-		off = st.Size() - span
-	}
-	buf := make([]byte, min(span, st.Size()))
-	n, err := f.ReadAt(buf, off)
-	if err != nil && err != io.EOF {
-		return 0, fmt.Errorf("read history: %w", err)
-	}
-	buf = buf[:n]
-	var best int64
-	var rec Record
-	first := off > 0 // the first line may be cut
-	for len(buf) > 0 {
-		line := buf
-		rest := []byte(nil)
-		for i, c := range buf {
-			if c == '\n' {
-				line, rest = buf[:i], buf[i+1:]
-				break
-			}
-		}
-		buf = rest
-		if first {
-			first = false
-			continue
-		}
-		if ParseLine(trimCR(line), &rec) && rec.HasTS {
-			if best == 0 || (fromEnd && rec.TSMs > best) || (!fromEnd && rec.TSMs < best) {
-				best = rec.TSMs
-			}
-		}
-	}
-	return best, nil
 }
