@@ -2,16 +2,15 @@ package install
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/natefinch/atomic"
 )
@@ -140,11 +139,9 @@ func writeAtomic(path string, r io.Reader, mode fs.FileMode) (err error) {
 	return atomic.ReplaceFile(tmp.Name(), path)
 }
 
-func randUint32() uint32 {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return binary.LittleEndian.Uint32(b[:])
-}
+// randUint32 names temporary files. It need not be unguessable: O_EXCL
+// refuses a name someone else took (crypto/rand would cost ccq-hook's start).
+func randUint32() uint32 { return rand.Uint32() }
 
 // removeStale deletes the temporary files a killed ccq-hook left beside the
 // settings file target: only regular files named by ccq-hook's own pattern
@@ -152,13 +149,12 @@ func randUint32() uint32 {
 // ccq-hook is writing them.
 func removeStale(target string) {
 	dir, base := filepath.Split(target)
-	re := regexp.MustCompile(`^` + regexp.QuoteMeta(base) + `(` + regexp.QuoteMeta(BackupSuffix) + `)?` + regexp.QuoteMeta(tempInfix) + `[0-9]+$`)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		if !re.MatchString(e.Name()) || !e.Type().IsRegular() {
+		if !isTemp(e.Name(), base) || !e.Type().IsRegular() {
 			continue
 		}
 		if fi, err := e.Info(); err == nil {
@@ -167,4 +163,16 @@ func removeStale(target string) {
 			}
 		}
 	}
+}
+
+// isTemp tells whether name is one of ccq-hook's temporary files for the
+// settings file base or its backup: base[.ccq-backup].ccq-tmp-DIGITS.
+func isTemp(name, base string) bool {
+	rest, ok := strings.CutPrefix(name, base)
+	if !ok {
+		return false
+	}
+	rest = strings.TrimPrefix(rest, BackupSuffix)
+	digits, ok := strings.CutPrefix(rest, tempInfix)
+	return ok && digits != "" && strings.Trim(digits, "0123456789") == ""
 }
