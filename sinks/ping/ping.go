@@ -1,0 +1,462 @@
+// Package ping tells a dead-man's switch about ccq's runs, in the
+// healthchecks.io ping protocol (https://healthchecks.io/docs/http_api/),
+// which self-hosted Healthchecks and compatible services (Uptime Kuma's
+// push monitors take the success ping) speak too.
+//
+// # Protocol
+//
+// Given the check's ping URL U (https://hc-ping.com/<uuid>, or
+// …/<ping-key>/<slug>), a run sends:
+//
+//	POST U/start?rid=R   when the launcher starts the run (Started)
+//	POST U?rid=R         when its history line says success (Finished)
+//	POST U/fail?rid=R    when it says anything else (Finished)
+//	POST U/log?rid=R     when a failed attempt will be retried (Retrying)
+//	POST U/fail          when a scheduled launch did not happen (Skipped)
+//
+// R is RunUUID(run id): a UUID derived from ccq's run id, so the service
+// pairs start and end (and measures the duration) even when runs of one
+// check overlap, and the launcher can put the same value in the history
+// line. Success and failure are ccq's verdict, not Claude Code's exit code:
+// an API error can exit 0 and a timeout has no exit code, so the
+// U/<exit-code> form would report the wrong thing; the exit code is in the
+// body instead.
+//
+// A failed attempt that the scheduler will retry pings /log, which the
+// service records without changing the check's state: an alert for an
+// attempt that the next one may make good would be noise, and the next
+// attempt's /start (its own rid) and its end settle the state. A skipped
+// launch pings /fail at once rather than /log: the check expected a run
+// and none came, which is what a dead-man's switch is for, and /fail says
+// why now instead of after the grace period.
+//
+// The body (text/plain, as the service stores it) is a short summary —
+// task, outcome, error detail, exit code, duration, tokens, cost, attempt,
+// host, log path — followed by the end of the session log. The whole body
+// stays within Config.MaxBody (100,000 bytes, the service's default limit,
+// lowered when a response's Ping-Body-Limit header says the instance takes
+// less): the log is cut from its start, never the summary, on a character
+// boundary.
+//
+// # Discipline (after runitor)
+//
+// A ping never changes a run: errors are returned for the launcher to turn
+// into a warning, and a panic becomes an error. One ping takes at most
+// Config.Timeout (10 s) in all: each request at most 5 s, a 408, 429 or
+// 5xx answer or a network error retried up to Config.Retries times (2)
+// with a linear backoff (1 s, 2 s), never past the total. Other answers
+// (404: no such check, 400: bad rid) are final. Redirects are followed at
+// most 5 times. Errors name the URL only in redacted form
+// (internal/redact) and never wrap the *url.Error that holds it.
+//
+// # Wiring (for cmd/ccq)
+//
+// Expected flags on `ccq launch`, flag then env var then front matter:
+//
+//	--ping-url URL        $CCQ_PING_URL        front matter ping_url:
+//	--ping-timeout 10s    $CCQ_PING_TIMEOUT
+//	--ping-no-log         don't send the session log's tail
+//
+// Validate the URL at start (Validate; a bad one is a usage error, exit
+// 2), then pass New(Config{…}) among launch.Options.Sinks, and put
+// RunUUID(runID) in the history line as the extra "ping_rid".
+package ping
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ccq-dev/ccq/internal/redact"
+	"github.com/ccq-dev/ccq/launch"
+	"github.com/ccq-dev/ccq/recorder"
+)
+
+// Defaults for Config's zero values.
+const (
+	DefaultTimeout        = 10 * time.Second
+	DefaultRequestTimeout = 5 * time.Second
+	DefaultRetries        = 2
+	DefaultBackoff        = time.Second
+	// DefaultMaxBody is healthchecks.io's default ping body limit: it
+	// keeps the first 100,000 bytes of a longer body.
+	DefaultMaxBody = 100_000
+	// maxRedirects bounds a server that redirects forever.
+	maxRedirects = 5
+)
+
+// Config says where and how to ping. Only URL is required.
+type Config struct {
+	// URL is the check's ping URL, http or https, without the /start or
+	// /fail suffix.
+	URL string
+	// Timeout bounds one ping, retries included (0: DefaultTimeout).
+	Timeout time.Duration
+	// RequestTimeout bounds one HTTP request (0: DefaultRequestTimeout).
+	RequestTimeout time.Duration
+	// Retries is how many times a request that failed with a network
+	// error, 408, 429 or 5xx is tried again (0: DefaultRetries; negative:
+	// never).
+	Retries int
+	// Backoff is the unit of the linear wait between tries (0:
+	// DefaultBackoff).
+	Backoff time.Duration
+	// MaxBody caps the body in bytes (0: DefaultMaxBody).
+	MaxBody int
+	// NoLogTail leaves the session log out of the body: only the summary
+	// is sent.
+	NoLogTail bool
+	// Host names this machine in bodies ("": os.Hostname).
+	Host string
+	// UserAgent is sent with every request ("": "ccq/<version>").
+	UserAgent string
+	// Client sends the requests (nil: a client on http.DefaultTransport).
+	// Its CheckRedirect and Timeout are not used.
+	Client *http.Client
+}
+
+// Pinger sends a run's pings. It implements launch.Sink and is safe for
+// concurrent use.
+type Pinger struct {
+	base      *url.URL
+	printable string   // the URL, redacted
+	secrets   []string // what to scrub from errors
+	cfg       Config
+	client    *http.Client
+
+	mu      sync.Mutex
+	maxBody int // lowered by a Ping-Body-Limit header
+}
+
+var _ launch.Sink = (*Pinger)(nil)
+
+// Validate checks a ping URL without sending anything. The error names the
+// URL only in redacted form.
+func Validate(rawURL string) error {
+	_, err := parseURL(rawURL)
+	return err
+}
+
+func parseURL(rawURL string) (*url.URL, error) {
+	printable := redact.URL(rawURL)
+	u, err := url.Parse(strings.TrimSpace(rawURL))
+	if err != nil {
+		return nil, fmt.Errorf("ping URL %s: %w", printable, redact.Error(errors.Unwrap(err), redact.Secrets(rawURL)...))
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("ping URL %s: scheme must be http or https", printable)
+	case u.Host == "":
+		return nil, fmt.Errorf("ping URL %s: no host", printable)
+	case u.Fragment != "":
+		return nil, fmt.Errorf("ping URL %s: a fragment (#…) has no place in a ping URL", printable)
+	}
+	return u, nil
+}
+
+// New returns a Pinger for cfg, or an error if cfg.URL is not a usable
+// ping URL.
+func New(cfg Config) (*Pinger, error) {
+	u, err := parseURL(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	if q := u.Query(); q.Has("rid") { // each ping sets its own, or none
+		q.Del("rid")
+		u.RawQuery = q.Encode()
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	switch {
+	case cfg.Retries == 0:
+		cfg.Retries = DefaultRetries
+	case cfg.Retries < 0:
+		cfg.Retries = 0
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = DefaultBackoff
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Host == "" {
+		cfg.Host, _ = os.Hostname()
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = userAgent()
+	}
+	client := &http.Client{Transport: http.DefaultTransport}
+	if cfg.Client != nil {
+		c := *cfg.Client
+		client = &c
+	}
+	client.Timeout = 0 // each request has its own context deadline
+	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= maxRedirects {
+			return errRedirects
+		}
+		return nil
+	}
+	return &Pinger{
+		base:      u,
+		printable: redact.URL(cfg.URL),
+		secrets:   redact.Secrets(cfg.URL),
+		cfg:       cfg,
+		client:    client,
+		maxBody:   cfg.MaxBody,
+	}, nil
+}
+
+// userAgent is "ccq/<module version>" where the build knows it.
+func userAgent() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return "ccq/" + bi.Main.Version
+	}
+	return "ccq"
+}
+
+// ridNamespace is the UUIDv5 namespace of ccq's run ids. It is
+// uuid.NewSHA1(uuid.NameSpaceURL, "https://github.com/ccq-dev/ccq/run-id"),
+// written out so that it can never change: a history line's ping_rid must
+// stay the one the service saw.
+var ridNamespace = uuid.MustParse("bf0dc15d-ecda-51fc-8500-5624708ecf8c")
+
+// RunUUID returns the rid a run's pings carry: the name-based (version 5)
+// UUID of runID in ccq's namespace, so the launcher, the ping and anyone
+// reading the history compute the same value. It returns "" for "".
+func RunUUID(runID string) string {
+	if runID == "" {
+		return ""
+	}
+	return uuid.NewSHA1(ridNamespace, []byte(runID)).String()
+}
+
+// Started pings /start: the run begins. It is StartedAttempt(ctx, run, 1).
+func (p *Pinger) Started(ctx context.Context, run launch.RunInfo) error {
+	return p.StartedAttempt(ctx, run, 1)
+}
+
+// StartedAttempt pings /start for attempt number attempt (1 for the
+// first) of a scheduled run; a retry is a run of its own with its own run
+// id.
+func (p *Pinger) StartedAttempt(ctx context.Context, run launch.RunInfo, attempt int) (err error) {
+	defer p.recover(&err)
+	var b strings.Builder
+	fmt.Fprintf(&b, "ccq: %s started", label(run.Task, run.RunID))
+	if attempt > 1 {
+		fmt.Fprintf(&b, " (attempt %d)", attempt)
+	}
+	fmt.Fprintf(&b, " on %s\n", p.cfg.Host)
+	if !run.Start.IsZero() {
+		fmt.Fprintf(&b, "start: %s\n", run.Start.UTC().Format(recorder.TimestampLayout))
+	}
+	if run.LogFile != "" {
+		fmt.Fprintf(&b, "log: %s\n", run.LogFile)
+	}
+	return p.send(ctx, "start", RunUUID(run.RunID), []byte(b.String()))
+}
+
+// Finished pings success or /fail as the history line e says, with the
+// summary and the log's tail as the body.
+func (p *Pinger) Finished(ctx context.Context, run launch.RunInfo, e recorder.Entry) (err error) {
+	defer p.recover(&err)
+	kind := "fail"
+	if e.Success {
+		kind = ""
+	}
+	return p.send(ctx, kind, RunUUID(runID(run, e)), p.body(run, e, ""))
+}
+
+// Retrying pings /log for a failed attempt that the scheduler will try
+// again as attempt next: the service logs it without raising an alert.
+func (p *Pinger) Retrying(ctx context.Context, run launch.RunInfo, e recorder.Entry, next int) (err error) {
+	defer p.recover(&err)
+	note := fmt.Sprintf("will retry: attempt %d follows", next)
+	return p.send(ctx, "log", RunUUID(runID(run, e)), p.body(run, e, note))
+}
+
+// Skipped pings /fail for a launch that did not happen, with the reason
+// as the body. It carries no rid: no run started.
+func (p *Pinger) Skipped(ctx context.Context, task, reason string) (err error) {
+	defer p.recover(&err)
+	body := fmt.Sprintf("ccq: task %s was not launched on %s: %s\n", task, p.cfg.Host, reason)
+	return p.send(ctx, "fail", "", []byte(recorder.Truncate(body, p.bodyLimit())))
+}
+
+func runID(run launch.RunInfo, e recorder.Entry) string {
+	if run.RunID != "" {
+		return run.RunID
+	}
+	return e.RunID
+}
+
+func label(task, runID string) string {
+	if runID == "" {
+		return "task " + task
+	}
+	return "task " + task + " run " + runID
+}
+
+// recover turns a panic into an error: a ping must never take the
+// launcher down.
+func (p *Pinger) recover(err *error) {
+	if r := recover(); r != nil {
+		*err = redact.Error(fmt.Errorf("ping %s: panic: %v", p.printable, r), p.secrets...)
+	}
+}
+
+func (p *Pinger) bodyLimit() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.maxBody
+}
+
+// endpoint is the URL for one kind of ping ("", "start", "fail", "log").
+func (p *Pinger) endpoint(kind, rid string) string {
+	u := *p.base
+	if kind != "" {
+		u.Path += "/" + kind
+	}
+	if rid != "" {
+		q := u.Query()
+		q.Set("rid", rid)
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// final marks an error that another try would not change.
+type final struct{ error }
+
+func (f final) Unwrap() error { return f.error }
+
+func isFinal(err error) bool {
+	var f final
+	return errors.As(err, &f)
+}
+
+// errRedirects ends a chain of redirects that is too long.
+var errRedirects = fmt.Errorf("stopped after %d redirects", maxRedirects)
+
+// send posts body to the kind's endpoint, retrying within the total
+// timeout, and returns a redacted error.
+func (p *Pinger) send(ctx context.Context, kind, rid string, body []byte) error {
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	defer cancel()
+	target := p.endpoint(kind, rid)
+	what := "ping"
+	if kind != "" {
+		what += " /" + kind
+	}
+	var last error
+	tries := 0
+	for tries <= p.cfg.Retries {
+		if tries > 0 {
+			wait := time.Duration(tries) * p.cfg.Backoff
+			if d, ok := ctx.Deadline(); ok && time.Until(d) <= wait {
+				break // no time left for another try
+			}
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+			case <-t.C:
+			}
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		tries++
+		last = p.once(ctx, target, body)
+		if last == nil {
+			return nil
+		}
+		if isFinal(last) || ctx.Err() != nil {
+			break
+		}
+	}
+	msg := fmt.Sprintf("%s %s", what, p.printable)
+	if tries > 1 {
+		msg += fmt.Sprintf(" (%d tries)", tries)
+	}
+	if ctx.Err() != nil && !isFinal(last) {
+		switch {
+		case errors.Is(parent.Err(), context.Canceled):
+			last = fmt.Errorf("canceled: %w", last)
+		case parent.Err() != nil:
+			last = fmt.Errorf("no answer before the caller's deadline: %w", last)
+		default:
+			last = fmt.Errorf("no answer within %v: %w", p.cfg.Timeout, last)
+		}
+	}
+	return redact.Error(fmt.Errorf("%s: %w", msg, last), p.secrets...)
+}
+
+// once makes one request. A nil error is a 2xx answer; a final error is
+// not worth retrying.
+func (p *Pinger) once(ctx context.Context, target string, body []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return final{err}
+	}
+	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	req.Header.Set("User-Agent", p.cfg.UserAgent)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		if errors.Is(err, errRedirects) {
+			return final{err}
+		}
+		return err
+	}
+	defer resp.Body.Close()
+	text, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
+	if resp.StatusCode/100 == 2 {
+		p.noteBodyLimit(resp.Header.Get("Ping-Body-Limit"))
+		return nil
+	}
+	status := resp.Status
+	if t := strings.TrimSpace(strings.ToValidUTF8(string(text), "?")); t != "" && len(t) <= 200 && !strings.ContainsAny(t, "<>") {
+		status += ": " + t // healthchecks explains itself in a word or two: "not found", "invalid url format"
+	}
+	switch c := resp.StatusCode; {
+	case c == http.StatusRequestTimeout, c == http.StatusTooManyRequests, c >= 500:
+		return errors.New(status)
+	default:
+		return final{errors.New(status)}
+	}
+}
+
+// noteBodyLimit lowers the body cap to what the instance says it keeps.
+func (p *Pinger) noteBodyLimit(h string) {
+	n, err := strconv.Atoi(strings.TrimSpace(h))
+	if err != nil || n <= 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n < p.maxBody {
+		p.maxBody = n
+	}
+}
