@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccq-dev/ccq/internal/shquote"
 	"github.com/ccq-dev/ccq/stats"
 	"github.com/tidwall/gjson"
 	"github.com/urfave/cli/v2"
@@ -53,7 +54,16 @@ content. A unique prefix of a run id is enough.`,
 			}
 			if len(lines) == 0 {
 				if counts.Lines == 0 {
-					return withHint(fmt.Errorf("no run %s: no runs recorded yet in %s", id, h.path), "is --logs-dir right?")
+					hint := "is --logs-dir right?"
+					for i, dir := range a.otherHistories(h) {
+						if i == 0 {
+							hint = ""
+						} else {
+							hint += "\n"
+						}
+						hint += fmt.Sprintf("runs are recorded in %s: ccq show --logs-dir %s %s", dir, shquote.Quote(dir), shquote.Quote(id))
+					}
+					return withHint(fmt.Errorf("no run %s: no runs recorded yet in %s", id, h.path), hint)
 				}
 				return withHint(fmt.Errorf("no run %s in %s", id, h.path), "ccq runs lists the latest run ids")
 			}
