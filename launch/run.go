@@ -235,6 +235,7 @@ func evidence(res runResult, snap Snapshot, timeout time.Duration) recorder.Evid
 		Timeout:     timeout,
 		Result:      snap.Result,
 		OutputBytes: snap.OutputBytes,
+		LastOutput:  snap.LastOutput,
 	}
 	if res.startErr == nil {
 		ev.ExitKnown, ev.ExitCode = true, res.exitCode

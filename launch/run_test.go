@@ -68,19 +68,37 @@ func TestRunExitCode(t *testing.T) {
 		t.Errorf("ending %v code %d, want exited 33", out.Ending, out.Code)
 	}
 	e := onlyLine(t, r, out)
-	if e.Success || e.ErrorType != recorder.ErrExit || e.ErrorDetail != "exit code 33" || e.ExitCode == nil || *e.ExitCode != 33 || e.RecordedBy != recorder.ByLauncher || e.SessionID != "" && e.SessionID != "s-exit33" {
+	// The detail ends with the last line the stand-in wrote to stderr.
+	if e.Success || e.ErrorType != recorder.ErrExit || e.ErrorDetail != "exit code 33: stand-in: job "+e.RunID || e.ExitCode == nil || *e.ExitCode != 33 || e.RecordedBy != recorder.ByLauncher || e.SessionID != "" && e.SessionID != "s-exit33" {
 		t.Errorf("entry %+v", e)
 	}
 	log, err := os.ReadFile(e.LogFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(log), "    stand-in: job "+e.RunID) || !strings.Contains(string(log), "| outcome | exit_error (exit code 33) |") {
+	if !strings.Contains(string(log), "    stand-in: job "+e.RunID) || !strings.Contains(string(log), "| outcome | exit_error (exit code 33: stand-in: job "+e.RunID+") |") {
 		t.Errorf("log:\n%s", log)
 	}
 	st, _ := os.Stat(e.LogFile)
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("log mode %v", st.Mode())
+	}
+}
+
+// TestRunStderrInDetail: claude failing without a result object says why
+// on stderr; the history line's detail carries that line.
+func TestRunStderrInDetail(t *testing.T) {
+	r := newRunEnv(t)
+	script := filepath.Join(r.dir, "overloaded.sh")
+	writeFile(t, script, "#!/bin/sh\necho '{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"s\"}'\n"+
+		"echo '  API Error: 529 overloaded  ' >&2\necho '----' >&2\necho >&2\nexit 1\n", 0o755)
+	out, err := Run(r.opts(script))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := onlyLine(t, r, out)
+	if e.ErrorType != recorder.ErrExit || e.ErrorDetail != "exit code 1: API Error: 529 overloaded" {
+		t.Errorf("entry %+v", e)
 	}
 }
 

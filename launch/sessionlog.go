@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -51,6 +52,9 @@ func CreateSessionLog(logs, path string) (*SessionLog, error) {
 	}
 	f, err := recorder.CreateExclusive(path)
 	if err != nil {
+		if st, lerr := os.Lstat(path); lerr == nil && st.Mode()&fs.ModeSymlink != 0 {
+			err = fmt.Errorf("%s %w", path, recorder.ErrSymlink) // O_EXCL said only "exists"
+		}
 		return nil, err
 	}
 	return &SessionLog{w: f, f: f, path: path}, nil
@@ -237,7 +241,8 @@ func (l *SessionLog) Raw(line []byte) {
 	l.write(append(append([]byte("    "), line...), '\n'), true)
 }
 
-// Result writes Claude Code's own result: the final text and errors.
+// Result writes Claude Code's own result: how it ended, its errors and,
+// when no assistant message showed it (pass "" otherwise), its text.
 func (l *SessionLog) Result(r *recorder.Result, text string, errs gjson.Result) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "_Claude Code finished: %s", code(r.Subtype))
@@ -247,12 +252,22 @@ func (l *SessionLog) Result(r *recorder.Result, text string, errs gjson.Result) 
 	if r.IsError {
 		b.WriteString(", is_error")
 	}
+	if r.APIErrorStatus != 0 {
+		fmt.Fprintf(&b, ", API status %d", r.APIErrorStatus)
+	}
 	b.WriteString("_\n\n")
 	errs.ForEach(func(_, e gjson.Result) bool {
 		fmt.Fprintf(&b, "- %s\n", mdInline(e.String()))
 		return true
 	})
-	_ = text // the final text is the last assistant message, already written
+	if strings.TrimSpace(text) != "" {
+		// A run that ends in an error result may say why nowhere else.
+		b.WriteString("\n> **Result:**\n>\n")
+		for _, line := range strings.Split(trimText(text, toolResultLines, toolResultBytes), "\n") {
+			b.WriteString(strings.TrimRight("> "+line, " ") + "\n")
+		}
+		b.WriteString("\n")
+	}
 	l.write(b.Bytes(), false)
 }
 

@@ -4,8 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"hash/fnv"
 	"io"
+	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -32,7 +36,14 @@ type Snapshot struct {
 	Result      *recorder.Result
 	ResultText  string // the result's final text
 	Lines       int    // lines read
+	// LastOutput is the last line of output that was not stream-json and
+	// says something (stderr, mostly: "API Error: 529 overloaded"),
+	// trimmed and cut to maxLastOutput bytes.
+	LastOutput string
 }
+
+// maxLastOutput bounds Snapshot.LastOutput, which goes into error_detail.
+const maxLastOutput = 200
 
 // Stream turns the child's combined output into the session log and a
 // running Snapshot. Lines that are not stream-json (stderr, a crash trace)
@@ -45,11 +56,15 @@ type Stream struct {
 	seen     map[string]bool
 	pending  map[string]string // tool_use id -> tool name
 	lastTool string
+	prevType string // type of the previous stream-json line
+	// texts holds a hash of every assistant text, so the result's text is
+	// shown in the log only when no message showed it already.
+	texts map[uint64]bool
 }
 
 // NewStream writes to log, which may be nil.
 func NewStream(log *SessionLog) *Stream {
-	return &Stream{log: log, seen: map[string]bool{}, pending: map[string]string{}}
+	return &Stream{log: log, seen: map[string]bool{}, pending: map[string]string{}, texts: map[uint64]bool{}}
 }
 
 // Snapshot returns a copy of the current state.
@@ -114,9 +129,16 @@ func (s *Stream) Line(line []byte) {
 	}
 	if line[0] != '{' || !gjson.ValidBytes(line) {
 		s.log.Raw(line)
+		s.noteOutput(line)
 		return
 	}
-	switch gjson.GetBytes(line, "type").Str {
+	typ := gjson.GetBytes(line, "type").Str
+	defer func() {
+		s.mu.Lock()
+		s.prevType = typ
+		s.mu.Unlock()
+	}()
+	switch typ {
 	case "system":
 		s.system(line)
 	case "assistant":
@@ -149,10 +171,15 @@ func (s *Stream) assistant(line []byte) {
 	id := msg.Get("id").Str
 	synthetic := msg.Get("model").Str == "<synthetic>" // an API error, not a model turn
 	s.mu.Lock()
-	if id != "" && !s.seen[id] && !synthetic {
-		// Claude Code repeats a message once per content block, each time
-		// with the usage of message_start: count it once, as a lower bound.
+	// Claude Code repeats a message once per content block, each time with
+	// the usage of message_start: count it once, as a lower bound. A
+	// message without an id is told apart from the previous one by the
+	// lines between them.
+	newTurn := !synthetic && (id == "" && s.prevType != "assistant" || id != "" && !s.seen[id])
+	if id != "" {
 		s.seen[id] = true
+	}
+	if newTurn {
 		s.snap.Turns++
 		u := msg.Get("usage")
 		s.snap.Tokens += u.Get("input_tokens").Int() + u.Get("output_tokens").Int() +
@@ -166,6 +193,7 @@ func (s *Stream) assistant(line []byte) {
 			text := c.Get("text").Str
 			s.mu.Lock()
 			s.snap.OutputBytes += len(text)
+			s.texts[textHash(text)] = true
 			s.mu.Unlock()
 			if apiError != "" || synthetic {
 				s.log.APIError(text)
@@ -271,6 +299,40 @@ func (s *Stream) result(line []byte) {
 		s.snap.Tokens = r.Usage.Total()
 	}
 	s.snap.Tool = ""
+	text := f[8].Str
+	if s.texts[textHash(text)] {
+		text = "" // the last message said it; the log has it
+	}
 	s.mu.Unlock()
-	s.log.Result(r, f[8].Str, gjson.GetBytes(line, "errors"))
+	s.log.Result(r, text, gjson.GetBytes(line, "errors"))
+}
+
+func textHash(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(strings.TrimSpace(s)))
+	return h.Sum64()
+}
+
+// noteOutput keeps line as LastOutput if it says something: letters or
+// digits, not just a frame of dashes or a blank.
+func (s *Stream) noteOutput(line []byte) {
+	text := strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, string(bytes.ToValidUTF8(line, []byte("\uFFFD")))))
+	if strings.IndexFunc(text, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0 {
+		return
+	}
+	if len(text) > maxLastOutput {
+		cut := maxLastOutput
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut] + "…"
+	}
+	s.mu.Lock()
+	s.snap.LastOutput = text
+	s.mu.Unlock()
 }

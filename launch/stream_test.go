@@ -73,6 +73,66 @@ func TestStreamAPIError(t *testing.T) {
 	}
 }
 
+// TestStreamErrorResult: a stream that ends in an error result whose text
+// no assistant message showed: the log's closing block shows the text and
+// the API status.
+func TestStreamErrorResult(t *testing.T) {
+	var log bytes.Buffer
+	s := NewStream(NewSessionLog(&log))
+	s.Line([]byte(`{"type":"system","subtype":"init","session_id":"s"}`))
+	s.Line([]byte(`{"type":"result","subtype":"success","is_error":true,"terminal_reason":"api_error","api_error_status":529,"result":"API Error: 529 {\"type\":\"overloaded_error\"}\nretry later"}`))
+	out := log.String()
+	for _, want := range []string{"_Claude Code finished: `success`, `api_error`, is_error, API status 529_", "> **Result:**\n>\n> API Error: 529 {\"type\":\"overloaded_error\"}\n> retry later\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	// A result repeating the last message is not shown twice.
+	log.Reset()
+	s = NewStream(NewSessionLog(&log))
+	s.Line([]byte(`{"type":"assistant","message":{"id":"m1","content":[{"type":"text","text":"All done."}]}}`))
+	s.Line([]byte(`{"type":"result","subtype":"success","result":"All done.\n"}`))
+	if strings.Count(log.String(), "All done.") != 1 {
+		t.Errorf("log:\n%s", log.String())
+	}
+}
+
+// TestStreamTurnsWithoutIDs: messages without an id still count, once per
+// message however many content blocks it has.
+func TestStreamTurnsWithoutIDs(t *testing.T) {
+	s := NewStream(nil)
+	for _, l := range []string{
+		`{"type":"system","subtype":"init","session_id":"s"}`,
+		`{"type":"assistant","message":{"content":[{"type":"text","text":"Let me look."}]}}`,
+		`{"type":"assistant","message":{"content":[{"type":"tool_use","id":"t1","name":"Bash","input":{}}]}}`,
+		`{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t1","content":"ok"}]}}`,
+		`{"type":"assistant","message":{"content":[{"type":"text","text":"Done."}]}}`,
+	} {
+		s.Line([]byte(l))
+	}
+	if got := s.Snapshot().Turns; got != 2 {
+		t.Errorf("turns %d, want 2", got)
+	}
+	if got := ProgressLine("job", 0, s.Snapshot()); !strings.Contains(got, "2 turns") {
+		t.Errorf("progress %q", got)
+	}
+}
+
+// TestStreamLastOutput: the last non-JSON line that says something.
+func TestStreamLastOutput(t *testing.T) {
+	s := NewStream(nil)
+	for _, l := range []string{"API Error: 529 overloaded\x1b", `{"type":"system","subtype":"init"}`, "  ----  ", ""} {
+		s.Line([]byte(l))
+	}
+	if got := s.Snapshot().LastOutput; got != "API Error: 529 overloaded" {
+		t.Errorf("last output %q", got)
+	}
+	s.Line([]byte(strings.Repeat("é", 300)))
+	if got := s.Snapshot().LastOutput; len(got) > maxLastOutput+len("…") || !utf8.ValidString(got) {
+		t.Errorf("last output %d bytes: %q", len(got), got)
+	}
+}
+
 func TestStreamToolInUse(t *testing.T) {
 	s := NewStream(nil)
 	s.Line([]byte(`{"type":"assistant","message":{"id":"m1","usage":{"input_tokens":5,"output_tokens":1},"content":[{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"sleep 1"}}]}}`))

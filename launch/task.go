@@ -44,7 +44,7 @@ type Settings struct {
 
 // Task is a resolved task file.
 type Task struct {
-	Name        string // task id: the file name without .md
+	Name        string // task id: the file name without .md (recorder.CleanID)
 	Path        string // absolute path of the file
 	Description string // one line for `ccq tasks`
 	Prompt      string // the body below the front matter
@@ -91,8 +91,11 @@ func Resolve(arg, tasksDir, cwd string) (*Task, error) {
 			path = filepath.Join(cwd, path)
 		}
 	} else {
-		if recorder.FileName(arg) != arg {
-			return nil, fmt.Errorf("task %q: %w (a task name is letters, digits, '.', '_' and '-')", arg, ErrNoTask)
+		// Any name a history line can keep as it is (any script, no
+		// control characters) names a task; only the session log's file
+		// name is made safe.
+		if recorder.CleanID(arg) != arg || strings.HasPrefix(arg, ".") {
+			return nil, fmt.Errorf("task %q: %w (a task name has no control characters, no surrounding spaces and no leading dot)", arg, ErrNoTask)
 		}
 		path = filepath.Join(tasksDir, arg+TaskExt)
 	}
@@ -130,7 +133,7 @@ func readTaskFile(path string) ([]byte, error) {
 // matter between two lines holding only "---", then the prompt.
 func ParseTask(path string, data []byte) (*Task, error) {
 	t := &Task{Path: path, Name: strings.TrimSuffix(filepath.Base(path), TaskExt)}
-	t.Name = recorder.FileName(t.Name)
+	t.Name = recorder.CleanID(t.Name) // the task id as the history keeps it
 	if bytes.IndexByte(data, 0) >= 0 {
 		return nil, &TaskError{Path: path, Msg: "not a text file (it holds NUL bytes)"}
 	}

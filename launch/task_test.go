@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ccq-dev/ccq/recorder"
 )
 
 func TestParseTask(t *testing.T) {
@@ -69,6 +71,8 @@ func TestResolve(t *testing.T) {
 	os.Mkdir(tasks, 0o755)
 	os.WriteFile(filepath.Join(tasks, "nightly.md"), []byte("Run the nightly checks.\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "other.md"), []byte("Other.\n"), 0o644)
+	writeFile(t, filepath.Join(tasks, "日本.md"), "日本語で。\n", 0o644)
+	writeFile(t, filepath.Join(tasks, "nightly report.md"), "Report.\n", 0o644)
 
 	for _, tc := range []struct{ arg, name, err string }{
 		{arg: "nightly", name: "nightly"},
@@ -78,6 +82,11 @@ func TestResolve(t *testing.T) {
 		{arg: "missing", err: "does not exist"},
 		{arg: "../etc", err: "no such task"},
 		{arg: "a b", err: "no such task"},
+		{arg: "日本", name: "日本"},
+		{arg: "nightly report", name: "nightly report"},
+		{arg: ".hidden", err: "no such task"},
+		{arg: "bad\x1bname", err: "no such task"},
+		{arg: " nightly", err: "no such task"},
 		{arg: "tasks", err: "does not exist"},
 		{arg: "./tasks/", err: "not a regular file"},
 	} {
@@ -150,4 +159,49 @@ func FuzzParseTask(f *testing.F) {
 			t.Fatalf("error without the file: %v", err)
 		}
 	})
+}
+
+// TestCreateSessionLogRefusesLinks: a symlink planted as the day folder or
+// as the log file itself is refused, and nothing is written where it
+// points.
+func TestCreateSessionLogRefusesLinks(t *testing.T) {
+	for _, planted := range []string{"day", "file"} {
+		t.Run(planted, func(t *testing.T) {
+			logs := filepath.Join(t.TempDir(), "logs")
+			outside := t.TempDir()
+			day := filepath.Join(logs, "2026-12-02")
+			path := filepath.Join(day, "job-01.md")
+			if err := os.MkdirAll(logs, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			target := filepath.Join(outside, "victim")
+			if planted == "day" {
+				if err := os.Symlink(outside, day); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				if err := os.Mkdir(day, 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(target, path); err != nil {
+					t.Fatal(err)
+				}
+			}
+			l, err := CreateSessionLog(logs, path)
+			if err == nil {
+				l.Close()
+				t.Fatal("created a session log through a link")
+			}
+			want := day
+			if planted == "file" {
+				want = path
+			}
+			if !strings.Contains(err.Error(), want) || !errors.Is(err, recorder.ErrSymlink) {
+				t.Errorf("error %v, want one naming %s as a symlink", err, want)
+			}
+			if ents, _ := os.ReadDir(outside); len(ents) != 0 {
+				t.Errorf("written outside the logs directory: %v", ents)
+			}
+		})
+	}
 }

@@ -38,6 +38,10 @@ type Evidence struct {
 	Result      *Result       // the result object, if Claude Code printed one
 	Transcript  *Transcript   // transcripts read by the launcher itself
 	OutputBytes int           // bytes of model output seen, for the token estimate
+	// LastOutput is the last meaningful line claude printed that was not
+	// stream-json (its stderr, mostly): why a run that left no result
+	// object failed ("API Error: 529 overloaded").
+	LastOutput string
 
 	// Identity and times the caller knows first-hand (the launcher); when
 	// empty they come from the run's state.
@@ -88,7 +92,9 @@ func apiErrorByStatus(status int) string {
 //  6. max turns reached                          exit_error  max_turns
 //  7. the session ended with a request or tool
 //     call cut off (no launcher to say why)      exception   interrupted
-//  8. a non-zero exit code                       exit_error  exit code N
+//  8. a non-zero exit code                       exit_error  exit code N, and when
+//     there is no result object, ": " and the     (exit code 1: API Error:
+//     last line of other output                   529 overloaded)
 //  9. the result says is_error                   exit_error  <terminal_reason or subtype>
 //  10. no Stop hook fired although hooks ran and
 //     no result says otherwise                   exit_error  no_stop
@@ -145,7 +151,11 @@ func Classify(ev Evidence) (ErrorType, string) {
 		}
 	}
 	if ev.ExitKnown && ev.ExitCode != 0 {
-		return ErrExit, "exit code " + strconv.Itoa(ev.ExitCode)
+		d := "exit code " + strconv.Itoa(ev.ExitCode)
+		if res == nil && ev.LastOutput != "" {
+			d += ": " + ev.LastOutput
+		}
+		return ErrExit, d
 	}
 	if res != nil && res.IsError {
 		if res.TerminalReason != "" {
