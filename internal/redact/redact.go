@@ -11,6 +11,7 @@ package redact
 
 import (
 	"errors"
+	"net"
 	"net/url"
 	"sort"
 	"strconv"
@@ -30,10 +31,13 @@ const minSecret = 4
 // path and the fragment become Marker, and every query value becomes Marker
 // (the keys stay: "?token=REDACTED" says where the secret was).
 //
-// The host stays because it is what tells two URLs apart and is no
-// secret for the services ccq talks to; a URL that keeps its token in the
-// host name is not covered. A string that does not parse keeps only a
-// scheme that looks like one.
+// The host stays because it is what tells two URLs apart, except where it
+// may be a token: service URLs (shoutrrr's pushbullet://TOKEN,
+// discord://TOKEN@ID, ifttt://KEY) put secrets there, so outside http and
+// https a host is kept only when it looks like one: "localhost", an IP
+// address, or a lower-case name such as "ntfy.sh" or "telegram" (a token
+// such as pushbullet's "o.AbC…" has capitals). A string
+// that does not parse keeps only a scheme that looks like one.
 func URL(raw string) string {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u == nil {
@@ -59,7 +63,11 @@ func URL(raw string) string {
 	}
 	// Host is printed from its parsed form, which cannot hold '@' or '/',
 	// so nothing of the userinfo or path comes along with it.
-	b.WriteString(u.Host)
+	if plainHost(u.Scheme, u.Host) {
+		b.WriteString(u.Host)
+	} else {
+		b.WriteString(Marker)
+	}
 	if u.Path != "" && u.Path != "/" || u.RawPath != "" {
 		b.WriteString("/")
 		b.WriteString(Marker)
@@ -97,6 +105,44 @@ func redactQuery(q string) string {
 		parts = append(parts, k)
 	}
 	return strings.Join(parts, "&")
+}
+
+// plainHost reports whether host can be shown (see URL).
+func plainHost(scheme, host string) bool {
+	switch strings.ToLower(scheme) {
+	case "http", "https", "ws", "wss":
+		return true
+	}
+	if host == "" || strings.HasPrefix(host, "[") || net.ParseIP(host) != nil {
+		return true
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+		if net.ParseIP(host) != nil {
+			return true
+		}
+	}
+	if host == "localhost" {
+		return true
+	}
+	// A name: lower-case letters, digits, '-' and '.', a last label of
+	// letters. A word of up to 16 letters is a service keyword ("telegram").
+	labels := strings.Split(host, ".")
+	last := labels[len(labels)-1]
+	if len(labels) == 1 && len(last) > 16 || len(labels) > 1 && len(last) < 2 {
+		return false
+	}
+	for _, c := range last {
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	for _, c := range host {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func plainKey(k string) bool {
@@ -173,6 +219,9 @@ func Secrets(raw string) []string {
 		return sorted(set)
 	}
 	add(u.String(), u.Opaque)
+	if !plainHost(u.Scheme, u.Host) {
+		add(u.Host, u.Hostname())
+	}
 	if u.User != nil {
 		add(u.User.String(), u.User.Username())
 		if p, ok := u.User.Password(); ok {
