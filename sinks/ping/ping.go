@@ -1,7 +1,6 @@
 // Package ping tells a dead-man's switch about ccq's runs, in the
 // healthchecks.io ping protocol (https://healthchecks.io/docs/http_api/),
-// which self-hosted Healthchecks and compatible services (Uptime Kuma's
-// push monitors take the success ping) speak too.
+// which self-hosted Healthchecks instances speak too.
 //
 // # Protocol
 //
