@@ -56,7 +56,10 @@ func closeIfStale(dir, runID string, now time.Time) (closed bool, err error) {
 	if err != nil || !stale(r, runFile(dir, runID), now) {
 		return false, nil
 	}
-	_, err = Record(dir, runID, Evidence{Launched: r.Launched, Unfinished: unfinishedWhy(r)}, ByRecovery)
+	// Not Launched: for Record that means "write the line even without the
+	// claim", and here a failed claim means the run's own launcher claimed
+	// it between ReadRun and now (it was alive a moment ago) and writes it.
+	_, err = Record(dir, runID, Evidence{Unfinished: unfinishedWhy(r)}, ByRecovery)
 	return err == nil, err
 }
 
