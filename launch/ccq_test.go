@@ -163,6 +163,9 @@ func TestLauncherKilled(t *testing.T) {
 	seen := time.Now() // the child ran by now, and the run started earlier
 	gc, _ := strconv.Atoi(waitFile(t, gcFile, 10*time.Second))
 	runID := envOf(t, child, recorder.EnvRunID)
+	// The guardian starts in the background once the run has gone on for
+	// guardDelay; kill the launcher when it is up.
+	guardianOf(t, cmd.Process.Pid)
 	killed := time.Now()
 	cmd.Process.Kill()
 	cmd.Wait()
@@ -251,10 +254,20 @@ func envOf(t *testing.T, pid int, key string) string {
 	return ""
 }
 
-// guardianOf finds the guardian the launcher pid started: its child
+// guardianOf waits for the guardian the launcher pid starts: its child
 // running `ccq launch --guardian`.
 func guardianOf(t *testing.T, pid int) int {
 	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if g := findGuardian(pid); g != 0 {
+			return g
+		}
+	}
+	t.Fatalf("launcher %d has no guardian", pid)
+	return 0
+}
+
+func findGuardian(pid int) int {
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
 		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
@@ -268,7 +281,6 @@ func guardianOf(t *testing.T, pid int) int {
 			return g
 		}
 	}
-	t.Fatalf("launcher %d has no guardian", pid)
 	return 0
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -40,11 +41,26 @@ type guardMsg struct {
 // guardian is the launcher's end of the pipe to its guardian.
 type guardian struct {
 	w *os.File
+
+	cmd *exec.Cmd
+	r   *os.File // the guardian's stdin, closed here once it is started
+
+	mu   sync.Mutex
+	over bool  // the run is recorded: do not start the guardian any more
+	err  error // from starting it
 }
 
-// startGuard starts cmd as the run's guardian and tells it about the run.
-// It does not wait for the guardian to run. A nil cmd starts none (and a
-// nil *guardian ignores everything).
+// guardDelay is how long a run goes before its guardian is started. A run
+// over by then (a child that exits at once) needs none and costs no second
+// process; a run killed before then has started no tools yet (Claude Code
+// takes longer than that to start one), and claude itself has its
+// parent-death signal.
+const guardDelay = 20 * time.Millisecond
+
+// startGuard prepares cmd as the run's guardian, tells it about the run,
+// and starts it in the background after guardDelay: the launcher never
+// waits for it. A nil cmd starts none (and a nil *guardian ignores
+// everything).
 func startGuard(cmd *exec.Cmd, first guardMsg) (*guardian, error) {
 	if cmd == nil {
 		return nil, nil
@@ -53,20 +69,31 @@ func startGuard(cmd *exec.Cmd, first guardMsg) (*guardian, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stdin = pr
+	g := &guardian{w: pw, r: pr, cmd: cmd}
+	g.send(first) // the pipe holds it until the guardian reads
+	time.AfterFunc(guardDelay, g.start)
+	return g, nil
+}
+
+func (g *guardian) start() {
+	defer g.r.Close() // the guardian has its copy, or never will
+	g.mu.Lock()
+	over := g.over
+	g.mu.Unlock()
+	if over {
+		return
+	}
+	g.cmd.Stdin = g.r
 	// Its own group: a terminal's Ctrl-C reaches the launcher, which
 	// stops the run itself, and not the guardian.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	err = cmd.Start()
-	pr.Close()
-	if err != nil {
-		pw.Close()
-		return nil, err
+	g.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	err := g.cmd.Start()
+	g.mu.Lock()
+	g.err = err
+	g.mu.Unlock()
+	if err == nil {
+		go func() { _ = g.cmd.Wait() }() // reaped whenever it exits
 	}
-	go func() { _ = cmd.Wait() }() // reaped whenever it exits
-	g := &guardian{w: pw}
-	g.send(first)
-	return g, nil
 }
 
 // send writes one message. A guardian that died makes the write fail,
@@ -79,13 +106,20 @@ func (g *guardian) send(m guardMsg) {
 	_, _ = g.w.Write(append(b, '\n'))
 }
 
-// done releases the guardian: the run's line is written.
-func (g *guardian) done() {
+// done releases the guardian, or cancels it if it has not started: the
+// run's line is written. It never waits for the guardian. It returns why
+// the guardian could not be started, if that is known by now.
+func (g *guardian) done() error {
 	if g == nil {
-		return
+		return nil
 	}
-	g.send(guardMsg{Done: true})
+	g.mu.Lock()
+	g.over = true
+	err := g.err
+	g.mu.Unlock()
+	g.send(guardMsg{Done: true}) // a guardian starting now reads it first thing
 	g.w.Close()
+	return err
 }
 
 // Guard is the guardian's side: it reads the launcher's messages from in

@@ -211,7 +211,9 @@ func (a *attempt) record(res runResult) (recorder.Recorded, error) {
 		return readTranscript(r, snap, a.o.Env, a.dir, a.resume)
 	}
 	rec, err := recorder.Record(a.o.LogsDir, a.runID, ev, recorder.ByLauncher)
-	a.guard.done()
+	if gerr := a.guard.done(); gerr != nil {
+		a.warnings = append(a.warnings, "guardian not started: "+gerr.Error())
+	}
 	if rec.StateErr != nil {
 		a.warnings = append(a.warnings, "run state: "+rec.StateErr.Error())
 	}
