@@ -216,49 +216,14 @@ func parseFrontMatter(t *Task, fm []byte, off int) error {
 		return bad(m.Line, "front matter must be a mapping of keys to values")
 	}
 	seen := map[string]bool{}
-	s := &t.Settings
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		if seen[k.Value] {
 			return bad(k.Line, "key %q given twice", k.Value)
 		}
 		seen[k.Value] = true
-		var err error
-		switch k.Value {
-		case "description":
-			err = decodeScalar(v, &t.Description)
-		case "timeout":
-			var str string
-			if err = decodeScalar(v, &str); err == nil {
-				s.Timeout, err = time.ParseDuration(str)
-				if err == nil && s.Timeout <= 0 {
-					err = errors.New("must be positive")
-				}
-				if err != nil {
-					err = fmt.Errorf("timeout %q: want a Go duration such as 90s or 30m (%v)", str, err)
-				}
-			}
-		case "model":
-			err = decodeScalar(v, &s.Model)
-		case "max_turns":
-			err = decodeScalar(v, &s.MaxTurns)
-			if err == nil && s.MaxTurns <= 0 {
-				err = errors.New("max_turns must be a positive number")
-			}
-		case "permission_mode":
-			err = decodeScalar(v, &s.PermissionMode)
-		case "allowed_tools":
-			s.AllowedTools, err = decodeList(v)
-		case "disallowed_tools":
-			s.DisallowedTools, err = decodeList(v)
-		case "cwd":
-			err = decodeScalar(v, &s.Cwd)
-			if err == nil && s.Cwd != "" && !filepath.IsAbs(s.Cwd) {
-				s.Cwd = filepath.Join(filepath.Dir(t.Path), s.Cwd)
-			}
-		case "args":
-			s.Args, err = decodeList(v)
-		default:
+		known, err := setKey(t, k.Value, v)
+		if !known {
 			return bad(k.Line, "unknown front matter key %q (known: %s)", k.Value, strings.Join(frontMatterKeys, ", "))
 		}
 		if err != nil {
@@ -266,6 +231,57 @@ func parseFrontMatter(t *Task, fm []byte, off int) error {
 		}
 	}
 	return nil
+}
+
+// setKey sets the task's setting key from v; known is false for a key
+// that is not one.
+func setKey(t *Task, key string, v *yaml.Node) (known bool, err error) {
+	s := &t.Settings
+	switch key {
+	case "description":
+		err = decodeScalar(v, &t.Description)
+	case "timeout":
+		s.Timeout, err = decodeTimeout(v)
+	case "model":
+		err = decodeScalar(v, &s.Model)
+	case "max_turns":
+		err = decodeScalar(v, &s.MaxTurns)
+		if err == nil && s.MaxTurns <= 0 {
+			err = errors.New("max_turns must be a positive number")
+		}
+	case "permission_mode":
+		err = decodeScalar(v, &s.PermissionMode)
+	case "allowed_tools":
+		s.AllowedTools, err = decodeList(v)
+	case "disallowed_tools":
+		s.DisallowedTools, err = decodeList(v)
+	case "cwd":
+		err = decodeScalar(v, &s.Cwd)
+		if err == nil && s.Cwd != "" && !filepath.IsAbs(s.Cwd) {
+			s.Cwd = filepath.Join(filepath.Dir(t.Path), s.Cwd)
+		}
+	case "args":
+		s.Args, err = decodeList(v)
+	default:
+		return false, nil
+	}
+	return true, err
+}
+
+// decodeTimeout reads a positive Go duration.
+func decodeTimeout(v *yaml.Node) (time.Duration, error) {
+	var str string
+	if err := decodeScalar(v, &str); err != nil {
+		return 0, err
+	}
+	d, err := time.ParseDuration(str)
+	if err == nil && d <= 0 {
+		err = errors.New("must be positive")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("timeout %q: want a Go duration such as 90s or 30m (%v)", str, err)
+	}
+	return d, nil
 }
 
 // frontMatterKeys are the keys a task's front matter may hold.

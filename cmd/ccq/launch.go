@@ -70,25 +70,39 @@ func launchAction(a *appEnv, c *cli.Context) error {
 	if c.Bool(flagGuardian) {
 		return guardAction(a)
 	}
+	o, err := launchOptions(a, c)
+	if err != nil {
+		return err
+	}
+	out, err := launch.Run(o)
+	if err != nil {
+		return fmt.Errorf("launch %s: %w", o.Task.Name, err)
+	}
+	return reportLaunch(a, c, o.Task.Name, out)
+}
+
+// launchOptions reads the command line: the task, the flags that override
+// its settings, and the claude arguments after --.
+func launchOptions(a *appEnv, c *cli.Context) (launch.Options, error) {
 	args := c.Args().Slice()
 	if len(args) == 0 {
-		return withHint(usageErr("launch: no task given"), "ccq tasks lists the tasks; usage: ccq launch <task> [-- claude arguments]")
+		return launch.Options{}, withHint(usageErr("launch: no task given"), "ccq tasks lists the tasks; usage: ccq launch <task> [-- claude arguments]")
 	}
 	// urfave/cli stops parsing at "--" and drops it; everything after the
 	// task name goes to claude.
 	name, extra := args[0], args[1:]
 	if len(extra) > 0 {
 		if extra[0] != "--" {
-			return withHint(usageErr("launch: unexpected argument %q after the task name", extra[0]),
+			return launch.Options{}, withHint(usageErr("launch: unexpected argument %q after the task name", extra[0]),
 				"ccq flags go before the task name, claude arguments after --: ccq launch --timeout 30m nightly -- --bare")
 		}
 		extra = extra[1:]
 	}
 	if c.Int(flagMaxTurns) < 0 {
-		return usageErr("launch: --max-turns must be positive")
+		return launch.Options{}, usageErr("launch: --max-turns must be positive")
 	}
 	if c.Duration(flagTimeout) < 0 || c.Duration(flagGrace) < 0 {
-		return usageErr("launch: --timeout and --grace must be positive")
+		return launch.Options{}, usageErr("launch: --timeout and --grace must be positive")
 	}
 	tasksDir := launch.TasksDir(c.String(flagTasksDir), a.env, a.cwd)
 	task, err := launch.Resolve(name, tasksDir, a.cwd)
@@ -97,20 +111,11 @@ func launchAction(a *appEnv, c *cli.Context) error {
 		if errors.Is(err, launch.ErrNoTask) {
 			err = withHint(err, "ccq tasks lists the tasks in "+tasksDir)
 		}
-		return err
+		return launch.Options{}, err
 	}
-	quiet, asJSON := c.Bool(flagQuiet), c.Bool(flagJSON)
 	o := launch.Options{
-		Task: task,
-		Flags: launch.Settings{
-			Timeout:         c.Duration(flagTimeout),
-			Model:           c.String(flagModel),
-			MaxTurns:        c.Int(flagMaxTurns),
-			PermissionMode:  c.String(flagPermissionMode),
-			AllowedTools:    splitList(c.StringSlice(flagAllowedTools)),
-			DisallowedTools: splitList(c.StringSlice(flagDisallowedTools)),
-			Cwd:             c.String(flagCwd),
-		},
+		Task:    task,
+		Flags:   flagSettings(c),
 		Extra:   extra,
 		Claude:  c.String(flagClaude),
 		Env:     a.env,
@@ -119,30 +124,45 @@ func launchAction(a *appEnv, c *cli.Context) error {
 		Grace:   c.Duration(flagGrace),
 		Guard:   guardCommand(),
 	}
-	if !quiet && isTerminal(a.stderr) {
+	if !c.Bool(flagQuiet) && isTerminal(a.stderr) {
 		o.Progress = a.stderr
 	}
-	out, err := launch.Run(o)
-	if err != nil {
-		return fmt.Errorf("launch %s: %w", task.Name, err)
+	return o, nil
+}
+
+// flagSettings are the task settings given as flags.
+func flagSettings(c *cli.Context) launch.Settings {
+	return launch.Settings{
+		Timeout:         c.Duration(flagTimeout),
+		Model:           c.String(flagModel),
+		MaxTurns:        c.Int(flagMaxTurns),
+		PermissionMode:  c.String(flagPermissionMode),
+		AllowedTools:    splitList(c.StringSlice(flagAllowedTools)),
+		DisallowedTools: splitList(c.StringSlice(flagDisallowedTools)),
+		Cwd:             c.String(flagCwd),
 	}
+}
+
+// reportLaunch prints what the run left for the user and picks the exit
+// code (launchExitCode).
+func reportLaunch(a *appEnv, c *cli.Context, task string, out *launch.Outcome) error {
 	for _, w := range out.Warnings {
 		fmt.Fprintf(a.stderr, "ccq: warning: %s\n", w)
 	}
 	if out.RecordErr != nil {
 		fmt.Fprintf(a.stderr, "ccq: error: history line of run %s not written: %v\n", out.Entry.RunID, out.RecordErr)
 	}
-	if asJSON {
+	if c.Bool(flagJSON) {
 		if b, err := out.Entry.Marshal(); err == nil {
 			a.stdout.Write(b)
 		}
 	}
 	code := launchExitCode(out)
 	if out.StartErr != nil {
-		return withCode(code, withHint(fmt.Errorf("launch %s: start claude: %w", task.Name, out.StartErr),
+		return withCode(code, withHint(fmt.Errorf("launch %s: start claude: %w", task, out.StartErr),
 			"set --"+flagClaude+" or $"+launch.EnvClaude+" to the claude binary"))
 	}
-	if !quiet {
+	if !c.Bool(flagQuiet) {
 		fmt.Fprintln(a.stderr, launch.Summary(&out.Entry))
 	}
 	if code != exitOK {
