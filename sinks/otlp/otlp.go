@@ -1,0 +1,431 @@
+package otlp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/ccq-dev/ccq/launch"
+	"github.com/ccq-dev/ccq/recorder"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/log"
+	otelmetric "go.opentelemetry.io/otel/metric"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// scope is the instrumentation scope of everything ccq sends.
+const scope = "github.com/ccq-dev/ccq/sinks/otlp"
+
+// maxBatch is how many log records one backfill request carries.
+const maxBatch = 512
+
+// Sink sends ccq's runs to an OTLP backend. It implements launch.Sink.
+// Nothing is sent in the background: Finished and Flush export what they
+// have, synchronously, within the export timeout, so a process that
+// returns from them has nothing left in flight.
+type Sink struct {
+	cfg     config
+	timeout time.Duration
+
+	logExp  sdklog.Exporter // nil when logs are off
+	lp      *sdklog.LoggerProvider
+	logger  log.Logger
+	logs    *collector[sdklog.Record]
+	spanExp sdktrace.SpanExporter // nil when traces are off
+	tp      *sdktrace.TracerProvider
+	tracer  trace.Tracer
+	spans   *collector[sdktrace.ReadOnlySpan]
+	metExp  sdkmetric.Exporter // nil when metrics are off
+	mp      *sdkmetric.MeterProvider
+	reader  *sdkmetric.ManualReader
+	inst    instruments
+
+	exportMu sync.Mutex // one export at a time: a manual reader's deltas must not interleave
+}
+
+type instruments struct {
+	duration otelmetric.Float64Histogram
+	runs     otelmetric.Int64Counter
+	tokens   otelmetric.Int64Counter
+	cost     otelmetric.Float64Counter
+}
+
+var _ launch.Sink = (*Sink)(nil)
+
+// New builds a Sink from the OTEL_* variables in env (see the package
+// doc); version is ccq's, sent as service.version. It returns nil, nil
+// when OTEL_SDK_DISABLED is true or no OTLP endpoint is set, and an error
+// for settings it cannot use (an unknown protocol, a malformed endpoint,
+// header list or timeout). It connects to nothing: the first export does.
+func New(ctx context.Context, env map[string]string, version string) (*Sink, error) {
+	cfg, err := parseConfig(env)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.logs == nil && cfg.metrics == nil && cfg.traces == nil {
+		return nil, nil
+	}
+	res, err := newResource(ctx, cfg, version)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sink{cfg: cfg, timeout: cfg.timeout}
+	fail := func(err error) (*Sink, error) {
+		_ = s.Shutdown(context.Background())
+		return nil, err
+	}
+	if cfg.logs != nil {
+		if s.logExp, err = newLogExporter(ctx, cfg.logs); err != nil {
+			return fail(fmt.Errorf("otlp logs exporter: %w", err))
+		}
+		s.logs = &collector[sdklog.Record]{}
+		s.lp = sdklog.NewLoggerProvider(sdklog.WithResource(res), sdklog.WithProcessor(logCollector{s.logs}))
+		s.logger = s.lp.Logger(scope, log.WithInstrumentationVersion(version))
+	}
+	if cfg.traces != nil {
+		if s.spanExp, err = newSpanExporter(ctx, cfg.traces); err != nil {
+			return fail(fmt.Errorf("otlp traces exporter: %w", err))
+		}
+		s.spans = &collector[sdktrace.ReadOnlySpan]{}
+		s.tp = sdktrace.NewTracerProvider(
+			sdktrace.WithResource(res),
+			sdktrace.WithSampler(sdktrace.AlwaysSample()),
+			sdktrace.WithIDGenerator(idGenerator{}),
+			sdktrace.WithSpanProcessor(spanCollector{s.spans}))
+		s.tracer = s.tp.Tracer(scope, trace.WithInstrumentationVersion(version))
+	}
+	if cfg.metrics != nil {
+		temporality := sdkmetric.TemporalitySelector(deltaTemporality)
+		if cfg.cumulative {
+			temporality = sdkmetric.DefaultTemporalitySelector
+		}
+		if s.metExp, err = newMetricExporter(ctx, cfg.metrics, temporality); err != nil {
+			return fail(fmt.Errorf("otlp metrics exporter: %w", err))
+		}
+		s.reader = sdkmetric.NewManualReader(sdkmetric.WithTemporalitySelector(temporality))
+		s.mp = sdkmetric.NewMeterProvider(sdkmetric.WithResource(res), sdkmetric.WithReader(s.reader))
+		if s.inst, err = newInstruments(s.mp.Meter(scope, otelmetric.WithInstrumentationVersion(version))); err != nil {
+			return fail(err)
+		}
+	}
+	return s, nil
+}
+
+// newResource is service.name (OTEL_SERVICE_NAME, else a service.name in
+// OTEL_RESOURCE_ATTRIBUTES, else "ccq"), service.version, host.name and the
+// SDK's own attributes, with OTEL_RESOURCE_ATTRIBUTES over the defaults.
+func newResource(ctx context.Context, cfg config, version string) (*resource.Resource, error) {
+	attrs := []attribute.KeyValue{attribute.String("service.name", "ccq")}
+	if version != "" {
+		attrs = append(attrs, attribute.String("service.version", version))
+	}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		attrs = append(attrs, attribute.String("host.name", h))
+	}
+	for _, kv := range cfg.resourceAttrs {
+		attrs = append(attrs, attribute.String(kv[0], kv[1]))
+	}
+	if cfg.serviceName != "" {
+		attrs = append(attrs, attribute.String("service.name", cfg.serviceName))
+	}
+	// attribute sets keep the last value of a key; resource.New reads no
+	// environment variable without WithFromEnv, so the env map decides.
+	return resource.New(ctx, resource.WithTelemetrySDK(), resource.WithAttributes(attrs...))
+}
+
+func newInstruments(m otelmetric.Meter) (instruments, error) {
+	var in instruments
+	var errs [4]error
+	in.duration, errs[0] = m.Float64Histogram("ccq.run.duration",
+		otelmetric.WithUnit("s"),
+		otelmetric.WithDescription("Duration of ccq runs, from the launcher's start to the child's exit."),
+		otelmetric.WithExplicitBucketBoundaries(1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400))
+	in.runs, errs[1] = m.Int64Counter("ccq.runs",
+		otelmetric.WithUnit("{run}"),
+		otelmetric.WithDescription("ccq runs, by task and cicd.pipeline.result."))
+	in.tokens, errs[2] = m.Int64Counter("ccq.tokens",
+		otelmetric.WithUnit("{token}"),
+		otelmetric.WithDescription("Tokens ccq runs used (input, output and cache, as the history's tokens field)."))
+	in.cost, errs[3] = m.Float64Counter("ccq.cost",
+		otelmetric.WithUnit("USD"),
+		otelmetric.WithDescription("Cost of ccq runs where Claude Code reported it."))
+	return in, errors.Join(errs[:]...)
+}
+
+// TraceParent is the value for TRACEPARENT in claude's environment, so
+// that the spans Claude Code sends join the run's trace as children of the
+// run's span. It is "" when traces are off (or s is nil). It depends on
+// run.RunID only and can be called before Started.
+func (s *Sink) TraceParent(run launch.RunInfo) string {
+	if s == nil || s.tracer == nil {
+		return ""
+	}
+	return TraceParent(run.RunID)
+}
+
+// Started does nothing: the span's ids follow from the run id, and the
+// span is sent, with its start time, when the run has finished.
+func (s *Sink) Started(context.Context, launch.RunInfo) error { return nil }
+
+// Finished sends the run: its history line as a log record, its span, and
+// its points on the metrics, and waits for the backend's answers for at
+// most the export timeout (CCQ_OTEL_TIMEOUT, default 2 s) or ctx's
+// deadline, whichever is sooner. An error says which signals failed.
+func (s *Sink) Finished(ctx context.Context, run launch.RunInfo, e recorder.Entry) error {
+	if s == nil {
+		return nil
+	}
+	now := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	line, err := e.Marshal()
+	if err != nil {
+		return fmt.Errorf("otlp: %w", err)
+	}
+	if e.RunID == "" {
+		e.RunID = run.RunID
+	}
+	start, end := runTimes(&e, run.Start)
+	if !run.Start.IsZero() {
+		start = run.Start
+	}
+	parent := trace.ContextWithSpanContext(ctx, runSpanContext(e.RunID))
+	if s.tracer != nil {
+		s.emitSpan(ctx, &e, start, end)
+	}
+	if s.logger != nil {
+		rec := logRecord(line, &e, now)
+		s.logger.Emit(parent, rec)
+	}
+	if s.mp != nil {
+		s.record(ctx, &e)
+	}
+	return s.export(ctx)
+}
+
+// emitSpan ends the run's span with the ids TRACEPARENT named.
+func (s *Sink) emitSpan(ctx context.Context, e *recorder.Entry, start, end time.Time) {
+	ctx = context.WithValue(ctx, runIDKey{}, e.RunID)
+	_, span := s.tracer.Start(ctx, e.TaskID,
+		trace.WithNewRoot(),
+		trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithTimestamp(start),
+		trace.WithAttributes(attributes(e)...))
+	if e.Success {
+		span.SetStatus(codes.Ok, "")
+	} else {
+		desc := string(e.ErrorType)
+		if e.ErrorDetail != "" {
+			desc += ": " + e.ErrorDetail
+		}
+		span.SetStatus(codes.Error, desc)
+	}
+	span.End(trace.WithTimestamp(end))
+}
+
+// record adds the run to the metrics.
+func (s *Sink) record(ctx context.Context, e *recorder.Entry) {
+	task := attribute.String(keyPipelineName, e.TaskID)
+	byResult := otelmetric.WithAttributes(task, attribute.String(keyPipelineResult, Result(e)))
+	s.inst.duration.Record(ctx, max(e.DurationS, 0), byResult)
+	s.inst.runs.Add(ctx, 1, byResult)
+	s.inst.tokens.Add(ctx, max(e.Tokens, 0), otelmetric.WithAttributes(task))
+	if e.CostUSD != nil && *e.CostUSD >= 0 {
+		s.inst.cost.Add(ctx, *e.CostUSD, otelmetric.WithAttributes(task))
+	}
+}
+
+// export sends what the collectors hold, the three signals at once, so
+// that the whole takes one timeout, not three.
+func (s *Sink) export(ctx context.Context) error {
+	s.exportMu.Lock()
+	defer s.exportMu.Unlock()
+	var wg sync.WaitGroup
+	var errs [3]error
+	if s.logExp != nil {
+		wg.Go(func() { errs[0] = s.exportLogs(ctx) })
+	}
+	if s.spanExp != nil {
+		wg.Go(func() {
+			if spans := s.spans.take(); len(spans) > 0 {
+				if err := s.spanExp.ExportSpans(ctx, spans); err != nil {
+					errs[1] = fmt.Errorf("traces: %w", err)
+				}
+			}
+		})
+	}
+	if s.metExp != nil {
+		wg.Go(func() {
+			var rm metricdata.ResourceMetrics
+			if err := s.reader.Collect(ctx, &rm); err != nil {
+				errs[2] = fmt.Errorf("metrics: %w", err)
+				return
+			}
+			if err := s.metExp.Export(ctx, &rm); err != nil {
+				errs[2] = fmt.Errorf("metrics: %w", err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return fmt.Errorf("otlp export: %w", err)
+	}
+	return nil
+}
+
+func (s *Sink) exportLogs(ctx context.Context) error {
+	recs := s.logs.take()
+	for len(recs) > 0 {
+		n := min(len(recs), maxBatch)
+		if err := s.logExp.Export(ctx, recs[:n]); err != nil {
+			return fmt.Errorf("logs: %w", err)
+		}
+		recs = recs[n:]
+	}
+	return nil
+}
+
+// SendLine queues one history line as a log record, as Finished would
+// have sent it, for Flush to send: the body is line as given (without its
+// newline), its time the run's end. Every maxBatch lines it flushes
+// itself. It fails for a line that is not a history entry, and when logs
+// are off.
+func (s *Sink) SendLine(ctx context.Context, line []byte) error {
+	if s == nil || s.logger == nil {
+		return errors.New("otlp: logs export is off (no logs endpoint, or OTEL_LOGS_EXPORTER=none)")
+	}
+	e, err := ParseLine(line)
+	if err != nil {
+		return err
+	}
+	rec := logRecord(line, &e, time.Now())
+	pctx := ctx
+	if e.RunID != "" {
+		pctx = trace.ContextWithSpanContext(ctx, runSpanContext(e.RunID))
+	}
+	s.logger.Emit(pctx, rec)
+	if s.logs.len() >= maxBatch {
+		return s.Flush(ctx)
+	}
+	return nil
+}
+
+// Flush sends the queued log records, each request within the export
+// timeout.
+func (s *Sink) Flush(ctx context.Context) error {
+	if s == nil || s.logExp == nil {
+		return nil
+	}
+	s.exportMu.Lock()
+	defer s.exportMu.Unlock()
+	for {
+		recs := s.logs.takeN(maxBatch)
+		if len(recs) == 0 {
+			return nil
+		}
+		tctx, cancel := context.WithTimeout(ctx, s.timeout)
+		err := s.logExp.Export(tctx, recs)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("otlp export: logs: %w", err)
+		}
+	}
+}
+
+// Timeout is the bound on one export.
+func (s *Sink) Timeout() time.Duration { return s.timeout }
+
+// Shutdown releases the exporters (their connections). Everything was sent
+// already; call it with a deadline before the process exits.
+func (s *Sink) Shutdown(ctx context.Context) error {
+	if s == nil {
+		return nil
+	}
+	var errs []error
+	if s.lp != nil {
+		errs = append(errs, s.lp.Shutdown(ctx))
+	}
+	if s.logExp != nil {
+		errs = append(errs, s.logExp.Shutdown(ctx))
+	}
+	if s.tp != nil {
+		errs = append(errs, s.tp.Shutdown(ctx))
+	}
+	if s.spanExp != nil {
+		errs = append(errs, s.spanExp.Shutdown(ctx))
+	}
+	if s.mp != nil {
+		errs = append(errs, s.mp.Shutdown(ctx))
+	}
+	if s.metExp != nil {
+		errs = append(errs, s.metExp.Shutdown(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// collector holds what the providers hand over until an export takes it.
+type collector[T any] struct {
+	mu    sync.Mutex
+	items []T
+}
+
+func (c *collector[T]) add(v T) {
+	c.mu.Lock()
+	c.items = append(c.items, v)
+	c.mu.Unlock()
+}
+
+func (c *collector[T]) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.items)
+}
+
+func (c *collector[T]) take() []T {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	items := c.items
+	c.items = nil
+	return items
+}
+
+func (c *collector[T]) takeN(n int) []T {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n = min(n, len(c.items))
+	items := c.items[:n:n]
+	c.items = c.items[n:]
+	return items
+}
+
+// logCollector is the log processor: it keeps a copy of each record for the
+// next export instead of batching in the background.
+type logCollector struct{ c *collector[sdklog.Record] }
+
+func (p logCollector) OnEmit(_ context.Context, r *sdklog.Record) error {
+	p.c.add(r.Clone())
+	return nil
+}
+func (logCollector) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+func (logCollector) Shutdown(context.Context) error                         { return nil }
+func (logCollector) ForceFlush(context.Context) error                       { return nil }
+
+// spanCollector is the span processor: ended spans wait for the next
+// export.
+type spanCollector struct {
+	c *collector[sdktrace.ReadOnlySpan]
+}
+
+func (spanCollector) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (p spanCollector) OnEnd(s sdktrace.ReadOnlySpan)                 { p.c.add(s) }
+func (spanCollector) Shutdown(context.Context) error                  { return nil }
+func (spanCollector) ForceFlush(context.Context) error                { return nil }

@@ -1,0 +1,305 @@
+package otlp
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ccq-dev/ccq/recorder"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Attribute keys. The cicd.* ones are the OpenTelemetry CICD semantic
+// conventions; the rest are ccq's own.
+const (
+	keyPipelineName   = "cicd.pipeline.name"
+	keyPipelineRunID  = "cicd.pipeline.run.id"
+	keyPipelineResult = "cicd.pipeline.result"
+	keyRecordUID      = "log.record.uid"
+)
+
+// The cicd.pipeline.result values ccq's outcomes map to.
+const (
+	ResultSuccess = "success"
+	ResultFailure = "failure"
+	ResultTimeout = "timeout"
+	ResultError   = "error"
+)
+
+// Result maps a history line's outcome to cicd.pipeline.result:
+//
+//	success: true              → success
+//	error_type "exit_error"    → failure  (Claude Code ended the run unsuccessfully)
+//	error_type "timeout"       → timeout  (ccq's deadline ended it)
+//	error_type "exception"     → error    (cut short from outside, or could not start)
+//
+// A failed run with another or no error type is a failure.
+func Result(e *recorder.Entry) string {
+	if e.Success {
+		return ResultSuccess
+	}
+	switch e.ErrorType {
+	case recorder.ErrTimeout:
+		return ResultTimeout
+	case recorder.ErrException:
+		return ResultError
+	}
+	return ResultFailure
+}
+
+// runTimes are a run's start and end as the entry has them (timestamp is
+// the start, duration_s the length); fallback stands in for a start that
+// cannot be read.
+func runTimes(e *recorder.Entry, fallback time.Time) (start, end time.Time) {
+	start = fallback
+	if t, err := time.Parse(time.RFC3339Nano, e.Timestamp); err == nil {
+		start = t
+	}
+	d := e.DurationS
+	if math.IsNaN(d) || d < 0 || d > 1e9 {
+		d = 0
+	}
+	return start, start.Add(time.Duration(d * float64(time.Second)))
+}
+
+// attributes is what the log record (and, in part, the span) says about a
+// run, besides the line itself.
+func attributes(e *recorder.Entry) []attribute.KeyValue {
+	kv := []attribute.KeyValue{
+		attribute.String(keyPipelineName, e.TaskID),
+		attribute.String(keyPipelineResult, Result(e)),
+		attribute.Bool("ccq.success", e.Success),
+		attribute.Int64("ccq.tokens", e.Tokens),
+		attribute.Float64("ccq.duration_s", e.DurationS),
+	}
+	add := func(k, v string) {
+		if v != "" {
+			kv = append(kv, attribute.String(k, v))
+		}
+	}
+	add(keyPipelineRunID, e.RunID)
+	add("ccq.error.type", string(e.ErrorType))
+	add("ccq.error.detail", e.ErrorDetail)
+	add("ccq.session.id", e.SessionID)
+	add("ccq.model", e.Model)
+	add("ccq.tokens.source", e.TokensSource)
+	add("ccq.recorded_by", e.RecordedBy)
+	add("ccq.log_file", e.LogFile)
+	if e.ExitCode != nil {
+		kv = append(kv, attribute.Int("ccq.exit_code", *e.ExitCode))
+	}
+	if e.CostUSD != nil {
+		kv = append(kv, attribute.Float64("ccq.cost_usd", *e.CostUSD))
+	}
+	if e.Turns != 0 {
+		kv = append(kv, attribute.Int("ccq.turns", e.Turns))
+	}
+	if u := e.Usage; u != nil {
+		kv = append(kv,
+			attribute.Int64("ccq.tokens.input", u.Input),
+			attribute.Int64("ccq.tokens.output", u.Output),
+			attribute.Int64("ccq.tokens.cache_creation", u.CacheCreation),
+			attribute.Int64("ccq.tokens.cache_read", u.CacheRead))
+	}
+	keys := make([]string, 0, len(e.Extra))
+	for k := range e.Extra {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		name := "ccq.extra." + k
+		if k == "attempt" {
+			name = "ccq.attempt"
+		}
+		if a, ok := extraAttr(name, e.Extra[k]); ok {
+			kv = append(kv, a)
+		}
+	}
+	return kv
+}
+
+// extraAttr turns an extra of a scalar JSON type into an attribute; other
+// types are left to the line in the body.
+func extraAttr(k string, v any) (attribute.KeyValue, bool) {
+	switch v := v.(type) {
+	case string:
+		return attribute.String(k, v), true
+	case bool:
+		return attribute.Bool(k, v), true
+	case int:
+		return attribute.Int(k, v), true
+	case int64:
+		return attribute.Int64(k, v), true
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			return attribute.Int64(k, int64(v)), true // JSON's 2 is an int
+		}
+		return attribute.Float64(k, v), true
+	case json.Number:
+		if n, err := v.Int64(); err == nil {
+			return attribute.Int64(k, n), true
+		}
+		if f, err := v.Float64(); err == nil {
+			return attribute.Float64(k, f), true
+		}
+	}
+	return attribute.KeyValue{}, false
+}
+
+// logRecord is the run as one log record: the history line as its body.
+func logRecord(line []byte, e *recorder.Entry, now time.Time) log.Record {
+	line = bytes.TrimRight(line, "\r\n")
+	_, end := runTimes(e, now)
+	var r log.Record
+	r.SetEventName("ccq.run")
+	r.SetTimestamp(end)
+	r.SetObservedTimestamp(now)
+	if e.Success {
+		r.SetSeverity(log.SeverityInfo)
+		r.SetSeverityText("INFO")
+	} else {
+		r.SetSeverity(log.SeverityError)
+		r.SetSeverityText("ERROR")
+	}
+	r.SetBody(attribute.StringValue(string(line)))
+	r.AddAttributes(attributes(e)...)
+	r.AddAttributes(attribute.String(keyRecordUID, recordUID(line, e)))
+	return r
+}
+
+// recordUID is log.record.uid, what a backend may drop duplicates by: the
+// run id (one history line per run), or for a line without one a hash of
+// the line, so that the launcher's record and a backfilled one agree.
+func recordUID(line []byte, e *recorder.Entry) string {
+	if e.RunID != "" {
+		return e.RunID
+	}
+	sum := sha256.Sum256(line)
+	return hex.EncodeToString(sum[:16])
+}
+
+// ParseLine reads one history line into an Entry, extras included (JSON
+// numbers as float64, as recorder.Entry's writers use them). It fails on a
+// line that is not a JSON object with a boolean "success".
+func ParseLine(line []byte) (recorder.Entry, error) {
+	var e recorder.Entry
+	line = bytes.TrimSpace(line)
+	if err := json.Unmarshal(line, &e); err != nil {
+		return e, err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(line, &all); err != nil {
+		return e, err
+	}
+	if s, ok := all["success"]; !ok || (string(s) != "true" && string(s) != "false") {
+		return e, fmt.Errorf("not a history line: no boolean \"success\"")
+	}
+	for k, raw := range all {
+		if entryKeys[k] {
+			continue
+		}
+		var v any
+		if json.Unmarshal(raw, &v) == nil {
+			if e.Extra == nil {
+				e.Extra = map[string]any{}
+			}
+			e.Extra[k] = v
+		}
+	}
+	return e, nil
+}
+
+// entryKeys are the JSON names of recorder.Entry's own fields.
+var entryKeys = func() map[string]bool {
+	m := map[string]bool{}
+	t := reflect.TypeFor[recorder.Entry]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			m[name] = true
+		}
+	}
+	return m
+}()
+
+// IDs are derived from the run id, so that TRACEPARENT can be computed
+// before the run starts, by anyone who knows the run id, and a backfilled
+// log record links to the same trace as the one the launcher sent.
+func runIDs(runID string) (trace.TraceID, trace.SpanID) {
+	var tid trace.TraceID
+	var sid trace.SpanID
+	t := sha256.Sum256([]byte("ccq trace\x00" + runID))
+	s := sha256.Sum256([]byte("ccq span\x00" + runID))
+	copy(tid[:], t[:])
+	copy(sid[:], s[:])
+	if !tid.IsValid() {
+		tid[15] = 1
+	}
+	if !sid.IsValid() {
+		sid[7] = 1
+	}
+	return tid, sid
+}
+
+// runSpanContext is the run's span as a parent for the log record and for
+// what Claude Code sends.
+func runSpanContext(runID string) trace.SpanContext {
+	tid, sid := runIDs(runID)
+	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled})
+}
+
+// TraceParent is the W3C traceparent header value for a run's span:
+// "00-<trace id>-<span id>-01". It depends on the run id only.
+func TraceParent(runID string) string {
+	if runID == "" {
+		return ""
+	}
+	sc := runSpanContext(runID)
+	return "00-" + sc.TraceID().String() + "-" + sc.SpanID().String() + "-01"
+}
+
+// idGenerator gives the run's span the ids runIDs derives, so that the span
+// is the parent TRACEPARENT named; any other span gets random ids.
+type idGenerator struct{}
+
+type runIDKey struct{}
+
+func (idGenerator) NewIDs(ctx context.Context) (trace.TraceID, trace.SpanID) {
+	if id, ok := ctx.Value(runIDKey{}).(string); ok && id != "" {
+		return runIDs(id)
+	}
+	var tid trace.TraceID
+	var sid trace.SpanID
+	for !tid.IsValid() {
+		fillRandom(tid[:])
+	}
+	for !sid.IsValid() {
+		fillRandom(sid[:])
+	}
+	return tid, sid
+}
+
+func (idGenerator) NewSpanID(context.Context, trace.TraceID) trace.SpanID {
+	var sid trace.SpanID
+	for !sid.IsValid() {
+		fillRandom(sid[:])
+	}
+	return sid
+}
+
+func fillRandom(b []byte) {
+	for i := range b {
+		b[i] = byte(rand.Uint32())
+	}
+}
