@@ -84,6 +84,7 @@ func newApp(a *appEnv) *cli.App {
 			createRunsCommand(a),
 			createShowCommand(a),
 			createCheckCommand(a),
+			createExportCommand(a),
 		},
 		// Run returns errors; run() prints them once and picks the exit code.
 		ExitErrHandler:  func(*cli.Context, error) {},

@@ -25,8 +25,8 @@ import (
 // scope is the instrumentation scope of everything ccq sends.
 const scope = "github.com/ccq-dev/ccq/sinks/otlp"
 
-// maxBatch is how many log records one backfill request carries.
-const maxBatch = 512
+// MaxBatch is how many log records one Flush request carries at most.
+const MaxBatch = 512
 
 // Sink sends ccq's runs to an OTLP backend. It implements launch.Sink.
 // Nothing is sent in the background: Finished and Flush export what they
@@ -285,7 +285,7 @@ func (s *Sink) export(ctx context.Context) error {
 func (s *Sink) exportLogs(ctx context.Context) error {
 	recs := s.logs.take()
 	for len(recs) > 0 {
-		n := min(len(recs), maxBatch)
+		n := min(len(recs), MaxBatch)
 		if err := s.logExp.Export(ctx, recs[:n]); err != nil {
 			return fmt.Errorf("logs: %w", err)
 		}
@@ -296,16 +296,16 @@ func (s *Sink) exportLogs(ctx context.Context) error {
 
 // SendLine queues one history line as a log record, as Finished would
 // have sent it, for Flush to send: the body is line as given (without its
-// newline), its time the run's end. Every maxBatch lines it flushes
-// itself. It fails for a line that is not a history entry, and when logs
-// are off.
+// newline), its time the run's end. It fails with a *LineError for a line
+// that is not a history entry, and when logs are off. Call Flush every
+// MaxBatch lines or so: the queue is in memory.
 func (s *Sink) SendLine(ctx context.Context, line []byte) error {
 	if s == nil || s.logger == nil {
 		return errors.New("otlp: logs export is off (no logs endpoint, or OTEL_LOGS_EXPORTER=none)")
 	}
 	e, err := ParseLine(line)
 	if err != nil {
-		return err
+		return &LineError{err}
 	}
 	rec := logRecord(line, &e, time.Now())
 	pctx := ctx
@@ -313,11 +313,15 @@ func (s *Sink) SendLine(ctx context.Context, line []byte) error {
 		pctx = trace.ContextWithSpanContext(ctx, runSpanContext(e.RunID))
 	}
 	s.logger.Emit(pctx, rec)
-	if s.logs.len() >= maxBatch {
-		return s.Flush(ctx)
-	}
 	return nil
 }
+
+// LineError is SendLine's complaint about a line that is not a history
+// entry.
+type LineError struct{ Err error }
+
+func (e *LineError) Error() string { return "not a history line: " + e.Err.Error() }
+func (e *LineError) Unwrap() error { return e.Err }
 
 // Flush sends the queued log records, each request within the export
 // timeout.
@@ -328,7 +332,7 @@ func (s *Sink) Flush(ctx context.Context) error {
 	s.exportMu.Lock()
 	defer s.exportMu.Unlock()
 	for {
-		recs := s.logs.takeN(maxBatch)
+		recs := s.logs.takeN(MaxBatch)
 		if len(recs) == 0 {
 			return nil
 		}
@@ -382,12 +386,6 @@ func (c *collector[T]) add(v T) {
 	c.mu.Lock()
 	c.items = append(c.items, v)
 	c.mu.Unlock()
-}
-
-func (c *collector[T]) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.items)
 }
 
 func (c *collector[T]) take() []T {

@@ -432,7 +432,7 @@ func TestSendLineBatches(t *testing.T) {
 		t.Fatal(s, err)
 	}
 	defer s.Shutdown(context.Background())
-	const n = maxBatch + 10
+	const n = MaxBatch + 10
 	for i := range n {
 		e := recorder.Entry{TaskID: "t", Success: i%2 == 0, Tokens: int64(i), RunID: "r" + string(rune('a'+i%26)) + strings.Repeat("x", i%5)}
 		e.SetStart(time.Unix(int64(i), 0))

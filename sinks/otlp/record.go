@@ -203,7 +203,7 @@ func ParseLine(line []byte) (recorder.Entry, error) {
 		return e, err
 	}
 	if s, ok := all["success"]; !ok || (string(s) != "true" && string(s) != "false") {
-		return e, fmt.Errorf("not a history line: no boolean \"success\"")
+		return e, fmt.Errorf(`no boolean "success"`)
 	}
 	for k, raw := range all {
 		if entryKeys[k] {
