@@ -30,7 +30,7 @@ type Recorded struct {
 func Record(dir, runID string, ev Evidence, by string) (Recorded, error) {
 	c, err := Claim(dir, runID)
 	if err != nil {
-		if !ev.Launched {
+		if by != ByLauncher {
 			return Recorded{}, fmt.Errorf("claim run %s: %w", runID, err)
 		}
 		// The launcher saw the run itself: its line is worth writing even
