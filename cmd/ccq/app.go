@@ -94,11 +94,18 @@ func newApp(a *appEnv) *cli.App {
 		OnUsageError:    onUsageError,
 		CommandNotFound: func(c *cli.Context, name string) { a.unknownCommand = name },
 	}
-	for _, cmd := range app.Commands {
+	setUsageHooks(app.Commands)
+	return app
+}
+
+// setUsageHooks gives every command, subcommands included, the one usage
+// error hook and no "help" subcommand.
+func setUsageHooks(cmds []*cli.Command) {
+	for _, cmd := range cmds {
 		cmd.OnUsageError = onUsageError
 		cmd.HideHelpCommand = true
+		setUsageHooks(cmd.Subcommands)
 	}
-	return app
 }
 
 // onUsageError is urfave/cli's hook for a flag it cannot parse (unknown,

@@ -41,6 +41,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"show", "--json=maybe", "r1"}, `invalid boolean value "maybe" for -json: parse error`, "ccq show --help lists the flags"},
 		{[]string{"stats", "--by"}, "flag needs an argument: -by", "ccq stats --help lists the flags"},
 		{[]string{"statz"}, `unknown command "statz"`, "ccq --help lists the commands"},
+		{[]string{"export", "otlp", "--no-such-flag"}, "flag provided but not defined: -no-such-flag", "ccq export otlp --help lists the flags"},
 		{[]string{"stats", "--by", "month"}, `--by must be day or week, not "month"`, ""},
 		{[]string{"runs", "-n", "0"}, "-n must be at least 1", ""},
 	}
