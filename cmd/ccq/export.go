@@ -59,7 +59,7 @@ so a backend can drop a run it already has.`,
 			res, err := exportOTLP(c.Context, sink, h)
 			warnSkipped(a.stderr, h.path, stats.Counts{Skipped: res.skipped, FirstSkipped: res.firstSkipped})
 			if err != nil {
-				return fmt.Errorf("export otlp: %d of %s sent before: %w", res.sent, stats.Plural(int64(res.selected), "run"), err)
+				return fmt.Errorf("export otlp: sent %d of %s: %w", res.sent, stats.Plural(int64(res.selected), "run"), err)
 			}
 			fmt.Fprintf(a.stdout, "sent %s from %s\n", stats.Plural(int64(res.sent), "run"), h.path)
 			return nil
