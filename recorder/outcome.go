@@ -28,16 +28,20 @@ type Evidence struct {
 	Run *Run // what ccq-hook recorded; nil when no hook ran
 
 	// Set by the launcher.
-	Launched    bool          // a launcher supervised the run
-	StartErr    error         // claude could not be started
-	ExitKnown   bool          // ExitCode is meaningful
-	ExitCode    int           // the child's exit code (-1 if killed by a signal)
-	Signal      string        // signal that ended the child, or that ccq forwarded to it ("SIGINT")
-	TimedOut    bool          // the launcher's deadline passed
-	Timeout     time.Duration // the deadline
-	Result      *Result       // the result object, if Claude Code printed one
-	Transcript  *Transcript   // transcripts read by the launcher itself
-	OutputBytes int           // bytes of model output seen, for the token estimate
+	Launched  bool          // a launcher supervised the run
+	StartErr  error         // claude could not be started
+	ExitKnown bool          // ExitCode is meaningful
+	ExitCode  int           // the child's exit code (-1 if killed by a signal)
+	Signal    string        // signal that ended the child, or that ccq forwarded to it ("SIGINT")
+	TimedOut  bool          // the launcher's deadline passed
+	Timeout   time.Duration // the deadline
+	// TimeoutDetail, if set, is the error_detail of a run the launcher
+	// stopped (TimedOut) for another reason than its deadline: "idle for
+	// 3s (no output)".
+	TimeoutDetail string
+	Result        *Result     // the result object, if Claude Code printed one
+	Transcript    *Transcript // transcripts read by the launcher itself
+	OutputBytes   int         // bytes of model output seen, for the token estimate
 	// LastOutput is the last meaningful line claude printed that was not
 	// stream-json (its stderr, mostly): why a run that left no result
 	// object failed ("API Error: 529 overloaded").
@@ -50,6 +54,10 @@ type Evidence struct {
 	// ReadTranscript, if set, reads the run's transcripts when no hook did
 	// (hooks not installed, --bare); r is the run's state, nil if none.
 	ReadTranscript func(r *Run) *Transcript
+
+	// Extra holds keys the caller adds to the line after the contract
+	// fields (Entry.Extra): the launcher's attempt, retry_of, ping_rid.
+	Extra map[string]any
 
 	// Set when a later command closes a run whose recorder died: why. It
 	// is ignored for a run whose state shows it ended (SessionEnd).
@@ -84,12 +92,14 @@ func apiErrorByStatus(status int) string {
 //
 //  1. claude could not start                     exception   start: <error>
 //  2. the launcher's deadline passed             timeout     timeout after <d>
+//     (or stopped it as idle)                                idle for <d> (no output)
 //  3. the recorder died before the run ended     exception   <why>
 //  4. a signal ended or interrupted the run      exception   signal: SIGxxx
 //  5. an API error (StopFailure, an API-error
 //     turn in the transcript, terminal_reason
 //     api_error)                                 exit_error  <StopFailure error>, e.g. rate_limit
 //  6. max turns reached                          exit_error  max_turns
+//     the --max-budget-usd spent                 exit_error  budget
 //  7. the session ended with a request or tool
 //     call cut off (no launcher to say why)      exception   interrupted
 //  8. a non-zero exit code                       exit_error  exit code N, and when
@@ -111,6 +121,9 @@ func Classify(ev Evidence) (ErrorType, string) {
 		return ErrException, "start: " + ev.StartErr.Error()
 	}
 	if ev.TimedOut {
+		if ev.TimeoutDetail != "" {
+			return ErrTimeout, ev.TimeoutDetail
+		}
 		return ErrTimeout, "timeout after " + ev.Timeout.String()
 	}
 	if ev.Unfinished != "" {
@@ -140,6 +153,9 @@ func Classify(ev Evidence) (ErrorType, string) {
 	}
 	if res != nil && (res.Subtype == "error_max_turns" || res.TerminalReason == "max_turns") {
 		return ErrExit, "max_turns"
+	}
+	if res != nil && (res.Subtype == "error_max_budget_usd" || res.TerminalReason == "budget_exhausted") {
+		return ErrExit, "budget"
 	}
 	hookOnly := res == nil && !ev.ExitKnown
 	if hookOnly && r != nil && r.Stops == 0 && tr != nil {

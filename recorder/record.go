@@ -126,6 +126,12 @@ func buildEntry(runID string, ev Evidence, by string) Entry {
 	e.SetStart(start)
 	e.SetDuration(end.Sub(start))
 	Fill(&e, ev)
+	if len(ev.Extra) > 0 {
+		e.Extra = make(map[string]any, len(ev.Extra))
+		for k, v := range ev.Extra {
+			e.Extra[k] = v
+		}
+	}
 	return e
 }
 
