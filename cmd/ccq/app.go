@@ -85,6 +85,7 @@ func newApp(a *appEnv) *cli.App {
 			createShowCommand(a),
 			createCheckCommand(a),
 			createExportCommand(a),
+			createReportCommand(a),
 			createMetricsCommand(a),
 		},
 		// Run returns errors; run() prints them once and picks the exit code.
