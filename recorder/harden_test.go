@@ -283,3 +283,42 @@ func TestExtrasFollowTheFields(t *testing.T) {
 		t.Errorf("not JSON: %s", s)
 	}
 }
+
+// TestAppendAcrossARewrite: a rewrite of the history (ccq prune) renames a
+// new file over the old one while holding the old one's lock. Appenders
+// waiting for that lock must land in the new file, not the unlinked old one.
+func TestAppendAcrossARewrite(t *testing.T) {
+	dir := t.TempDir()
+	path := HistoryPath(dir)
+	old, err := LockHistory(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers = 8
+	errs := make(chan error, writers)
+	for i := range writers {
+		go func() {
+			e := Entry{TaskID: "t", RunID: "r" + string(rune('a'+i))}
+			errs <- Append(dir, &e)
+		}()
+	}
+	// The rewrite: a new file with a kept line, renamed over, then the old
+	// lock released.
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, []byte(`{"task_id":"kept"}`+"\n"), FileMode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	lines := readHistory(t, dir)
+	if len(lines) != writers+1 || lines[0]["task_id"] != "kept" {
+		t.Fatalf("history after the rewrite has %d lines (want %d), first %v", len(lines), writers+1, lines[0])
+	}
+}

@@ -44,16 +44,51 @@ func AppendLine(path string, line []byte) error {
 	if err := MkdirNoFollow(dirOf(path), dirOf(path)); err != nil {
 		return fmt.Errorf("create logs directory: %w", err)
 	}
+	for range 10 {
+		f, err := LockHistory(path)
+		if errors.Is(err, errReplaced) {
+			continue // a prune swapped the file while we waited: open the new one
+		}
+		if err != nil {
+			return err
+		}
+		err = appendLocked(f, line)
+		f.Close()
+		return err
+	}
+	return errors.New("append history: the file kept being replaced")
+}
+
+// errReplaced says the history file was renamed over while waiting for
+// its lock.
+var errReplaced = errors.New("history replaced while waiting for its lock")
+
+// LockHistory opens the history file at path (creating it, never through a
+// link) and takes its exclusive lock: the lock every appender takes, and
+// that a rewrite of the file (ccq prune) holds while it renames a new file
+// over this one. Closing the file releases the lock. If the file was
+// replaced while waiting, it returns an error wrapping errReplaced (Append
+// retries).
+func LockHistory(path string) (*os.File, error) {
 	f, err := openNoFollow(path, os.O_APPEND|os.O_CREATE|os.O_RDWR, FileMode)
 	if err != nil {
-		return fmt.Errorf("open history: %w", err)
+		return nil, fmt.Errorf("open history: %w", err)
 	}
-	defer f.Close()
 	if err := lockFile(f); err != nil {
-		return fmt.Errorf("lock history: %w", err)
+		f.Close()
+		return nil, fmt.Errorf("lock history: %w", err)
 	}
-	defer unlockFile(f)
+	held, err1 := f.Stat()
+	now, err2 := os.Lstat(path)
+	if err1 != nil || err2 != nil || !os.SameFile(held, now) {
+		f.Close()
+		return nil, errReplaced
+	}
+	return f, nil
+}
 
+// appendLocked writes line at the end of the locked file f.
+func appendLocked(f *os.File, line []byte) error {
 	st, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("stat history: %w", err)

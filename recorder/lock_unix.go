@@ -16,5 +16,3 @@ func lockFile(f *os.File) error {
 		}
 	}
 }
-
-func unlockFile(f *os.File) { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }
