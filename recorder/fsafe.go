@@ -75,22 +75,13 @@ func MkdirNoFollow(logs, dir string) error {
 	return nil
 }
 
+// mkdirOne creates dir, or accepts it if it is already a real directory.
 func mkdirOne(dir string) error {
 	err := os.Mkdir(dir, DirMode)
 	if err == nil || !errors.Is(err, fs.ErrExist) {
 		return err
 	}
-	st, err := os.Lstat(dir)
-	if err != nil {
-		return err
-	}
-	if st.Mode()&fs.ModeSymlink != 0 {
-		return fmt.Errorf("%s %w", dir, ErrSymlink)
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("%s: not a directory", dir)
-	}
-	return nil
+	return realDir(dir)
 }
 
 // realDir reports an error if dir exists as something other than a real
