@@ -113,8 +113,12 @@ type taskAgg struct {
 	lastOff         int64 // file offset of the latest run (ties on time); -1 when no run had a timestamp
 	lastDur         int64
 	lastHasDur      bool
+	lastOK          bool  // the latest run succeeded
+	lastSuccTS      int64 // timestamp of the latest successful run; 0 when none had one
 
 	cells []*cell // trend periods, oldest first; nil when no trend
+
+	x *sumExtra // only in a summary (summary.go): day and week cells, duration buckets
 }
 
 func newTaskAgg(name string, match bool, ncells int) *taskAgg {
@@ -130,6 +134,9 @@ type statsSink struct {
 	f     *Filter
 	trend trendGrid
 	tasks taskTable
+
+	summary bool  // keep the cacheable extras (summary.go) instead of trend cells
+	base    int64 // file offset of the bytes scanned, when a scan starts part way
 }
 
 func newStatsSink(f *Filter, g trendGrid) *statsSink {
@@ -143,6 +150,9 @@ func (s *statsSink) task(name []byte) *taskAgg {
 	}
 	nm := string(name)
 	t := newTaskAgg(nm, s.f.MatchTask(nm), s.trend.n)
+	if s.summary {
+		t.x = newSumExtra()
+	}
 	s.tasks.put(t, h)
 	return t
 }
@@ -220,6 +230,7 @@ func (s *statsSink) Add(r *Record, _ []byte, off int64) {
 	if !t.match {
 		return
 	}
+	off += s.base
 	t.all.runs++
 	t.all.tokens = addSat(t.all.tokens, r.Tokens)
 	if r.Success {
@@ -229,6 +240,9 @@ func (s *statsSink) Add(r *Record, _ []byte, off int64) {
 	}
 	if r.HasDur {
 		t.all.addDur(r.DurMs)
+		if t.x != nil {
+			t.x.buckets[bucketIndex(r.DurMs)]++
+		}
 	}
 	if r.HasCost {
 		t.costSum = addCost(t.costSum, r.Cost)
@@ -239,7 +253,14 @@ func (s *statsSink) Add(r *Record, _ []byte, off int64) {
 			t.firstTS = r.TSMs
 		}
 		if t.lastOff < 0 || r.TSMs > t.lastTS || (r.TSMs == t.lastTS && off > t.lastOff) {
-			t.lastTS, t.lastOff, t.lastDur, t.lastHasDur = r.TSMs, off, r.DurMs, r.HasDur
+			t.lastTS, t.lastOff, t.lastDur, t.lastHasDur, t.lastOK = r.TSMs, off, r.DurMs, r.HasDur, r.Success
+		}
+		if r.Success && r.TSMs > t.lastSuccTS {
+			t.lastSuccTS = r.TSMs
+		}
+		if t.x != nil {
+			t.x.addCells(r)
+			return
 		}
 		if i := s.trend.index(r.TSMs); i >= 0 {
 			c := t.cells[i]
@@ -326,7 +347,11 @@ func (t *taskAgg) merge(o *taskAgg) {
 		t.firstTS = o.firstTS
 	}
 	if o.lastOff >= 0 && (t.lastOff < 0 || o.lastTS > t.lastTS || (o.lastTS == t.lastTS && o.lastOff > t.lastOff)) {
-		t.lastTS, t.lastOff, t.lastDur, t.lastHasDur = o.lastTS, o.lastOff, o.lastDur, o.lastHasDur
+		t.lastTS, t.lastOff, t.lastDur, t.lastHasDur, t.lastOK = o.lastTS, o.lastOff, o.lastDur, o.lastHasDur, o.lastOK
+	}
+	t.lastSuccTS = max(t.lastSuccTS, o.lastSuccTS)
+	if t.x != nil && o.x != nil { // a copy made for a Report (summary.go) has none
+		t.x.merge(o.x)
 	}
 	for i, oc := range o.cells {
 		if oc == nil {

@@ -18,6 +18,18 @@ type Options struct {
 	// end, so the newest runs are there), or Filter.Until when set.
 	Anchor  int64
 	Workers int // goroutines; 0 means GOMAXPROCS
+	// Cache is a summary cache file (CachePath) to read the history
+	// through: only the lines appended since it was written are read, and
+	// it is brought up to date. It is used when the filter selects runs by
+	// task only (no Since, Until or FailedOnly); otherwise, or when the
+	// cache cannot answer, the whole history is read as without it. A
+	// cache that cannot be read or written is ignored, never an error.
+	Cache string
+}
+
+// cacheable reports whether a summary can answer for opt's filter.
+func (o Options) cacheable() bool {
+	return o.Filter.Since == 0 && o.Filter.Until == 0 && !o.Filter.FailedOnly
 }
 
 // Report is the result of Compute and the --json shape of `ccq stats`.
@@ -107,6 +119,9 @@ type Period struct {
 // every view of the history (table, JSON, CSV, and any later one) is drawn
 // from.
 func Compute(path string, opt Options) (*Report, error) {
+	if opt.Cache != "" && opt.cacheable() {
+		return computeCached(path, opt)
+	}
 	g, period, window := chooseGrid(path, opt)
 	f := opt.Filter
 	sinks, counts, err := Scan(path, opt.Workers, func() *statsSink { return newStatsSink(&f, g) })
@@ -114,6 +129,12 @@ func Compute(path string, opt Options) (*Report, error) {
 		return nil, err
 	}
 	merged, names := mergeSinks(sinks)
+	return buildReport(path, opt, g, period, window, merged, names, counts), nil
+}
+
+// buildReport turns the merged aggregates of the tasks in names into the
+// Report.
+func buildReport(path string, opt Options, g trendGrid, period string, window int, merged map[string]*taskAgg, names []string, counts Counts) *Report {
 	overall := newTaskAgg(OverallTaskName, true, g.n)
 	for _, name := range names {
 		overall.merge(merged[name])
@@ -144,7 +165,7 @@ func Compute(path string, opt Options) (*Report, error) {
 	for _, name := range names {
 		rep.Tasks = append(rep.Tasks, merged[name].stats(g, period, window))
 	}
-	return rep, nil
+	return rep
 }
 
 // mergeSinks joins what each goroutine aggregated, task by task, and

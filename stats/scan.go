@@ -34,6 +34,8 @@ type Counts struct {
 	Skipped      int   // malformed or torn lines skipped
 	FirstSkipped int   // 1-based line number of the first skipped line, 0 if none
 	Bytes        int64 // size of the file read
+
+	physical int // lines including blank ones, for line numbers across scans
 }
 
 // Scan streams the history file at path through sinks, one per goroutine,
@@ -112,6 +114,7 @@ func ScanReaderAt[S Sink](r io.ReaderAt, size int64, workers int, newSink func()
 		}
 		lineBase += res.lines
 	}
+	c.physical = lineBase
 	return sinks, c, nil
 }
 

@@ -36,6 +36,7 @@ func reference(data []byte) (seen []string, c Counts) {
 			end = len(data) - off
 		}
 		line := trimCR(data[off : off+end])
+		c.physical++
 		if len(bytes.TrimSpace(line)) > 0 {
 			c.Lines++
 			var r Record
