@@ -85,7 +85,7 @@ func TestConcurrentLaunches(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			cmd := exec.Command(ccq, "launch", "--quiet", "--claude", claude, "job")
+			cmd := exec.Command(ccq, "launch", "--quiet", "--overlap", "allow", "--claude", claude, "job")
 			cmd.Dir, cmd.Env = p.dir, p.env
 			out, err := cmd.CombinedOutput()
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ccq-dev/ccq/recorder"
 )
@@ -42,6 +43,38 @@ func merge(task, flags Settings) Settings {
 	if flags.Cwd != "" {
 		s.Cwd = flags.Cwd
 	}
+	if flags.Retries != nil {
+		s.Retries = flags.Retries
+	}
+	if len(flags.RetryOn) > 0 {
+		s.RetryOn = flags.RetryOn
+	}
+	for _, d := range []struct {
+		dst *time.Duration
+		v   time.Duration
+	}{
+		{&s.RetryDelay, flags.RetryDelay}, {&s.RetryMaxDelay, flags.RetryMaxDelay},
+		{&s.Deadline, flags.Deadline}, {&s.IdleTimeout, flags.IdleTimeout},
+	} {
+		if d.v > 0 {
+			*d.dst = d.v
+		}
+	}
+	if flags.Overlap != "" {
+		s.Overlap = flags.Overlap
+	}
+	if flags.MaxBudgetUSD > 0 {
+		s.MaxBudgetUSD = flags.MaxBudgetUSD
+	}
+	if flags.PingURL != "" {
+		s.PingURL = flags.PingURL
+	}
+	if len(flags.Notify) > 0 {
+		s.Notify = flags.Notify
+	}
+	if flags.NotifyOn != "" {
+		s.NotifyOn = flags.NotifyOn
+	}
 	s.Args = append(append([]string(nil), task.Args...), flags.Args...)
 	return s
 }
@@ -63,6 +96,11 @@ func claudeArgs(prompt string, s Settings, extra []string) []string {
 	}
 	if len(s.DisallowedTools) > 0 {
 		a = append(a, "--disallowedTools", strings.Join(s.DisallowedTools, ","))
+	}
+	if s.MaxBudgetUSD > 0 {
+		// Claude Code 2.1.328 has the flag (claude --help); ccq passes it
+		// on without probing, which would cost a node start per launch.
+		a = append(a, "--max-budget-usd", strconv.FormatFloat(s.MaxBudgetUSD, 'f', -1, 64))
 	}
 	a = append(a, s.Args...)
 	return append(a, extra...)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ccq-dev/ccq/internal/proc"
 	"github.com/ccq-dev/ccq/recorder"
+	"github.com/ccq-dev/ccq/sessionlog"
 )
 
 // A killed launcher (kill -9, the OOM killer) cannot end its run or write
@@ -190,7 +191,7 @@ func (g guardMsg) takeOver() error {
 		}
 		return fmt.Errorf("guard: record run %s: %w", g.Run, err)
 	}
-	if l, err := AppendSessionLog(g.Log); err == nil {
+	if l, err := sessionlog.Append(g.Log); err == nil {
 		l.Footer(&rec.Entry, "the launcher was killed; its guardian ended the run")
 		l.Close()
 	}

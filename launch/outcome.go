@@ -2,6 +2,7 @@ package launch
 
 import (
 	"os"
+	"time"
 
 	"github.com/ccq-dev/ccq/recorder"
 )
@@ -22,6 +23,14 @@ const (
 	// Signalled: a signal ended the run, one ccq received and passed on
 	// or one that killed claude; Outcome.Signal is that signal.
 	Signalled
+	// Skipped: no run was started: another run of the task held its lock
+	// (--overlap skip), or no lock or slot came before --deadline.
+	// Outcome.SkipReason says which.
+	Skipped
+	// GaveUp: the last attempt failed for a transient reason (the API's
+	// rate limit, overload, a server error) and the retries allowed, or
+	// the time to --deadline, ran out.
+	GaveUp
 )
 
 func (e Ending) String() string {
@@ -34,6 +43,10 @@ func (e Ending) String() string {
 		return "timed out"
 	case Signalled:
 		return "signalled"
+	case Skipped:
+		return "skipped"
+	case GaveUp:
+		return "gave up"
 	}
 	return "unknown"
 }
@@ -49,12 +62,35 @@ type Outcome struct {
 	// the Ending: the run's result stays the run's result.
 	RecordErr error
 	Warnings  []string
+
+	// Idle: TimedOut by --idle-timeout. Deadline: TimedOut at --deadline
+	// rather than at the attempt's own timeout.
+	Idle, Deadline bool
+	// Attempt is the number of the attempt the Entry is of (1 for the
+	// first); Entries holds the lines of all attempts, in order.
+	Attempt int
+	Entries []recorder.Entry
+	// Waits are the pauses between attempts.
+	Waits []time.Duration
+	// SkipReason is why a Skipped launch started nothing.
+	SkipReason string
+
+	next retryDecision
+}
+
+// RetryNote says why the last attempt was not retried, when it could have
+// been by its kind ("no retries left (2)"); "" otherwise.
+func (o *Outcome) RetryNote() string {
+	if o.next.class == "" {
+		return ""
+	}
+	return o.next.how
 }
 
 // outcome says why the run ended: a failed start, then the deadline, then
 // a signal ccq passed on, then one that killed claude, else claude's exit.
 func (r runResult) outcome() *Outcome {
-	out := &Outcome{Code: r.exitCode, StartErr: r.startErr}
+	out := &Outcome{Code: r.exitCode, StartErr: r.startErr, Idle: r.idle}
 	switch {
 	case r.startErr != nil:
 		out.Ending = StartFailed

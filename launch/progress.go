@@ -1,8 +1,11 @@
 package launch
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -97,4 +100,36 @@ func Summary(e *recorder.Entry) string {
 		s += fmt.Sprintf(", $%.4f", *e.CostUSD)
 	}
 	return s + ", log " + e.LogFile
+}
+
+// LogTail returns the last n lines of the session log at path that hold
+// something, from at most its last 16 KiB; nil if it cannot be read.
+func LogTail(path string, n int) []string {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	const window = 16 << 10
+	st, err := f.Stat()
+	if err != nil {
+		return nil
+	}
+	off := max(st.Size()-window, 0)
+	b := make([]byte, st.Size()-off)
+	if _, err := f.ReadAt(b, off); err != nil && !errors.Is(err, io.EOF) {
+		return nil
+	}
+	lines := strings.Split(strings.ToValidUTF8(string(b), "\uFFFD"), "\n")
+	if off > 0 && len(lines) > 0 {
+		lines = lines[1:] // cut mid-line
+	}
+	var out []string
+	for i := len(lines) - 1; i >= 0 && len(out) < n; i-- {
+		if l := strings.TrimRight(lines[i], " \t\r"); strings.TrimSpace(l) != "" {
+			out = append(out, recorder.Truncate(l, 300))
+		}
+	}
+	slices.Reverse(out)
+	return out
 }

@@ -15,6 +15,60 @@ type RunInfo struct {
 	Task    string
 	LogFile string    // the session log
 	Start   time.Time // when the launcher started the run
+
+	// Attempt is the attempt's number, 1 for the first; each attempt is a
+	// run of its own. RetryOf is the first attempt's run id ("" for the
+	// first). WillRetry, in Finished, says this attempt failed and
+	// another follows: the failure is not the launch's last word.
+	Attempt   int
+	RetryOf   string
+	WillRetry bool
+}
+
+// Skipper is a sink that hears of a launch that started nothing (another
+// run of the task held its lock): Skipped is called instead of Started and
+// Finished.
+type Skipper interface {
+	Skipped(ctx context.Context, task, reason string) error
+}
+
+// Annotator is a sink that adds keys to each run's history line (a ping's
+// rid). Annotate is called before the line is written and must not block.
+type Annotator interface {
+	Annotate(run RunInfo) map[string]any
+}
+
+// Namer is a sink with a short name ("ping"): its warnings use it, and a
+// failure of its Started becomes the extra "<name>_error" of the line
+// (only a named sink's: an unnamed one cannot touch the line).
+type Namer interface {
+	SinkName() string
+}
+
+// sinkName is a sink's name for warnings and extras.
+func sinkName(s Sink) string {
+	if n, ok := s.(Namer); ok {
+		return n.SinkName()
+	}
+	return fmt.Sprintf("%T", s)
+}
+
+// sinkFailure is a sink that failed, panicked or did not answer in time.
+type sinkFailure struct {
+	sink Sink
+	err  error
+}
+
+func (f sinkFailure) warning(what string) string {
+	return fmt.Sprintf("sink %s: %s: %v", sinkName(f.sink), what, f.err)
+}
+
+func warnings(fails []sinkFailure, what string) []string {
+	var out []string
+	for _, f := range fails {
+		out = append(out, f.warning(what))
+	}
+	return out
 }
 
 // Sink is how a run leaves the launcher: a healthchecks ping, a desktop
@@ -38,9 +92,9 @@ type Sink interface {
 var sinkTimeout = 10 * time.Second
 
 // notifySinks calls call on every sink at once and waits until all have
-// returned or sinkTimeout has passed. It returns a warning for each sink
-// that failed, panicked or did not return in time.
-func notifySinks(sinks []Sink, what string, call func(context.Context, Sink) error) []string {
+// returned or sinkTimeout has passed. It returns each sink that failed,
+// panicked or did not return in time.
+func notifySinks(sinks []Sink, call func(context.Context, Sink) error) []sinkFailure {
 	if len(sinks) == 0 {
 		return nil
 	}
@@ -71,17 +125,17 @@ func notifySinks(sinks []Sink, what string, call func(context.Context, Sink) err
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	var warnings []string
+	var fails []sinkFailure
 	for i, s := range sinks {
 		err := results[i].err
 		if !results[i].returned {
 			err = fmt.Errorf("no answer within %v", sinkTimeout)
 		}
 		if err != nil {
-			warnings = append(warnings, fmt.Sprintf("sink %T: %s: %v", s, what, err))
+			fails = append(fails, sinkFailure{s, err})
 		}
 	}
-	return warnings
+	return fails
 }
 
 // callSink calls call, turning a panic into an error.

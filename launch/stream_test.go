@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/ccq-dev/ccq/sessionlog"
 )
 
 func TestStreamToolRun(t *testing.T) {
@@ -14,7 +16,7 @@ func TestStreamToolRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	s := NewStream(NewSessionLog(&log))
+	s := NewStream(sessionlog.New(&log))
 	// A line of stderr in the middle must keep its place.
 	i := bytes.Index(data, []byte(`{"type":"user"`))
 	in := append(append(append([]byte{}, data[:i]...), "warning: something on stderr\n"...), data[i:]...)
@@ -59,7 +61,7 @@ func TestStreamAPIError(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	s := NewStream(NewSessionLog(&log))
+	s := NewStream(sessionlog.New(&log))
 	s.ReadFrom(bytes.NewReader(data))
 	snap := s.Snapshot()
 	if snap.Turns != 0 {
@@ -78,7 +80,7 @@ func TestStreamAPIError(t *testing.T) {
 // the API status.
 func TestStreamErrorResult(t *testing.T) {
 	var log bytes.Buffer
-	s := NewStream(NewSessionLog(&log))
+	s := NewStream(sessionlog.New(&log))
 	s.Line([]byte(`{"type":"system","subtype":"init","session_id":"s"}`))
 	s.Line([]byte(`{"type":"result","subtype":"success","is_error":true,"terminal_reason":"api_error","api_error_status":529,"result":"API Error: 529 {\"type\":\"overloaded_error\"}\nretry later"}`))
 	out := log.String()
@@ -89,7 +91,7 @@ func TestStreamErrorResult(t *testing.T) {
 	}
 	// A result repeating the last message is not shown twice.
 	log.Reset()
-	s = NewStream(NewSessionLog(&log))
+	s = NewStream(sessionlog.New(&log))
 	s.Line([]byte(`{"type":"assistant","message":{"id":"m1","content":[{"type":"text","text":"All done."}]}}`))
 	s.Line([]byte(`{"type":"result","subtype":"success","result":"All done.\n"}`))
 	if strings.Count(log.String(), "All done.") != 1 {
@@ -147,7 +149,7 @@ func TestStreamToolInUse(t *testing.T) {
 
 func TestStreamLongLine(t *testing.T) {
 	var log bytes.Buffer
-	s := NewStream(NewSessionLog(&log))
+	s := NewStream(sessionlog.New(&log))
 	long := `{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t","content":"` + strings.Repeat("x", 200<<10) + `"}]}}`
 	s.ReadFrom(strings.NewReader(long + "\nafter\n"))
 	if s.Snapshot().Lines != 2 {
@@ -155,24 +157,6 @@ func TestStreamLongLine(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "more bytes") || !strings.Contains(log.String(), "    after") {
 		t.Errorf("log:\n%.500s", log.String())
-	}
-}
-
-func TestTrimText(t *testing.T) {
-	for _, tc := range []struct {
-		in         string
-		lines, max int
-		want       string
-	}{
-		{"a\nb\nc", 5, 100, "a\nb\nc"},
-		{"a\nb\nc\nd", 2, 100, "a\nb\n… 2 more lines, 4 more bytes"},
-		{"abcdef", 5, 3, "abc\n… 0 more lines, 3 more bytes"},
-		{"ééé", 5, 3, "é\n… 0 more lines, 4 more bytes"},
-	} {
-		got := trimText(tc.in, tc.lines, tc.max)
-		if got != tc.want {
-			t.Errorf("trimText(%q, %d, %d) = %q, want %q", tc.in, tc.lines, tc.max, got, tc.want)
-		}
 	}
 }
 
@@ -187,7 +171,7 @@ func FuzzStream(f *testing.F) {
 	f.Add([]byte(`{"type":"assistant","message":{"content":"x"}}` + "\n{\"type\":\"result\",\"usage\":7}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var log bytes.Buffer
-		s := NewStream(NewSessionLog(&log))
+		s := NewStream(sessionlog.New(&log))
 		if _, err := s.ReadFrom(bytes.NewReader(data)); err != nil {
 			t.Fatal(err)
 		}

@@ -29,6 +29,9 @@ type superviseOptions struct {
 	Start   time.Time     // the run's start, from which the timeout counts
 	Timeout time.Duration // 0: none
 	Grace   time.Duration // between SIGTERM and SIGKILL
+	// IdleTimeout ends the run like its timeout when nothing of it has
+	// been active for that long (see idle); 0: never.
+	IdleTimeout time.Duration
 
 	Output   *Stream   // reads the child's stdout and stderr
 	Progress io.Writer // terminal for the progress line; nil: none
@@ -46,6 +49,7 @@ type runResult struct {
 	killedBy  os.Signal // signal that killed the child
 	forwarded os.Signal // first signal ccq received and passed on
 	timedOut  bool
+	idle      bool      // timedOut by the idle watchdog
 	end       time.Time // when the child exited
 }
 
@@ -61,6 +65,11 @@ type supervisor struct {
 	killC    <-chan time.Time // fires when the grace period is over
 	stopping bool             // the run was told to stop; the grace period runs
 	res      runResult
+
+	// The idle watchdog: the CPU time of the run's tools last seen, and
+	// when it last grew.
+	cpu      int64
+	cpuMoved time.Time
 }
 
 // supervise starts the child, waits for it (forwarding signals, enforcing
@@ -136,8 +145,21 @@ func (sv *supervisor) waitChild() {
 		defer t.Stop()
 		timeoutC = t.C
 	}
+	var idleC <-chan time.Time
+	if sv.IdleTimeout > 0 {
+		t := time.NewTicker(idleCheckEvery(sv.IdleTimeout))
+		defer t.Stop()
+		idleC = t.C
+		sv.cpuMoved = time.Now()
+	}
 	for {
 		select {
+		case <-idleC:
+			if !sv.stopping && sv.idle(time.Now()) {
+				idleC = nil
+				sv.res.timedOut, sv.res.idle = true, true
+				sv.terminate(sigTERM)
+			}
 		case <-sv.waitDone:
 			sv.noteExit()
 			return
@@ -160,6 +182,29 @@ func (sv *supervisor) waitChild() {
 			sv.procs.signal(syscall.SIGKILL)
 		}
 	}
+}
+
+// idleCheckEvery is how often the idle watchdog looks: often enough to
+// stop a run within a quarter of its idle timeout, at most once a second.
+func idleCheckEvery(d time.Duration) time.Duration {
+	return max(min(d/4, time.Second), 10*time.Millisecond)
+}
+
+// idle reports whether the run has shown no activity for IdleTimeout. A
+// line on claude's stream is activity, and so is CPU time spent by the
+// run's tools: any process of the run other than claude itself, and the
+// children claude has reaped, so that a long quiet build or test run is
+// not taken for a hang. claude's own CPU time is left out: waiting on a
+// silent connection, Node still wakes for its timers.
+func (sv *supervisor) idle(now time.Time) bool {
+	if cpu := sv.procs.toolCPU(); cpu != sv.cpu {
+		sv.cpu, sv.cpuMoved = cpu, now
+	}
+	last := sv.cpuMoved
+	if t := sv.Output.LastActive(); t.After(last) {
+		last = t
+	}
+	return now.Sub(last) >= sv.IdleTimeout
 }
 
 // terminate passes sig to the run and, the first time, starts the grace
@@ -251,6 +296,23 @@ func (p runProcs) signal(sig syscall.Signal) {
 	for _, pid := range p.escaped() {
 		_ = syscall.Kill(pid, sig)
 	}
+}
+
+// toolCPU is the CPU time, in ticks, of the run's processes other than its
+// leader (claude), plus what the leader's reaped children used.
+func (p runProcs) toolCPU() int64 {
+	var sum int64
+	for _, pid := range append(proc.GroupMembers(p.pgid), p.escaped()...) {
+		self, children, ok := proc.CPUTicks(pid)
+		if !ok {
+			continue
+		}
+		if pid != p.pgid {
+			sum += self
+		}
+		sum += children
+	}
+	return sum
 }
 
 // alive reports whether any process of the run is left.

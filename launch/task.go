@@ -40,6 +40,21 @@ type Settings struct {
 	DisallowedTools []string
 	Cwd             string   // working directory of the run
 	Args            []string // extra claude arguments, before those after --
+
+	// Scheduling (see schedule.go). Retries is nil when not set.
+	Retries       *int
+	RetryOn       []string      // retry classes: transient, timeout, idle
+	RetryDelay    time.Duration // backoff unit
+	RetryMaxDelay time.Duration // cap of one wait
+	Deadline      time.Duration // bound of the whole series, waits included
+	IdleTimeout   time.Duration // no activity for this long ends the run
+	Overlap       string        // skip, wait or allow
+	MaxBudgetUSD  float64       // claude --max-budget-usd
+
+	// Sinks, read by cmd/ccq (flag, then front matter, then env).
+	PingURL  string
+	Notify   []string
+	NotifyOn string
 }
 
 // Task is a resolved task file.
@@ -50,6 +65,9 @@ type Task struct {
 	Prompt      string // the body below the front matter
 	PromptLine  int    // line the body starts on
 	Settings    Settings
+	// KeyLine is the line of each front matter key, for errors found
+	// later (a ping URL that does not parse).
+	KeyLine map[string]int
 }
 
 // TaskError is a problem with a task: the file (and line, when known) is
@@ -222,6 +240,10 @@ func parseFrontMatter(t *Task, fm []byte, off int) error {
 			return bad(k.Line, "key %q given twice", k.Value)
 		}
 		seen[k.Value] = true
+		if t.KeyLine == nil {
+			t.KeyLine = map[string]int{}
+		}
+		t.KeyLine[k.Value] = v.Line + off
 		known, err := setKey(t, k.Value, v)
 		if !known {
 			return bad(k.Line, "unknown front matter key %q (known: %s)", k.Value, strings.Join(frontMatterKeys, ", "))
@@ -262,6 +284,38 @@ func setKey(t *Task, key string, v *yaml.Node) (known bool, err error) {
 		}
 	case "args":
 		s.Args, err = decodeList(v)
+	case "retries":
+		var n int
+		if err = decodeScalar(v, &n); err == nil {
+			err = CheckRetries(n)
+			s.Retries = &n
+		}
+	case "retry_on":
+		if s.RetryOn, err = decodeList(v); err == nil {
+			s.RetryOn, err = ParseRetryOn(s.RetryOn)
+		}
+	case "retry_delay":
+		s.RetryDelay, err = decodeDuration(v, "retry_delay")
+	case "retry_max_delay":
+		s.RetryMaxDelay, err = decodeDuration(v, "retry_max_delay")
+	case "deadline":
+		s.Deadline, err = decodeDuration(v, "deadline")
+	case "idle_timeout":
+		s.IdleTimeout, err = decodeDuration(v, "idle_timeout")
+	case "overlap":
+		if err = decodeScalar(v, &s.Overlap); err == nil {
+			err = CheckOverlap(s.Overlap)
+		}
+	case "max_budget_usd":
+		if err = decodeScalar(v, &s.MaxBudgetUSD); err == nil && !(s.MaxBudgetUSD > 0) {
+			err = errors.New("must be a positive amount of dollars, such as 2.50")
+		}
+	case "ping_url":
+		err = decodeScalar(v, &s.PingURL)
+	case "notify":
+		s.Notify, err = decodeList(v)
+	case "notify_on":
+		err = decodeScalar(v, &s.NotifyOn)
 	default:
 		return false, nil
 	}
@@ -270,6 +324,11 @@ func setKey(t *Task, key string, v *yaml.Node) (known bool, err error) {
 
 // decodeTimeout reads a positive Go duration.
 func decodeTimeout(v *yaml.Node) (time.Duration, error) {
+	return decodeDuration(v, "timeout")
+}
+
+// decodeDuration reads a positive Go duration; name is for the message.
+func decodeDuration(v *yaml.Node, name string) (time.Duration, error) {
 	var str string
 	if err := decodeScalar(v, &str); err != nil {
 		return 0, err
@@ -279,13 +338,15 @@ func decodeTimeout(v *yaml.Node) (time.Duration, error) {
 		err = errors.New("must be positive")
 	}
 	if err != nil {
-		return 0, fmt.Errorf("timeout %q: want a Go duration such as 90s or 30m (%v)", str, err)
+		return 0, fmt.Errorf("%s %q: want a Go duration such as 90s or 30m (%v)", name, str, err)
 	}
 	return d, nil
 }
 
 // frontMatterKeys are the keys a task's front matter may hold.
-var frontMatterKeys = []string{"description", "timeout", "model", "max_turns", "permission_mode", "allowed_tools", "disallowed_tools", "cwd", "args"}
+var frontMatterKeys = []string{"description", "timeout", "model", "max_turns", "permission_mode", "allowed_tools", "disallowed_tools", "cwd", "args",
+	"retries", "retry_on", "retry_delay", "retry_max_delay", "deadline", "idle_timeout", "overlap", "max_budget_usd",
+	"ping_url", "notify", "notify_on"}
 
 func decodeScalar(v *yaml.Node, out any) error {
 	if v.Kind != yaml.ScalarNode {

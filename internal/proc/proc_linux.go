@@ -182,3 +182,23 @@ func (s stat) startTicks() (int64, bool) {
 	n, err := strconv.ParseInt(string(s[19]), 10, 64)
 	return n, err == nil
 }
+
+// CPUTicks returns the CPU time of process pid in clock ticks: its own
+// (utime+stime, fields 14 and 15) and that of its children it has waited
+// for (cutime+cstime, fields 16 and 17). ok is false for a process that is
+// gone.
+func CPUTicks(pid int) (self, children int64, ok bool) {
+	st, ok := readStat(strconv.Itoa(pid))
+	if !ok {
+		return 0, 0, false
+	}
+	var n [4]int64
+	for i := range n {
+		v, err := strconv.ParseInt(string(st[11+i]), 10, 64)
+		if err != nil {
+			return 0, 0, false
+		}
+		n[i] = v
+	}
+	return n[0] + n[1], n[2] + n[3], true
+}

@@ -5,6 +5,7 @@ package proc
 import (
 	"os"
 	"os/exec"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -109,5 +110,25 @@ func TestGroupAndEscaped(t *testing.T) {
 	}
 	if Escaped(pgid, "", ScanAll) != nil {
 		t.Error("Escaped with no entry found processes")
+	}
+}
+
+func TestCPUTicks(t *testing.T) {
+	self, _, ok := CPUTicks(os.Getpid())
+	if runtime.GOOS != "linux" {
+		return
+	}
+	// Burn CPU until the kernel has counted a tick of it.
+	for end := time.Now().Add(5 * time.Second); ok && self == 0 && time.Now().Before(end); {
+		for i := 0; i < 1e6; i++ {
+			_ = i * i
+		}
+		self, _, ok = CPUTicks(os.Getpid())
+	}
+	if !ok || self <= 0 {
+		t.Errorf("CPUTicks(self) = %d, %v", self, ok)
+	}
+	if _, _, ok := CPUTicks(1 << 30); ok {
+		t.Error("CPUTicks of no process: ok")
 	}
 }

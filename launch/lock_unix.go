@@ -1,0 +1,132 @@
+//go:build unix
+
+package launch
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/ccq-dev/ccq/recorder"
+)
+
+// Locks are flock(2) locks on files in <logs>/.locks: the kernel releases
+// one when the process holding it dies, SIGKILL included, so a lock file
+// left behind means nothing. os.OpenFile opens with O_CLOEXEC: neither
+// claude nor the guardian inherits the descriptor, so only the launcher
+// holds the lock.
+
+// LocksDir is where the lock files of a logs directory live.
+func LocksDir(logsDir string) string { return filepath.Join(logsDir, ".locks") }
+
+// TaskLockPath is the lock file of a task.
+func TaskLockPath(logsDir, task string) string {
+	return filepath.Join(LocksDir(logsDir), recorder.FileName(task)+".lock")
+}
+
+// lockHolder is what a lock file says about the launcher holding it.
+type lockHolder struct {
+	PID   int    `json:"pid"`
+	RunID string `json:"run_id,omitempty"`
+}
+
+// fileLock is a lock held.
+type fileLock struct{ f *os.File }
+
+// tryLock takes the lock at path if it is free; nil, nil if it is not.
+func tryLock(path string) (*fileLock, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		f.Close()
+		return nil, nil
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	l := &fileLock{f}
+	l.note("")
+	return l, nil
+}
+
+// note writes the holder into the lock file, for a launch that finds it
+// taken.
+func (l *fileLock) note(runID string) {
+	if l == nil {
+		return
+	}
+	b, _ := json.Marshal(lockHolder{PID: os.Getpid(), RunID: runID})
+	_ = l.f.Truncate(0)
+	_, _ = l.f.WriteAt(append(b, '\n'), 0)
+}
+
+func (l *fileLock) release() {
+	if l != nil {
+		l.f.Close() // closing the last descriptor drops the flock
+	}
+}
+
+// readHolder reads who holds the lock at path, as far as it says.
+func readHolder(path string) lockHolder {
+	var h lockHolder
+	if b, err := os.ReadFile(path); err == nil {
+		_ = json.Unmarshal(b, &h)
+	}
+	return h
+}
+
+// lockPoll is the first and the longest pause between two tries of a lock
+// being waited for.
+const (
+	lockPollMin = 20 * time.Millisecond
+	lockPollMax = 500 * time.Millisecond
+)
+
+// waitLock tries take until it gets a lock or deadline (zero: none)
+// passes; then it returns nil, nil.
+func waitLock(take func() (*fileLock, error), deadline time.Time) (*fileLock, error) {
+	pause := lockPollMin
+	for {
+		l, err := take()
+		if l != nil || err != nil {
+			return l, err
+		}
+		if !deadline.IsZero() && !time.Now().Add(pause).Before(deadline) {
+			if d := time.Until(deadline); d > 0 {
+				time.Sleep(d)
+				return take()
+			}
+			return nil, nil
+		}
+		time.Sleep(pause)
+		pause = min(pause*2, lockPollMax)
+	}
+}
+
+// trySlot takes one of n slot locks, if one is free.
+func trySlot(logsDir string, n int) (*fileLock, error) {
+	for i := range n {
+		l, err := tryLock(filepath.Join(LocksDir(logsDir), "slot-"+strconv.Itoa(i)+".lock"))
+		if l != nil || err != nil {
+			return l, err
+		}
+	}
+	return nil, nil
+}

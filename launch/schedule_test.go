@@ -1,0 +1,184 @@
+package launch
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ccq-dev/ccq/recorder"
+)
+
+func TestParseResetTime(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip(err)
+	}
+	utc := time.UTC
+	now := time.Date(2026, 12, 2, 14, 20, 0, 0, utc) // 14:20 UTC, 15:20 in Berlin
+	for _, tc := range []struct {
+		text string
+		want time.Time // zero: none
+	}{
+		// Older clients' machine-readable form (public reports).
+		{"Claude AI usage limit reached|1767225600", time.Unix(1767225600, 0)},
+		{"API Error: Claude AI usage limit reached|1767225600 (more)", time.Unix(1767225600, 0)},
+		// Newer clients' subscription messages (public reports).
+		{"5-hour limit reached ∙ resets 3pm", time.Date(2026, 12, 2, 15, 0, 0, 0, utc)},
+		{"5-hour limit reached ∙ resets 2pm", time.Date(2026, 12, 3, 14, 0, 0, 0, utc)}, // passed: tomorrow
+		{"Weekly limit reached ∙ resets 10:30am", time.Date(2026, 12, 3, 10, 30, 0, 0, utc)},
+		{"Session limit reached ∙ resets 12am", time.Date(2026, 12, 3, 0, 0, 0, 0, utc)},
+		{"resets 12pm", time.Date(2026, 12, 3, 12, 0, 0, 0, utc)},
+		{"limit reached ∙ resets 4pm (Europe/Berlin)", time.Date(2026, 12, 2, 16, 0, 0, 0, berlin)},
+		{"Claude usage limit reached. Your limit will reset at 5pm (Europe/Berlin).", time.Date(2026, 12, 2, 17, 0, 0, 0, berlin)},
+		{"resets at 16:45", time.Date(2026, 12, 2, 16, 45, 0, 0, utc)},
+		// Nothing to read.
+		{"API Error: Request rejected (429) · fake failure 429", time.Time{}},
+		{"resets 3", time.Time{}},
+		{"resets 13pm", time.Time{}},
+		{"resets 25:00", time.Time{}},
+		{"", time.Time{}},
+	} {
+		got, ok := ParseResetTime(tc.text, now, utc)
+		if ok != !tc.want.IsZero() || ok && !got.Equal(tc.want) {
+			t.Errorf("ParseResetTime(%q) = %v, %v; want %v", tc.text, got, ok, tc.want)
+		}
+	}
+}
+
+func FuzzParseResetTime(f *testing.F) {
+	f.Add("5-hour limit reached ∙ resets 3pm")
+	f.Add("Claude AI usage limit reached|1767225600")
+	f.Add("reset at 5pm (America/New_York)")
+	now := time.Date(2026, 12, 2, 14, 20, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		at, ok := ParseResetTime(s, now, time.UTC)
+		if ok && !usageLimitEpoch.MatchString(s) && (!at.After(now) || at.Sub(now) > 25*time.Hour) {
+			t.Errorf("%q: clock time %v not within a day after now", s, at)
+		}
+	})
+}
+
+// TestBackoff: full jitter, each wait within [0, min(max, delay·2^(n-1))].
+func TestBackoff(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for n := 1; n <= 12; n++ {
+		ceil := min(100*time.Millisecond<<(n-1), 2*time.Second)
+		for range 200 {
+			d := backoff(n, 100*time.Millisecond, 2*time.Second, r.Int64N)
+			if d < 0 || d > ceil {
+				t.Fatalf("wait %d = %v, want within [0, %v]", n, d, ceil)
+			}
+		}
+		if d := backoff(n, 100*time.Millisecond, 2*time.Second, func(m int64) int64 { return m - 1 }); d != ceil {
+			t.Errorf("largest wait %d = %v, want %v", n, d, ceil)
+		}
+	}
+	if d := backoff(100, time.Second, 30*time.Minute, func(m int64) int64 { return m - 1 }); d != 30*time.Minute {
+		t.Errorf("wait 100 = %v: the doubling must stop at the cap", d)
+	}
+}
+
+func TestNextWait(t *testing.T) {
+	now := time.Date(2026, 12, 2, 14, 0, 0, 0, time.UTC)
+	top := func(m int64) int64 { return m - 1 }
+	p := policy{retries: 2, on: []string{RetryTransient}, delay: time.Second, maxWait: time.Minute}
+	if w, ok, _ := p.nextWait(1, RetryTransient, resetHint{}, false, now, top); !ok || w != time.Second {
+		t.Errorf("first wait %v %v", w, ok)
+	}
+	if _, ok, why := p.nextWait(3, RetryTransient, resetHint{}, false, now, top); ok || why != "no retries left (2)" {
+		t.Errorf("third retry allowed: %v %q", ok, why)
+	}
+	if _, ok, _ := p.nextWait(1, RetryTimeout, resetHint{}, false, now, top); ok {
+		t.Error("a timeout retried without --retry-on timeout")
+	}
+	// A reset time the client reported wins, a second past it, within the cap.
+	w, ok, how := p.nextWait(1, RetryTransient, resetHint{now.Add(20 * time.Second), "x"}, true, now, top)
+	if !ok || w != 21*time.Second {
+		t.Errorf("wait for reset %v %v %q", w, ok, how)
+	}
+	if w, _, _ := p.nextWait(1, RetryTransient, resetHint{now.Add(time.Hour), "x"}, true, now, top); w != time.Minute {
+		t.Errorf("wait for a far reset %v, want the cap", w)
+	}
+	// No wait past the deadline.
+	p.deadline = now.Add(10 * time.Second)
+	if _, ok, why := p.nextWait(1, RetryTransient, resetHint{now.Add(20 * time.Second), "x"}, true, now, top); ok {
+		t.Errorf("waited past the deadline (%s)", why)
+	}
+}
+
+func TestTransientReason(t *testing.T) {
+	exit := func(detail string) recorder.Entry {
+		return recorder.Entry{ErrorType: recorder.ErrExit, ErrorDetail: detail}
+	}
+	for _, tc := range []struct {
+		name      string
+		e         recorder.Entry
+		snap      Snapshot
+		transient bool
+	}{
+		{"529", exit("server_error"), Snapshot{Result: &recorder.Result{APIErrorStatus: 529}}, true},
+		{"500", exit("server_error"), Snapshot{Result: &recorder.Result{APIErrorStatus: 500}}, true},
+		{"429", exit("rate_limit"), Snapshot{Result: &recorder.Result{APIErrorStatus: 429}}, true},
+		{"StopFailure rate_limit, no result", exit("rate_limit"), Snapshot{}, true},
+		{"client retried a 503", exit("exit code 1"), Snapshot{RetryStatus: 503}, true},
+		{"connection dropped", exit("exit code 1: API Error: Connection error."), Snapshot{LastOutput: "API Error: Connection error."}, true},
+		{"usage limit", exit("api_error"), Snapshot{APIErrorText: "Claude AI usage limit reached|1767225600"}, true},
+		{"401", exit("authentication_failed"), Snapshot{Result: &recorder.Result{APIErrorStatus: 401}}, false},
+		{"400", exit("unknown"), Snapshot{Result: &recorder.Result{APIErrorStatus: 400}}, false},
+		{"max turns", exit("max_turns"), Snapshot{}, false},
+		{"budget", exit("budget"), Snapshot{}, false},
+		{"the work's exit code", exit("exit code 3: make: *** [all] Error 2"), Snapshot{}, false},
+		{"permission denied", exit("error_during_execution"), Snapshot{ResultText: "permission denied"}, false},
+		{"timeout", recorder.Entry{ErrorType: recorder.ErrTimeout, ErrorDetail: "timeout after 1s"}, Snapshot{}, false},
+		{"success", recorder.Entry{Success: true}, Snapshot{}, false},
+	} {
+		if got := transientReason(tc.e, tc.snap); (got != "") != tc.transient {
+			t.Errorf("%s: transientReason = %q, want transient %v", tc.name, got, tc.transient)
+		}
+	}
+}
+
+// TestTranscriptReset reads the reset time from the real client's
+// transcript of a 429 with the unified rate-limit headers.
+func TestTranscriptReset(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "claude-code-2.1.328", "429")
+	at, ok := transcriptReset(filepath.Join(dir, "429-rate-limit-headers-retries-1.transcript.jsonl"))
+	if !ok || at.Unix() != 1796221231 {
+		t.Errorf("resetsAt: %v %v, want 1796221231", at, ok)
+	}
+	// Client retries 0: no api_error line, no reset time.
+	if at, ok := transcriptReset(filepath.Join(dir, "429-rate-limit-headers.transcript.jsonl")); ok {
+		t.Errorf("reset time %v from a transcript without one", at)
+	}
+	// retryInMs alone: the line's timestamp plus the delay.
+	p := filepath.Join(t.TempDir(), "t.jsonl")
+	os.WriteFile(p, []byte(`{"type":"system","subtype":"api_error","error":{"status":500,"rateLimits":null},"retryInMs":590,"timestamp":"2026-12-02T14:00:00.000Z"}`+"\n"), 0o644)
+	if at, ok := transcriptReset(p); !ok || !at.Equal(time.Date(2026, 12, 2, 14, 0, 0, 590e6, time.UTC)) {
+		t.Errorf("retryInMs: %v %v", at, ok)
+	}
+}
+
+// TestStreamAPIRetry: the stream's system/api_retry lines of the real
+// client are noted.
+func TestStreamAPIRetry(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "claude-code-2.1.328", "429", "429-rate-limit-headers-retries-1.stream.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewStream(nil)
+	for _, l := range splitLines(b) {
+		s.Line(l)
+	}
+	snap := s.Snapshot()
+	if snap.APIRetries != 1 || snap.RetryStatus != 429 || snap.RetryDelay != 2386*time.Millisecond || snap.RetryAt.IsZero() {
+		t.Errorf("snapshot %+v", snap)
+	}
+	if snap.APIErrorText == "" || snap.Result == nil || snap.Result.APIErrorStatus != 429 {
+		t.Errorf("api error text %q, result %+v", snap.APIErrorText, snap.Result)
+	}
+	if transientReason(recorder.Entry{ErrorType: recorder.ErrExit, ErrorDetail: "rate_limit"}, snap) == "" {
+		t.Error("not transient")
+	}
+}
