@@ -44,18 +44,15 @@
 // names it only in redacted form (internal/redact); the errors of all
 // destinations are joined. Nothing panics out of this package.
 //
-// # Wiring (for cmd/ccq)
+// # Wiring
 //
-// Expected flags, flag then env var then front matter:
-//
-//	--notify URL (repeatable)    $CCQ_NOTIFY (space-separated)    front matter notify: [URL, …]
-//	--notify-on failure,recovery $CCQ_NOTIFY_ON                   front matter notify_on:
-//	--notify-timeout 10s         $CCQ_NOTIFY_TIMEOUT
-//
-// `ccq launch` validates every URL with Validate and the set with ParseOn
+// cmd/ccq/sinks.go reads --notify URL (repeatable), else the task's
+// notify, else $CCQ_NOTIFY (comma- or space-separated), and --notify-on,
+// else notify_on, else $CCQ_NOTIFY_ON. It validates every URL and the set
 // at start (a bad one is a usage error, exit 2), then passes New(Config{…,
-// HistoryPath: <history.jsonl>}) among launch.Options.Sinks. `ccq check
-// --notify URL` calls New(…).Check(ctx, text) when a threshold is missed.
+// HistoryPath: <history.jsonl>}) among launch.Options.Sinks. An attempt
+// that ccq launch will retry sends nothing. `ccq check --notify URL` calls
+// New(…).Check(ctx, text) when a threshold is missed.
 package notify
 
 import (
@@ -191,7 +188,13 @@ type dest struct {
 	webhook   bool // plain http(s): our JSON; else shoutrrr
 }
 
-var _ launch.Sink = (*Notifier)(nil)
+var (
+	_ launch.Sink  = (*Notifier)(nil)
+	_ launch.Namer = (*Notifier)(nil)
+)
+
+// SinkName names the notifier in the launcher's warnings.
+func (n *Notifier) SinkName() string { return "notify" }
 
 // New returns a Notifier for cfg, or an error naming (redacted) the first
 // URL that Validate refuses.
@@ -258,8 +261,13 @@ func userAgent() string {
 // Started does nothing: a run that starts is no news.
 func (n *Notifier) Started(context.Context, launch.RunInfo) error { return nil }
 
-// Finished sends the run's message if its event is in On.
+// Finished sends the run's message if its event is in On. An attempt the
+// launcher will retry (run.WillRetry) sends nothing: the next attempt may
+// make it good, and the series' last attempt speaks for it.
 func (n *Notifier) Finished(ctx context.Context, run launch.RunInfo, e recorder.Entry) (err error) {
+	if run.WillRetry {
+		return nil
+	}
 	defer n.recover(&err)
 	ev := n.event(run, e)
 	if ev == "" {
@@ -296,6 +304,11 @@ func (n *Notifier) event(run launch.RunInfo, e recorder.Entry) Event {
 		id := e.RunID
 		if id == "" {
 			id = run.RunID
+		}
+		if run.RetryOf != "" {
+			// The attempts before this one were retried, never
+			// reported: the last word before the series is what counts.
+			id = run.RetryOf
 		}
 		prev, ok := n.cfg.Previous(task, id)
 		recovered = ok && !prev

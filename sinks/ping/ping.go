@@ -48,17 +48,16 @@
 // most 5 times. Errors name the URL only in redacted form
 // (internal/redact) and never wrap the *url.Error that holds it.
 //
-// # Wiring (for cmd/ccq)
+// # Wiring
 //
-// Expected flags on `ccq launch`, flag then env var then front matter:
-//
-//	--ping-url URL        $CCQ_PING_URL        front matter ping_url:
-//	--ping-timeout 10s    $CCQ_PING_TIMEOUT
-//	--ping-no-log         don't send the session log's tail
-//
-// Validate the URL at start (Validate; a bad one is a usage error, exit
-// 2), then pass New(Config{…}) among launch.Options.Sinks, and put
-// RunUUID(runID) in the history line as the extra "ping_rid".
+// cmd/ccq/sinks.go reads --ping-url, else the task's front matter
+// ping_url, else $CCQ_PING_URL, checks it at start (a bad one is a usage
+// error, exit 2) and passes New(Config{URL: …}) among
+// launch.Options.Sinks. The launcher calls the optional interfaces of its
+// seam: Annotate puts RunUUID(runID) in each history line as "ping_rid",
+// SinkName makes a failed /start the line's "ping_error", Finished of an
+// attempt that will be retried (RunInfo.WillRetry) pings /log, and
+// Skipped is called for a launch that started nothing.
 package ping
 
 import (
@@ -139,7 +138,12 @@ type Pinger struct {
 	maxBody int // lowered by a Ping-Body-Limit header
 }
 
-var _ launch.Sink = (*Pinger)(nil)
+var (
+	_ launch.Sink      = (*Pinger)(nil)
+	_ launch.Skipper   = (*Pinger)(nil)
+	_ launch.Annotator = (*Pinger)(nil)
+	_ launch.Namer     = (*Pinger)(nil)
+)
 
 // Validate checks a ping URL without sending anything. The error names the
 // URL only in redacted form.
@@ -248,9 +252,22 @@ func RunUUID(runID string) string {
 	return uuid.NewSHA1(ridNamespace, []byte(runID)).String()
 }
 
-// Started pings /start: the run begins. It is StartedAttempt(ctx, run, 1).
+// SinkName names the pinger in the launcher's warnings and in the history
+// line's "ping_error".
+func (p *Pinger) SinkName() string { return "ping" }
+
+// Annotate puts the run's rid into its history line as "ping_rid".
+func (p *Pinger) Annotate(run launch.RunInfo) map[string]any {
+	if run.RunID == "" {
+		return nil
+	}
+	return map[string]any{"ping_rid": RunUUID(run.RunID)}
+}
+
+// Started pings /start: the run begins, as attempt run.Attempt of a
+// series (StartedAttempt).
 func (p *Pinger) Started(ctx context.Context, run launch.RunInfo) error {
-	return p.StartedAttempt(ctx, run, 1)
+	return p.StartedAttempt(ctx, run, max(run.Attempt, 1))
 }
 
 // StartedAttempt pings /start for attempt number attempt (1 for the
@@ -274,8 +291,12 @@ func (p *Pinger) StartedAttempt(ctx context.Context, run launch.RunInfo, attempt
 }
 
 // Finished pings success or /fail as the history line e says, with the
-// summary and the log's tail as the body.
+// summary and the log's tail as the body; an attempt the launcher will
+// retry (run.WillRetry) pings /log instead (Retrying).
 func (p *Pinger) Finished(ctx context.Context, run launch.RunInfo, e recorder.Entry) (err error) {
+	if run.WillRetry {
+		return p.Retrying(ctx, run, e, max(run.Attempt, 1)+1)
+	}
 	defer p.recover(&err)
 	kind := "fail"
 	if e.Success {
