@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/ccq-dev/ccq/sinks/notify"
 	"github.com/ccq-dev/ccq/stats"
 	"github.com/urfave/cli/v2"
 )
@@ -37,6 +39,7 @@ otherwise prints one "ok" line and exits 0.`,
 			&cli.DurationFlag{Name: flagMaxDuration, Usage: "longest acceptable run"},
 			&cli.Float64Flag{Name: flagMaxTokensPerSuccess, Usage: "most tokens per successful run a task may use"},
 			&cli.Int64Flag{Name: flagMinRuns, Usage: "fewest runs that must match"},
+			&cli.StringSliceFlag{Name: flagNotify, Usage: "also send a missed threshold to URL (repeatable; as ccq launch --notify; default: $" + envNotify + ")"},
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -58,6 +61,14 @@ otherwise prints one "ok" line and exits 0.`,
 			if th.MaxDuration < 0 || th.MaxTokensPerSuccess < 0 || th.MinRuns < 0 {
 				return usageErr("thresholds cannot be negative")
 			}
+			var notifier *notify.Notifier
+			if urls, where := notifyURLs(a, c.StringSlice(flagNotify), nil); len(urls) > 0 {
+				n, err := newNotifier(notify.Config{URLs: urls}, where)
+				if err != nil {
+					return err
+				}
+				notifier = n
+			}
 			h, err := a.openHistory(c, time.Now())
 			if err != nil {
 				return err
@@ -77,6 +88,13 @@ otherwise prints one "ok" line and exits 0.`,
 				msg := strings.Join(misses[:min(shown, len(misses))], "; ")
 				if len(misses) > shown {
 					msg += fmt.Sprintf("; and %d more", len(misses)-shown)
+				}
+				if notifier != nil {
+					// The finding is the result; a message that cannot be
+					// sent is a warning beside it.
+					if err := notifier.Check(context.Background(), msg+where); err != nil {
+						fmt.Fprintf(a.stderr, "ccq: warning: %v\n", err)
+					}
 				}
 				return withCode(exitFailure, errors.New(msg+where))
 			}
