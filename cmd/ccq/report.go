@@ -1,13 +1,188 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
 
-// createReportCommand is `ccq report`: one self-contained HTML page.
+	"github.com/ccq-dev/ccq/recorder"
+	htmlreport "github.com/ccq-dev/ccq/report"
+	"github.com/ccq-dev/ccq/stats"
+	"github.com/natefinch/atomic"
+	"github.com/urfave/cli/v2"
+)
+
+const (
+	flagOutput = "output"
+	flagServe  = "serve"
+	// reportName is the page's file name in the history's directory.
+	reportName = "report.html"
+)
+
 func createReportCommand(a *appEnv) *cli.Command {
 	return &cli.Command{
-		Name:   "report",
-		Usage:  "write one self-contained HTML page with charts of the history",
-		Hidden: true, // not yet implemented
-		Action: func(c *cli.Context) error { return usageErr("report is not implemented yet") },
+		Name:  "report",
+		Usage: "write one self-contained HTML page: figures, charts and failures per task",
+		Description: `Writes one HTML file that opens from disk with no network access: the
+figures of ` + "`ccq stats`" + ` per task and for all tasks, charts per day (or
+week) of runs by outcome, success rate, duration p50/p95, tokens and cost,
+failure counts with their top details, the latest failures with links to
+their session logs, and the runs in progress. Hover or tap a bar or point for
+its exact values; every chart's numbers are also in a table.
+
+The page is ` + reportName + ` beside the history unless -o names another file
+(-o - writes it to stdout). --serve ADDR serves the same page over HTTP
+instead, regenerated on every load.`,
+		Flags: append(filterFlags(),
+			historyFlag(),
+			logsDirFlag(),
+			&cli.StringFlag{Name: flagOutput, Aliases: []string{"o"}, Usage: "file to write (- for stdout; default: " + reportName + " beside the history)"},
+			&cli.StringFlag{Name: flagBy, Usage: "chart period: day or week (default: day when the runs span 4 weeks or less)"},
+			&cli.StringFlag{Name: flagServe, Usage: "serve the page at `ADDR` (such as 127.0.0.1:8080) instead of writing it"},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageErr("report takes no arguments (use --task)")
+			}
+			by := c.String(flagBy)
+			if by != "" && by != stats.PeriodDay && by != stats.PeriodWeek {
+				return usageErr("--by must be day or week, not %q", by)
+			}
+			if c.IsSet(flagServe) && c.IsSet(flagOutput) {
+				return usageErr("--serve and -o cannot be combined")
+			}
+			if addr := c.String(flagServe); addr != "" {
+				return a.serveReport(c, addr, by)
+			}
+			return a.writeReport(c, by)
+		},
 	}
+}
+
+// reportOptions reads the history's place and filters as of now.
+func (a *appEnv) reportOptions(c *cli.Context, by string, now time.Time) (history, htmlreport.Options, error) {
+	h, err := a.openHistory(c, now)
+	if err != nil {
+		return h, htmlreport.Options{}, err
+	}
+	opt := htmlreport.Options{
+		History: h.path,
+		Stats:   stats.Options{Filter: h.filter, Period: by},
+		Now:     now,
+		WorkDir: a.cwd,
+		Version: buildVersion(),
+	}
+	if filepath.Base(h.path) == recorder.HistoryName {
+		opt.InProgress = recorder.InProgress(filepath.Dir(h.path), now)
+	}
+	opt.Elsewhere = a.otherHistories(h)
+	return h, opt, nil
+}
+
+func (a *appEnv) writeReport(c *cli.Context, by string) error {
+	h, opt, err := a.reportOptions(c, by, time.Now())
+	if err != nil {
+		return err
+	}
+	out := c.String(flagOutput)
+	defaultOut := out == ""
+	switch {
+	case defaultOut:
+		out = filepath.Join(filepath.Dir(h.path), reportName)
+	case out != "-" && !filepath.IsAbs(out):
+		out = filepath.Join(a.cwd, out)
+	}
+	opt.PageDir = a.cwd
+	if out != "-" {
+		opt.PageDir = filepath.Dir(out)
+	}
+	p, err := htmlreport.Build(opt)
+	if err != nil {
+		return err
+	}
+	warnSkipped(a.stderr, h.path, stats.Counts{Skipped: p.Skipped, FirstSkipped: p.FirstSkipped})
+	var b bytes.Buffer
+	if err := p.Write(&b); err != nil {
+		return err
+	}
+	if out == "-" {
+		_, err := a.stdout.Write(b.Bytes())
+		return err
+	}
+	if defaultOut {
+		// The logs directory of a history that does not exist yet.
+		if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
+			return fmt.Errorf("cannot write the report: %w", err)
+		}
+	}
+	size := b.Len()
+	if err := atomic.WriteFile(out, &b); err != nil {
+		return withHint(fmt.Errorf("cannot write the report: %w", err), "-o names another file; -o - writes to stdout")
+	}
+	fmt.Fprintf(a.stdout, "wrote %s (%s)\n", out, sizeOf(size))
+	return nil
+}
+
+// serveReport answers every GET of / with the page as of that moment, until
+// SIGINT or SIGTERM. Session logs are not served (they can hold secrets), so
+// the page names their paths without linking them.
+func (a *appEnv) serveReport(c *cli.Context, addr, by string) error {
+	if _, _, err := a.reportOptions(c, by, time.Now()); err != nil {
+		return err // bad filters: say so before listening
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("cannot serve the report: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		_, opt, err := a.reportOptions(c, by, time.Now())
+		opt.NoLogLinks = true
+		if err == nil {
+			var p *htmlreport.Page
+			if p, err = htmlreport.Build(opt); err == nil {
+				var b bytes.Buffer
+				if err = p.Write(&b); err == nil {
+					w.Header().Set("Content-Type", "text/html; charset=utf-8")
+					w.Header().Set("Cache-Control", "no-store")
+					_, _ = w.Write(b.Bytes())
+					return
+				}
+			}
+		}
+		fmt.Fprintf(a.stderr, "ccq: error: report: %v\n", err)
+		http.Error(w, "ccq report: "+err.Error(), http.StatusInternalServerError)
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(a.stdout, "serving the report at http://%s/ (Ctrl-C stops)\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("cannot serve the report: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func sizeOf(n int) string {
+	if n < 10_000 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	return fmt.Sprintf("%d kB", (n+500)/1000)
 }
