@@ -11,7 +11,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/ccq-dev/ccq/internal/proc"
@@ -43,33 +45,173 @@ type Options struct {
 	Guard *exec.Cmd
 	// Sinks hear of the run's start and of its history line.
 	Sinks []Sink
+	// MaxConcurrent, if above 0, bounds the runs of all tasks of LogsDir
+	// at once: a launch waits for one of that many slots.
+	MaxConcurrent int
 }
 
 // Setup errors: the run was not started and nothing was recorded.
 var ErrSetup = errors.New("setup")
 
-// Run launches the task, waits for it and records it. A returned error
-// (wrapping ErrSetup) means nothing was run or recorded; how the run went
-// is in the Outcome.
+// Run launches the task, waits for it and records it: one attempt, or
+// with Settings.Retries a series of them, each a run of its own with its
+// own line. A returned error (wrapping ErrSetup) means nothing was run or
+// recorded; how the run went is in the Outcome.
 func Run(o Options) (*Outcome, error) {
 	if o.Grace <= 0 {
 		o.Grace = DefaultGrace
-	}
-	var warnings []string
-	if _, err := recorder.CloseStale(o.LogsDir, time.Now()); err != nil {
-		warnings = append(warnings, "closing stale runs: "+err.Error())
 	}
 	s := merge(o.Task.Settings, o.Flags)
 	dir, err := workDir(o.Cwd, s.Cwd)
 	if err != nil {
 		return nil, err
 	}
-	out, err := runOnce(o, s, dir)
+	pol := newPolicy(s, time.Now())
+	locks, skip, err := acquire(o, s, pol.deadline)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+	}
+	if skip != nil {
+		return skipped(o, *skip), nil
+	}
+	defer locks.release()
+	var warnings []string
+	if _, err := recorder.CloseStale(o.LogsDir, time.Now()); err != nil {
+		warnings = append(warnings, "closing stale runs: "+err.Error())
+	}
+	out, err := series(o, s, dir, pol, locks)
 	if err != nil {
 		return nil, err
 	}
 	out.Warnings = append(warnings, out.Warnings...)
 	return out, nil
+}
+
+// series runs attempts until one is not to be retried.
+func series(o Options, s Settings, dir string, pol policy, locks *heldLocks) (*Outcome, error) {
+	var entries []recorder.Entry
+	var waits []time.Duration
+	var warnings []string
+	first := ""
+	for n := 1; ; n++ {
+		out, err := runOnce(o, s, dir, attemptOf{n: n, retryOf: first, pol: pol, lock: locks.task})
+		if err != nil {
+			if n == 1 {
+				return nil, err
+			}
+			// A later attempt could not be set up (a full disk): the
+			// series ends with the last attempt that ran.
+			last := entries[len(entries)-1]
+			return &Outcome{Ending: GaveUp, Entry: last, Entries: entries, Attempt: n - 1, Waits: waits,
+				Warnings: append(warnings, fmt.Sprintf("attempt %d not started: %v", n, err))}, nil
+		}
+		if first == "" {
+			first = out.Entry.RunID
+		}
+		entries = append(entries, out.Entry)
+		warnings = append(warnings, out.Warnings...)
+		out.Entries, out.Waits, out.Warnings = entries, waits, warnings
+		if !out.next.retry {
+			if out.next.class == RetryTransient && pol.retries > 0 && slices.Contains(pol.on, RetryTransient) && out.Ending == Exited {
+				out.Ending = GaveUp
+			}
+			return out, nil
+		}
+		if sig := pause(out.next.wait); sig != nil {
+			out.Ending, out.Signal = Signalled, sig
+			return out, nil
+		}
+		waits = append(waits, out.next.wait)
+	}
+}
+
+// pause waits d between attempts; a signal that would have been passed on
+// to a run ends the series instead, and is returned.
+func pause(d time.Duration) os.Signal {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, forwardedSignals...)
+	defer signal.Stop(sigs)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case sig := <-sigs:
+		return sig
+	}
+}
+
+// heldLocks are the locks a launch holds while it runs.
+type heldLocks struct {
+	task, slot *fileLock
+}
+
+func (h *heldLocks) release() {
+	if h != nil {
+		h.task.release()
+		h.slot.release()
+	}
+}
+
+// acquire takes the task's lock (unless --overlap allow) and, with
+// MaxConcurrent, a slot. A launch that must not run gets a Skip.
+func acquire(o Options, s Settings, deadline time.Time) (*heldLocks, *Skip, error) {
+	h := &heldLocks{}
+	mode := s.Overlap
+	if mode == "" {
+		mode = OverlapSkip
+	}
+	if mode != OverlapAllow {
+		path := TaskLockPath(o.LogsDir, o.Task.Name)
+		take := func() (*fileLock, error) { return tryLock(path) }
+		var err error
+		if mode == OverlapWait {
+			h.task, err = waitLock(take, deadline)
+		} else {
+			h.task, err = take()
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if h.task == nil {
+			hold := readHolder(path)
+			reason := "another run of the task is in progress"
+			if mode == OverlapWait {
+				reason = "another run of the task was still in progress at --deadline"
+			}
+			return nil, &Skip{Task: o.Task.Name, Reason: reason, HolderPID: hold.PID, HolderRunID: hold.RunID}, nil
+		}
+	}
+	if o.MaxConcurrent > 0 {
+		l, err := waitLock(func() (*fileLock, error) { return trySlot(o.LogsDir, o.MaxConcurrent) }, deadline)
+		if err != nil || l == nil {
+			h.release()
+			if err != nil {
+				return nil, nil, err
+			}
+			return nil, &Skip{Task: o.Task.Name, Reason: fmt.Sprintf("no free slot of --max-concurrent %d before --deadline", o.MaxConcurrent)}, nil
+		}
+		h.slot = l
+	}
+	return h, nil, nil
+}
+
+// skipped records a launch that started nothing and tells the sinks.
+func skipped(o Options, sk Skip) *Outcome {
+	out := &Outcome{Ending: Skipped, SkipReason: sk.Reason}
+	if sk.HolderRunID != "" {
+		out.SkipReason += " (run " + sk.HolderRunID + ")"
+	}
+	if err := appendSkip(o.LogsDir, sk); err != nil {
+		out.Warnings = append(out.Warnings, "skips file: "+err.Error())
+	}
+	out.Warnings = append(out.Warnings, warnings(notifySinks(o.Sinks, func(ctx context.Context, s Sink) error {
+		if sk, ok := s.(Skipper); ok {
+			return sk.Skipped(ctx, o.Task.Name, out.SkipReason)
+		}
+		return nil
+	}), "skipped")...)
+	return out
 }
 
 // workDir is the run's working directory: the task's or flag's cwd,
@@ -88,10 +230,27 @@ func workDir(cwd, set string) (string, error) {
 	return dir, nil
 }
 
+// attemptOf is where an attempt stands in its series.
+type attemptOf struct {
+	n       int    // 1 for the first
+	retryOf string // the first attempt's run id; "" for the first
+	pol     policy
+	lock    *fileLock // the task's lock, noted with the run id
+}
+
+// retryDecision is what follows an attempt.
+type retryDecision struct {
+	class  string        // why it may be retried ("" never)
+	reason string        // the cause, for people
+	retry  bool          // another attempt follows
+	wait   time.Duration // after this long
+	how    string        // how the wait was chosen, or why no retry
+}
+
 // runOnce is one attempt at the task: one run id, one session log, one
 // history line.
-func runOnce(o Options, s Settings, dir string) (*Outcome, error) {
-	a, err := prepare(o, s, dir)
+func runOnce(o Options, s Settings, dir string, at attemptOf) (*Outcome, error) {
+	a, err := prepare(o, s, dir, at)
 	if err != nil {
 		return nil, err
 	}
@@ -117,13 +276,31 @@ type attempt struct {
 	stream   *Stream
 	guard    *guardian
 	warnings []string
+
+	at       attemptOf
+	timeout  time.Duration // this attempt's: the task's, or what is left to --deadline
+	deadline bool          // timeout is the deadline's
+	extra    map[string]any
+	next     retryDecision
 }
 
 // prepare does what comes before the child: the run id, the session log,
 // the run's state, the command line.
-func prepare(o Options, s Settings, dir string) (*attempt, error) {
-	a := &attempt{o: o, s: s, dir: dir, start: time.Now()}
+func prepare(o Options, s Settings, dir string, at attemptOf) (*attempt, error) {
+	a := &attempt{o: o, s: s, dir: dir, start: time.Now(), at: at, timeout: s.Timeout, extra: map[string]any{}}
 	a.runID = NewRunID(a.start)
+	if d := at.pol.deadline; !d.IsZero() {
+		if left := d.Sub(a.start); a.timeout == 0 || left < a.timeout {
+			a.timeout, a.deadline = max(left, time.Millisecond), true
+		}
+	}
+	if at.pol.retries > 0 {
+		a.extra["attempt"] = at.n
+		if at.retryOf != "" {
+			a.extra["retry_of"] = at.retryOf
+		}
+	}
+	at.lock.note(a.runID)
 	a.logPath = recorder.SessionLogPath(o.LogsDir, a.start.UTC().Format("2006-01-02"), o.Task.Name, a.runID)
 	log, err := sessionlog.Create(o.LogsDir, a.logPath)
 	if err != nil {
@@ -144,7 +321,7 @@ func prepare(o Options, s Settings, dir string) (*attempt, error) {
 		a.resume = transcriptOffsets(o.Env, dir)
 	}
 	a.bin, a.lookErr = findClaude(o.Claude, o.Env, o.Cwd)
-	a.log.Header(sessionlog.Header{TaskName: o.Task.Name, TaskPath: o.Task.Path, RunID: a.runID, Start: a.start, Command: append([]string{a.argv0()}, a.argv...), Prompt: o.Task.Prompt, Dir: dir, Timeout: s.Timeout})
+	a.log.Header(sessionlog.Header{TaskName: o.Task.Name, TaskPath: o.Task.Path, RunID: a.runID, Start: a.start, Command: append([]string{a.argv0()}, a.argv...), Prompt: o.Task.Prompt, Dir: dir, Timeout: a.timeout})
 	a.stream = NewStream(a.log)
 	return a, nil
 }
@@ -161,7 +338,8 @@ func (a *attempt) argv0() string {
 }
 
 func (a *attempt) info() RunInfo {
-	return RunInfo{RunID: a.runID, Task: a.o.Task.Name, LogFile: a.logPath, Start: a.start}
+	return RunInfo{RunID: a.runID, Task: a.o.Task.Name, LogFile: a.logPath, Start: a.start,
+		Attempt: a.at.n, RetryOf: a.at.retryOf, WillRetry: a.next.retry}
 }
 
 // supervise starts the guardian and the child and watches the child until
@@ -172,16 +350,14 @@ func (a *attempt) supervise() runResult {
 		a.warnings = append(a.warnings, "guardian: "+err.Error())
 	}
 	a.guard = g
-	a.warnings = append(a.warnings, notifySinks(a.o.Sinks, "started", func(ctx context.Context, s Sink) error {
-		return s.Started(ctx, a.info())
-	})...)
+	a.startSinks()
 	if a.lookErr != nil {
 		return runResult{startErr: a.lookErr}
 	}
 	return supervise(superviseOptions{
 		Bin: a.bin, Argv: a.argv, Dir: a.dir,
 		Env:   childEnv(a.o.Env, a.o.Task.Name, a.runID, a.logPath, a.o.LogsDir),
-		RunID: a.runID, Start: a.start, Timeout: a.s.Timeout, Grace: a.o.Grace,
+		RunID: a.runID, Start: a.start, Timeout: a.timeout, Grace: a.o.Grace, IdleTimeout: a.s.IdleTimeout,
 		Output: a.stream, Progress: a.o.Progress, Task: a.o.Task.Name,
 		Started: a.childStarted,
 	})
@@ -206,12 +382,20 @@ func (a *attempt) record(res runResult) (recorder.Recorded, error) {
 		end = time.Now()
 	}
 	snap := a.stream.Snapshot()
-	ev := evidence(res, snap, a.s.Timeout)
+	ev := evidence(res, snap, a.timeout)
 	ev.Task, ev.LogFile, ev.Start, ev.End = a.o.Task.Name, a.logPath, a.start, end
+	switch {
+	case res.idle:
+		ev.TimeoutDetail = fmt.Sprintf("idle for %v (no output)", a.s.IdleTimeout)
+	case res.timedOut && a.deadline:
+		ev.TimeoutDetail = fmt.Sprintf("deadline %v passed", a.s.Deadline)
+	}
+	ev.Extra = a.extra
 	ev.ReadTranscript = func(r *recorder.Run) *recorder.Transcript {
 		return readTranscript(r, snap, a.o.Env, a.dir, a.resume)
 	}
 	rec, err := recorder.Record(a.o.LogsDir, a.runID, ev, recorder.ByLauncher)
+	a.decide(res, rec.Entry, snap, end)
 	if gerr := a.guard.done(); gerr != nil {
 		a.warnings = append(a.warnings, "guardian not started: "+gerr.Error())
 	}
@@ -223,6 +407,12 @@ func (a *attempt) record(res runResult) (recorder.Recorded, error) {
 		note = "history line not written: " + err.Error()
 	}
 	a.log.Footer(&rec.Entry, note)
+	switch n := a.next; {
+	case n.retry:
+		a.log.Note(fmt.Sprintf("attempt %d failed for a transient reason (%s): attempt %d follows after %v, %s", a.at.n, n.reason, a.at.n+1, n.wait.Round(time.Millisecond), n.how))
+	case n.class != "" && n.how != "":
+		a.log.Note(fmt.Sprintf("not retried (%s): %s", n.reason, n.how))
+	}
 	if err := a.log.Close(); err != nil {
 		a.warnings = append(a.warnings, "session log: "+err.Error())
 	}
@@ -251,12 +441,84 @@ func evidence(res runResult, snap Snapshot, timeout time.Duration) recorder.Evid
 	return ev
 }
 
+// startSinks tells the sinks the run starts. A sink that fails is noted
+// in the session log and, by name, in the line ("ping_error"); the keys
+// annotating sinks add go into the line too.
+func (a *attempt) startSinks() {
+	if len(a.o.Sinks) == 0 {
+		return
+	}
+	info := a.info()
+	for _, s := range a.o.Sinks {
+		if an, ok := s.(Annotator); ok {
+			for k, v := range annotate(an, info) {
+				a.extra[k] = v
+			}
+		}
+	}
+	fails := notifySinks(a.o.Sinks, func(ctx context.Context, s Sink) error { return s.Started(ctx, info) })
+	for _, f := range fails {
+		if n, ok := f.sink.(Namer); ok {
+			a.extra[n.SinkName()+"_error"] = recorder.Truncate(f.err.Error(), 300)
+		}
+		a.log.Note(f.warning("started"))
+	}
+	a.warnings = append(a.warnings, warnings(fails, "started")...)
+}
+
+// annotate calls an Annotator, turning a panic into no keys.
+func annotate(an Annotator, info RunInfo) (m map[string]any) {
+	defer func() {
+		if recover() != nil {
+			m = nil
+		}
+	}()
+	return an.Annotate(info)
+}
+
+// decide says whether the attempt is retried, and after how long.
+func (a *attempt) decide(res runResult, e recorder.Entry, snap Snapshot, end time.Time) {
+	out := res.outcome()
+	out.Entry, out.Deadline = e, res.timedOut && a.deadline && !res.idle
+	class, reason := retryCause(out, snap)
+	d := retryDecision{class: class, reason: reason}
+	if class != "" && a.at.pol.retries > 0 {
+		var hint resetHint
+		var have bool
+		if class == RetryTransient {
+			tr := ""
+			if snap.SessionID != "" {
+				cwd := snap.Cwd
+				if cwd == "" {
+					cwd = a.dir
+				}
+				tr = TranscriptPath(a.o.Env, cwd, snap.SessionID)
+			}
+			hint, have = resetTime(snap, tr, end)
+		}
+		d.wait, d.retry, d.how = a.at.pol.nextWait(a.at.n, class, hint, have, time.Now(), jitter)
+	}
+	a.next = d
+}
+
 // report tells the sinks and the caller how the run went.
 func (a *attempt) report(res runResult, rec recorder.Recorded, recErr error) *Outcome {
-	a.warnings = append(a.warnings, notifySinks(a.o.Sinks, "finished", func(ctx context.Context, s Sink) error {
+	fails := notifySinks(a.o.Sinks, func(ctx context.Context, s Sink) error {
 		return s.Finished(ctx, a.info(), rec.Entry)
-	})...)
+	})
+	if len(fails) > 0 {
+		// The line is written; the session log keeps what went wrong.
+		if l, err := sessionlog.Append(a.logPath); err == nil {
+			for _, f := range fails {
+				l.Note(f.warning("finished"))
+			}
+			l.Close()
+		}
+	}
+	a.warnings = append(a.warnings, warnings(fails, "finished")...)
 	out := res.outcome()
 	out.Entry, out.RecordErr, out.Warnings = rec.Entry, recErr, a.warnings
+	out.Attempt, out.next = a.at.n, a.next
+	out.Deadline = res.timedOut && a.deadline && !res.idle
 	return out
 }

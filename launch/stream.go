@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -41,6 +44,16 @@ type Snapshot struct {
 	// says something (stderr, mostly: "API Error: 529 overloaded"),
 	// trimmed and cut to maxLastOutput bytes.
 	LastOutput string
+
+	// The client's own retries (system/api_retry lines): how many, and of
+	// the last one its status, its delay and when ccq read it.
+	APIRetries  int
+	RetryStatus int
+	RetryDelay  time.Duration
+	RetryAt     time.Time
+	// APIErrorText is the text of the last API-error message (a synthetic
+	// assistant turn): "API Error: Request rejected (429) · …".
+	APIErrorText string
 }
 
 // maxLastOutput bounds Snapshot.LastOutput, which goes into error_detail.
@@ -61,6 +74,17 @@ type Stream struct {
 	// texts holds a hash of every assistant text, so the result's text is
 	// shown in the log only when no message showed it already.
 	texts map[uint64]bool
+
+	// active is when the last line arrived (unix ns), for the idle watchdog.
+	active atomic.Int64
+}
+
+// LastActive is when the stream last gave a line (zero before the first).
+func (s *Stream) LastActive() time.Time {
+	if ns := s.active.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
 }
 
 // NewStream writes to log, which may be nil.
@@ -122,6 +146,7 @@ func (s *Stream) ReadFrom(r io.Reader) (int64, error) {
 // Line handles one line of output.
 func (s *Stream) Line(line []byte) {
 	line = bytes.TrimRight(line, "\r\n")
+	s.active.Store(time.Now().UnixNano())
 	s.mu.Lock()
 	s.snap.Lines++
 	s.mu.Unlock()
@@ -155,6 +180,17 @@ func (s *Stream) Line(line []byte) {
 
 func (s *Stream) system(line []byte) {
 	f := gjson.GetManyBytes(line, "subtype", "session_id", "model", "cwd", "claude_code_version", "permissionMode")
+	if f[0].Str == "api_retry" {
+		r := gjson.GetManyBytes(line, "error_status", "retry_delay_ms", "error")
+		s.mu.Lock()
+		s.snap.APIRetries++
+		s.snap.RetryStatus = int(r[0].Int())
+		s.snap.RetryDelay = time.Duration(r[1].Int()) * time.Millisecond
+		s.snap.RetryAt = time.Now()
+		s.mu.Unlock()
+		s.log.Note(fmt.Sprintf("Claude Code retries the API request (%s, status %d) in %v", r[2].Str, r[0].Int(), time.Duration(r[1].Int())*time.Millisecond))
+		return
+	}
 	if f[0].Str != "init" {
 		return // hook_started/hook_response and the like
 	}
@@ -197,6 +233,9 @@ func (s *Stream) assistant(line []byte) {
 			s.texts[textHash(text)] = true
 			s.mu.Unlock()
 			if apiError != "" || synthetic {
+				s.mu.Lock()
+				s.snap.APIErrorText = text
+				s.mu.Unlock()
 				s.log.APIError(text)
 			} else {
 				s.log.Text(text)
