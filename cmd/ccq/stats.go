@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"time"
 
+	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/stats"
 	"github.com/urfave/cli/v2"
 )
@@ -45,7 +47,7 @@ task and per period, for spreadsheets.`,
 			if err != nil {
 				return err
 			}
-			rep, err := stats.Compute(h.path, stats.Options{Filter: h.filter, Period: by})
+			rep, err := stats.Compute(h.path, stats.Options{Filter: h.filter, Period: by, Cache: h.cache()})
 			if err != nil {
 				return err
 			}
@@ -83,4 +85,14 @@ func day(ts *string) string {
 		return "?"
 	}
 	return (*ts)[:10] + " " + (*ts)[11:16]
+}
+
+// cache is the summary cache to read h through: a logs directory's
+// history has one beside it; a file named with another name is only read.
+// stats.Compute uses it when the filters select by task only.
+func (h history) cache() string {
+	if filepath.Base(h.path) != recorder.HistoryName {
+		return ""
+	}
+	return stats.CachePath(h.path)
 }
