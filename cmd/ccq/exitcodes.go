@@ -8,6 +8,7 @@ const (
 	exitOK          = 0
 	exitFailure     = 1   // a command failed, or `ccq check` found a threshold missed
 	exitUsage       = 2   // bad flags, unknown task, bad task file
+	exitTempFail    = 75  // skipped, or retries ran out on a transient failure (EX_TEMPFAIL)
 	exitTimeout     = 124 // the run hit its timeout (as timeout(1))
 	exitCannotStart = 127 // claude could not be started (as the shell)
 	exitSignalBase  = 128 // + n: signal n ended the run (as the shell)
@@ -20,6 +21,8 @@ var launchExit = map[launch.Ending]func(*launch.Outcome) int{
 	launch.TimedOut:    func(*launch.Outcome) int { return exitTimeout },
 	launch.StartFailed: func(*launch.Outcome) int { return exitCannotStart },
 	launch.Signalled:   func(o *launch.Outcome) int { return exitSignalBase + launch.SignalNumber(o.Signal) },
+	launch.Skipped:     func(*launch.Outcome) int { return exitTempFail },
+	launch.GaveUp:      func(*launch.Outcome) int { return exitTempFail },
 }
 
 // launchExitCode is the exit code of `ccq launch` for a run that ended as o.

@@ -3,9 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 
 	"github.com/ccq-dev/ccq/launch"
+	"github.com/ccq-dev/ccq/recorder"
 	"github.com/urfave/cli/v2"
 )
 
@@ -23,7 +26,23 @@ const (
 	flagCwd             = "cwd"
 	flagQuiet           = "quiet"
 	flagJSON            = "json"
+	flagVerbose         = "verbose"
 	flagGuardian        = "guardian" // hidden: run as a launch's guardian
+
+	flagRetries       = "retries"
+	flagRetryOn       = "retry-on"
+	flagRetryDelay    = "retry-delay"
+	flagRetryMaxDelay = "retry-max-delay"
+	flagDeadline      = "deadline"
+	flagIdleTimeout   = "idle-timeout"
+	flagOverlap       = "overlap"
+	flagMaxConcurrent = "max-concurrent"
+	flagMaxBudgetUSD  = "max-budget-usd"
+)
+
+// Environment variables of `ccq launch` (besides launch's and recorder's).
+const (
+	envMaxConcurrent = "CCQ_MAX_CONCURRENT"
 )
 
 func tasksDirFlag() cli.Flag {
@@ -44,8 +63,18 @@ allowed_tools, disallowed_tools, cwd, args) between two --- lines, then the
 prompt. Flags override the front matter; arguments after -- go to claude as
 they are.
 
-Exit code: claude's own; 124 when the run timed out; 127 when claude could
-not be started; 128+n when a signal n ended the run; 2 for a bad task.`,
+Scheduling: --retries N tries again an attempt that failed for a transient
+reason (--retry-on: transient, timeout, idle), each attempt a run of its own;
+--deadline bounds the whole series; --idle-timeout ends a run that shows no
+activity; --overlap skip|wait|allow says what to do while another run of the
+task goes on; --max-concurrent bounds the runs of a logs directory.
+
+Off a terminal a successful run prints nothing; a failed or skipped one a
+short summary on stderr (--verbose: always; --quiet: never).
+
+Exit code: claude's own; 75 when a launch was skipped or its retries ran out
+on a transient failure; 124 when the run timed out; 127 when claude could not
+be started; 128+n when a signal n ended the run; 2 for bad input.`,
 		Flags: []cli.Flag{
 			logsDirFlag(),
 			tasksDirFlag(),
@@ -60,6 +89,19 @@ not be started; 128+n when a signal n ended the run; 2 for a bad task.`,
 			&cli.StringFlag{Name: flagCwd, Usage: "working directory of the run (default: the task's cwd, else the current directory)"},
 			&cli.BoolFlag{Name: flagQuiet, Aliases: []string{"q"}, Usage: "print nothing but errors", DisableDefaultText: true},
 			&cli.BoolFlag{Name: flagJSON, Usage: "print the run's history line on stdout at the end", DisableDefaultText: true},
+			&cli.BoolFlag{Name: flagVerbose, Aliases: []string{"v"}, Usage: "print the summary even when the run succeeds off a terminal", DisableDefaultText: true},
+			&cli.IntFlag{Name: flagRetries, Usage: "retry an attempt that failed for a transient reason up to N times (0 to 100)", DefaultText: "the task's, else 0"},
+			&cli.StringSliceFlag{Name: flagRetryOn, Usage: "what to retry: transient, timeout, idle (repeat or separate with commas)", DefaultText: "transient"},
+			&cli.DurationFlag{Name: flagRetryDelay, Usage: "backoff unit: wait n is drawn from [0, min(max, delay·2^(n-1))]", DefaultText: launch.DefaultRetryDelay.String()},
+			&cli.DurationFlag{Name: flagRetryMaxDelay, Usage: "longest wait between attempts, also for a reset time the client reports", DefaultText: "30m"},
+			&cli.DurationFlag{Name: flagDeadline, Usage: "bound of the whole launch, lock wait, attempts and waits included", DefaultText: "none"},
+			&cli.DurationFlag{Name: flagIdleTimeout, Usage: "stop a run with no output and no tool CPU time for this long, as a timeout", DefaultText: "none"},
+			&cli.StringFlag{Name: flagOverlap, Usage: "while another run of the task goes on: skip (exit 75), wait or allow", DefaultText: "skip"},
+			&cli.IntFlag{Name: flagMaxConcurrent, Usage: "most runs of this logs directory at once, all tasks", DefaultText: "$" + envMaxConcurrent + ", else no bound"},
+			&cli.Float64Flag{Name: flagMaxBudgetUSD, Usage: "claude --max-budget-usd: stop the run past this many dollars", DefaultText: "the task's, else none"},
+			&cli.StringFlag{Name: flagPingURL, Usage: "healthchecks ping URL (default: the task's ping_url, else $" + envPingURL + ")"},
+			&cli.StringSliceFlag{Name: flagNotify, Usage: "send failures and recoveries to URL (repeatable; default: the task's notify, else $" + envNotify + ")"},
+			&cli.StringFlag{Name: flagNotifyOn, Usage: "when to notify: failure, recovery, success (comma-separated)", DefaultText: "failure,recovery"},
 			&cli.BoolFlag{Name: flagGuardian, Hidden: true},
 		},
 		Action: func(c *cli.Context) error { return launchAction(a, c) },
@@ -104,6 +146,13 @@ func launchOptions(a *appEnv, c *cli.Context) (launch.Options, error) {
 	if c.Duration(flagTimeout) < 0 || c.Duration(flagGrace) < 0 {
 		return launch.Options{}, usageErr("launch: --timeout and --grace must be positive")
 	}
+	if err := checkScheduleFlags(c); err != nil {
+		return launch.Options{}, err
+	}
+	maxConc, err := maxConcurrent(a, c)
+	if err != nil {
+		return launch.Options{}, err
+	}
 	tasksDir := launch.TasksDir(c.String(flagTasksDir), a.env, a.cwd)
 	task, err := launch.Resolve(name, tasksDir, a.cwd)
 	if err != nil {
@@ -114,15 +163,19 @@ func launchOptions(a *appEnv, c *cli.Context) (launch.Options, error) {
 		return launch.Options{}, err
 	}
 	o := launch.Options{
-		Task:    task,
-		Flags:   flagSettings(c),
-		Extra:   extra,
-		Claude:  c.String(flagClaude),
-		Env:     a.env,
-		Cwd:     a.cwd,
-		LogsDir: a.logsDir(c),
-		Grace:   c.Duration(flagGrace),
-		Guard:   guardCommand(),
+		Task:          task,
+		Flags:         flagSettings(c),
+		Extra:         extra,
+		Claude:        c.String(flagClaude),
+		Env:           a.env,
+		Cwd:           a.cwd,
+		LogsDir:       a.logsDir(c),
+		Grace:         c.Duration(flagGrace),
+		Guard:         guardCommand(),
+		MaxConcurrent: maxConc,
+	}
+	if o.Sinks, err = launchSinks(a, c, task, o.LogsDir); err != nil {
+		return launch.Options{}, err
 	}
 	if !c.Bool(flagQuiet) && isTerminal(a.stderr) {
 		o.Progress = a.stderr
@@ -132,7 +185,7 @@ func launchOptions(a *appEnv, c *cli.Context) (launch.Options, error) {
 
 // flagSettings are the task settings given as flags.
 func flagSettings(c *cli.Context) launch.Settings {
-	return launch.Settings{
+	s := launch.Settings{
 		Timeout:         c.Duration(flagTimeout),
 		Model:           c.String(flagModel),
 		MaxTurns:        c.Int(flagMaxTurns),
@@ -140,35 +193,139 @@ func flagSettings(c *cli.Context) launch.Settings {
 		AllowedTools:    splitList(c.StringSlice(flagAllowedTools)),
 		DisallowedTools: splitList(c.StringSlice(flagDisallowedTools)),
 		Cwd:             c.String(flagCwd),
+		RetryDelay:      c.Duration(flagRetryDelay),
+		RetryMaxDelay:   c.Duration(flagRetryMaxDelay),
+		Deadline:        c.Duration(flagDeadline),
+		IdleTimeout:     c.Duration(flagIdleTimeout),
+		Overlap:         c.String(flagOverlap),
+		MaxBudgetUSD:    c.Float64(flagMaxBudgetUSD),
 	}
+	if c.IsSet(flagRetries) {
+		n := c.Int(flagRetries)
+		s.Retries = &n
+	}
+	s.RetryOn, _ = launch.ParseRetryOn(c.StringSlice(flagRetryOn)) // checked by checkScheduleFlags
+	return s
+}
+
+// checkScheduleFlags refuses bad values of the scheduling flags: each is a
+// usage error naming the flag.
+func checkScheduleFlags(c *cli.Context) error {
+	for _, f := range []string{flagRetryDelay, flagRetryMaxDelay, flagDeadline, flagIdleTimeout} {
+		if c.IsSet(f) && c.Duration(f) <= 0 {
+			return usageErr("launch: --%s %v: must be a positive duration", f, c.Duration(f))
+		}
+	}
+	if c.IsSet(flagRetries) {
+		if err := launch.CheckRetries(c.Int(flagRetries)); err != nil {
+			return usageErr("launch: --%s: %v", flagRetries, err)
+		}
+	}
+	if c.IsSet(flagRetryOn) {
+		if _, err := launch.ParseRetryOn(c.StringSlice(flagRetryOn)); err != nil {
+			return usageErr("launch: --%s: %v", flagRetryOn, err)
+		}
+	}
+	if c.IsSet(flagOverlap) {
+		if err := launch.CheckOverlap(c.String(flagOverlap)); err != nil {
+			return usageErr("launch: --%s: %v", flagOverlap, err)
+		}
+	}
+	if c.IsSet(flagMaxBudgetUSD) && !(c.Float64(flagMaxBudgetUSD) > 0) {
+		return usageErr("launch: --%s %v: must be a positive amount of dollars", flagMaxBudgetUSD, c.Float64(flagMaxBudgetUSD))
+	}
+	if c.IsSet(flagMaxConcurrent) && c.Int(flagMaxConcurrent) < 1 {
+		return usageErr("launch: --%s %d: must be at least 1", flagMaxConcurrent, c.Int(flagMaxConcurrent))
+	}
+	return nil
+}
+
+// maxConcurrent is --max-concurrent, else $CCQ_MAX_CONCURRENT, else 0 (no
+// bound).
+func maxConcurrent(a *appEnv, c *cli.Context) (int, error) {
+	if c.IsSet(flagMaxConcurrent) {
+		return c.Int(flagMaxConcurrent), nil
+	}
+	v := strings.TrimSpace(a.env[envMaxConcurrent])
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, usageErr("launch: $%s %q: want a whole number of at least 1", envMaxConcurrent, v)
+	}
+	return n, nil
 }
 
 // reportLaunch prints what the run left for the user and picks the exit
-// code (launchExitCode).
+// code (launchExitCode). Off a terminal a successful run prints nothing at
+// all (cron mails any output); a failed or skipped one prints a summary on
+// stderr. --verbose prints it always, --quiet never.
 func reportLaunch(a *appEnv, c *cli.Context, task string, out *launch.Outcome) error {
-	for _, w := range out.Warnings {
-		fmt.Fprintf(a.stderr, "ccq: warning: %s\n", w)
+	code := launchExitCode(out)
+	quiet, verbose := c.Bool(flagQuiet), c.Bool(flagVerbose)
+	speak := verbose || code != exitOK || isTerminal(a.stderr)
+	if speak {
+		for _, w := range out.Warnings {
+			fmt.Fprintf(a.stderr, "ccq: warning: %s\n", w)
+		}
 	}
 	if out.RecordErr != nil {
 		fmt.Fprintf(a.stderr, "ccq: error: history line of run %s not written: %v\n", out.Entry.RunID, out.RecordErr)
 	}
+	if out.Ending == launch.Skipped {
+		if !quiet {
+			fmt.Fprintf(a.stderr, "ccq: %s: skipped: %s\n", task, out.SkipReason)
+		}
+		return withCode(code, nil)
+	}
 	if c.Bool(flagJSON) {
-		if b, err := out.Entry.Marshal(); err == nil {
-			a.stdout.Write(b)
+		entries := out.Entries
+		if len(entries) == 0 {
+			entries = []recorder.Entry{out.Entry}
+		}
+		for _, e := range entries {
+			if b, err := e.Marshal(); err == nil {
+				a.stdout.Write(b)
+			}
 		}
 	}
-	code := launchExitCode(out)
 	if out.StartErr != nil {
 		return withCode(code, withHint(fmt.Errorf("launch %s: start claude: %w", task, out.StartErr),
 			"set --"+flagClaude+" or $"+launch.EnvClaude+" to the claude binary"))
 	}
-	if !c.Bool(flagQuiet) {
-		fmt.Fprintln(a.stderr, launch.Summary(&out.Entry))
+	if !quiet && speak {
+		printSummary(a.stderr, out, code != exitOK && !isTerminal(a.stderr) || verbose && !out.Entry.Success)
 	}
 	if code != exitOK {
 		return withCode(code, nil)
 	}
 	return nil
+}
+
+// summaryTail is how many lines of the session log a failure's summary
+// shows.
+const summaryTail = 10
+
+// printSummary prints the run's one-line summary and, for a failure read
+// later (cron mail), the attempts and the end of the session log.
+func printSummary(w io.Writer, out *launch.Outcome, long bool) {
+	fmt.Fprintln(w, launch.Summary(&out.Entry))
+	if !long {
+		return
+	}
+	if n := len(out.Entries); n > 1 {
+		fmt.Fprintf(w, "ccq: %d attempts; the first was run %s\n", n, out.Entries[0].RunID)
+	}
+	if note := out.RetryNote(); note != "" {
+		fmt.Fprintf(w, "ccq: not retried: %s\n", note)
+	}
+	if lines := launch.LogTail(out.Entry.LogFile, summaryTail); len(lines) > 0 {
+		fmt.Fprintf(w, "ccq: end of the session log %s:\n", out.Entry.LogFile)
+		for _, l := range lines {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
 }
 
 // splitList accepts repeated flags and comma-separated values alike.
