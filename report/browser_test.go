@@ -282,7 +282,7 @@ func TestBrowser(t *testing.T) {
 	writeHistory(t, hist, es)
 	pagePath := filepath.Join(dir, "out", "report.html")
 	os.Mkdir(filepath.Dir(pagePath), 0o755)
-	writePage(t, hist, pagePath, fixtureEnd.Add(12*time.Hour))
+	writePage(t, hist, pagePath, fixtureEnd.Add(12*time.Hour), "")
 	docURL := b.open(t, pagePath)
 	b.screenshot(t, "report-test.png")
 
@@ -447,7 +447,7 @@ func TestBrowserEmpty(t *testing.T) {
 	dir := t.TempDir()
 	hist := filepath.Join(dir, "history.jsonl")
 	pagePath := filepath.Join(dir, "report.html")
-	writePage(t, hist, pagePath, fixtureEnd)
+	writePage(t, hist, pagePath, fixtureEnd, "")
 	docURL := b.open(t, pagePath)
 	text := eval[string](t, b, `document.querySelector('#empty').innerText`)
 	if !strings.Contains(text, "No runs were recorded yet") || !strings.Contains(text, hist) {
@@ -457,7 +457,8 @@ func TestBrowserEmpty(t *testing.T) {
 }
 
 // TestREADMEScreenshot writes docs/report.png, the README's picture of a
-// report over 30 days, when CCQ_WRITE_SCREENSHOT=1.
+// report over 30 days (as `ccq report --by day` draws it), when
+// CCQ_WRITE_SCREENSHOT=1.
 func TestREADMEScreenshot(t *testing.T) {
 	if os.Getenv("CCQ_WRITE_SCREENSHOT") != "1" {
 		t.Skip("set CCQ_WRITE_SCREENSHOT=1 to write docs/report.png")
@@ -475,7 +476,7 @@ func TestREADMEScreenshot(t *testing.T) {
 	end := time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC)
 	writeHistory(t, hist, demoHistory(end))
 	pagePath := filepath.Join(dir, "logs", "scheduler", "report.html")
-	writePage(t, hist, pagePath, end)
+	writePage(t, hist, pagePath, end, stats.PeriodDay)
 	b.open(t, pagePath)
 	if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(1100, 1500)); err != nil {
 		t.Fatal(err)

@@ -277,3 +277,30 @@ func shortTime(ts string) string {
 	}
 	return ts[:10] + " " + ts[11:19]
 }
+
+// trim drops the periods before the first one with a run, keeping at least
+// keep periods, and reports whether it dropped any.
+func (x *extras) trim(keep int) bool {
+	from := 0
+	for from < x.g.n-keep && x.overall.cells[from].runs() == 0 {
+		from++
+	}
+	if from == 0 {
+		return false
+	}
+	x.g.n -= from
+	x.g.start += int64(from) * x.g.step
+	x.overall.cells = x.overall.cells[from:]
+	for _, t := range x.tasks {
+		t.cells = t.cells[from:]
+	}
+	return true
+}
+
+func (c *cell) runs() int64 {
+	var n int64
+	for _, v := range c.outcomes {
+		n += v
+	}
+	return n
+}

@@ -138,10 +138,12 @@ func demoHistory(end time.Time) []recorder.Entry {
 	return es
 }
 
-// writePage writes the report of the history at hist to page.
-func writePage(t testing.TB, hist, page string, now time.Time) *report.Page {
+// writePage writes the report of the history at hist to page, with charts
+// per period ("" lets stats choose).
+func writePage(t testing.TB, hist, page string, now time.Time, period string) *report.Page {
 	t.Helper()
-	p, err := report.Build(report.Options{History: hist, Now: now, PageDir: filepath.Dir(page), WorkDir: filepath.Dir(hist)})
+	p, err := report.Build(report.Options{History: hist, Now: now, PageDir: filepath.Dir(page), WorkDir: filepath.Dir(hist),
+		Stats: stats.Options{Period: period}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,6 +50,11 @@ const (
 	maxFailTypes = 8
 )
 
+// minPeriods is the fewest periods a chart spans: the periods before the
+// first run are left out down to this many, so a young history's bars are
+// not lost at the right of 28 days or 26 weeks.
+const minPeriods = 7
+
 // Page is everything the template shows.
 type Page struct {
 	Title        string
@@ -64,6 +69,8 @@ type Page struct {
 	FirstSkipped int
 	Filters      []string // "since …", "task …"
 	Period       string   // "day" or "week"
+	Span         string   // from the first run to the last: "31 days"
+	Trimmed      bool     // the charts start after the grid's first period
 	FirstRun     string
 	LastRun      string
 
@@ -191,6 +198,8 @@ func build(opt Options, rep *stats.Report, x *extras) *Page {
 	}
 	p.FirstRun, p.LastRun = when(rep.Overall.FirstRun), when(rep.Overall.LastRun)
 	p.Retries = x.overall.retries > 0
+	p.Trimmed = x.trim(minPeriods)
+	p.Span = span(rep.Overall.FirstRun, rep.Overall.LastRun)
 	fr := newFrame(x.g, rep.Period)
 
 	p.Overall = section("all", "All tasks", rep.Overall, x.overall, fr, p.Retries)
@@ -481,4 +490,21 @@ func thousands(v int64) string {
 		b.WriteString(s[i : i+3])
 	}
 	return b.String()
+}
+
+// span is the time from the first run to the last, in days (or hours).
+func span(first, last *string) string {
+	if first == nil || last == nil {
+		return "unknown span"
+	}
+	a, err1 := time.Parse(time.RFC3339, *first)
+	b, err2 := time.Parse(time.RFC3339, *last)
+	if err1 != nil || err2 != nil {
+		return "unknown span"
+	}
+	d := b.Sub(a)
+	if d < 48*time.Hour {
+		return stats.Plural(int64(d.Hours()), "hour")
+	}
+	return stats.Plural(int64(d.Hours()/24+0.5), "day")
 }
