@@ -100,6 +100,7 @@ be started; 128+n when a signal n ended the run; 2 for bad input.`,
 			&cli.IntFlag{Name: flagMaxConcurrent, Usage: "most runs of this logs directory at once, all tasks", DefaultText: "$" + envMaxConcurrent + ", else no bound"},
 			&cli.Float64Flag{Name: flagMaxBudgetUSD, Usage: "claude --max-budget-usd: stop the run past this many dollars", DefaultText: "the task's, else none"},
 			&cli.StringFlag{Name: flagPingURL, Usage: "healthchecks ping URL (default: the task's ping_url, else $" + envPingURL + ")"},
+			&cli.DurationFlag{Name: flagPingTime, Usage: "most time one ping may take, retries included", DefaultText: "10s"},
 			&cli.StringSliceFlag{Name: flagNotify, Usage: "send failures and recoveries to URL (repeatable; default: the task's notify, else $" + envNotify + ")"},
 			&cli.StringFlag{Name: flagNotifyOn, Usage: "when to notify: failure, recovery, success (comma-separated)", DefaultText: "failure,recovery"},
 			&cli.BoolFlag{Name: flagGuardian, Hidden: true},
@@ -211,7 +212,7 @@ func flagSettings(c *cli.Context) launch.Settings {
 // checkScheduleFlags refuses bad values of the scheduling flags: each is a
 // usage error naming the flag.
 func checkScheduleFlags(c *cli.Context) error {
-	for _, f := range []string{flagRetryDelay, flagRetryMaxDelay, flagDeadline, flagIdleTimeout} {
+	for _, f := range []string{flagRetryDelay, flagRetryMaxDelay, flagDeadline, flagIdleTimeout, flagPingTime} {
 		if c.IsSet(f) && c.Duration(f) <= 0 {
 			return usageErr("launch: --%s %v: must be a positive duration", f, c.Duration(f))
 		}

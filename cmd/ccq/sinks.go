@@ -18,6 +18,7 @@ const (
 	flagPingURL  = "ping-url"
 	flagNotify   = "notify"
 	flagNotifyOn = "notify-on"
+	flagPingTime = "ping-timeout"
 
 	envPingURL  = "CCQ_PING_URL"
 	envNotify   = "CCQ_NOTIFY"    // URLs separated by commas or spaces
@@ -58,7 +59,7 @@ func launchSinks(a *appEnv, c *cli.Context, t *launch.Task, logsDir string) ([]l
 		setting{t.Settings.PingURL, frontMatterWhere(t, "ping_url")},
 		setting{strings.TrimSpace(a.env[envPingURL]), "$" + envPingURL})
 	if pu.value != "" {
-		p, err := ping.New(ping.Config{URL: pu.value})
+		p, err := ping.New(ping.Config{URL: pu.value, Timeout: c.Duration(flagPingTime)})
 		if err != nil {
 			return nil, usageErr("%s: %v", pu.where, redact.Error(err, redact.Secrets(pu.value)...))
 		}
