@@ -81,8 +81,18 @@ func subagentFiles(transcriptPath string) []string {
 // transcript are returned (the caller falls back to other sources);
 // unreadable subagent files are skipped.
 func ReadSession(transcriptPath string, off Offsets) (Transcript, error) {
+	return ReadSessionFunc(transcriptPath, off, nil)
+}
+
+// ReadSessionFunc is ReadSession that also hands visit, in order, each line
+// of the main transcript that belongs to this run (from its offset on) with
+// its top-level "type" ("" when it is plainly none a reader wants: an
+// attachment), so a caller can render the run in the same pass over a file
+// that may be hundreds of megabytes. The line is valid only until visit
+// returns. A line longer than the scan's bound is not passed.
+func ReadSessionFunc(transcriptPath string, off Offsets, visit func(typ string, line []byte)) (Transcript, error) {
 	var t Transcript
-	sc, err := scanTranscript(transcriptPath, off[transcriptPath])
+	sc, err := scanTranscript(transcriptPath, off[transcriptPath], visit)
 	if err != nil {
 		return t, err
 	}
@@ -91,7 +101,7 @@ func ReadSession(transcriptPath string, off Offsets) (Transcript, error) {
 	t.Model, t.APIError, t.APIErrorStatus, t.End = sc.model, sc.apiError, sc.apiStatus, sc.end
 	t.CostUSD = sc.runCost()
 	for _, p := range subagentFiles(transcriptPath) {
-		s, err := scanTranscript(p, off[p])
+		s, err := scanTranscript(p, off[p], nil)
 		if err != nil {
 			continue
 		}
@@ -133,7 +143,7 @@ type transcriptScan struct {
 }
 
 // scanTranscript streams one transcript file from offset.
-func scanTranscript(path string, offset int64) (*transcriptScan, error) {
+func scanTranscript(path string, offset int64, visit func(typ string, line []byte)) (*transcriptScan, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -154,7 +164,11 @@ func scanTranscript(path string, offset int64) (*transcriptScan, error) {
 	for {
 		line, start, err := lr.next()
 		if len(line) > 0 {
-			sc.line(line, start >= offset)
+			typ := lineType(line)
+			sc.line(line, typ, start >= offset)
+			if visit != nil && start >= offset {
+				visit(typ, line)
+			}
 		}
 		if err == io.EOF {
 			return sc, nil
@@ -165,23 +179,50 @@ func scanTranscript(path string, offset int64) (*transcriptScan, error) {
 	}
 }
 
-// line takes one transcript line; mine says whether it belongs to this run.
-func (sc *transcriptScan) line(line []byte, mine bool) {
+// line takes one transcript line of type typ; mine says whether it belongs
+// to this run.
+func (sc *transcriptScan) line(line []byte, typ string, mine bool) {
 	switch {
-	case bytes.Contains(line, patCost):
+	case typ == "cost-state":
 		sc.cost(line, mine)
 	case !mine:
-	case bytes.Contains(line, patAssistant):
+	case typ == "assistant":
 		sc.assistant(line)
-	case bytes.Contains(line, patRequest):
-		if gjson.GetBytes(line, "type").Str == "api-request" {
-			sc.end = EndInFlight
-		}
-	case sc.end == EndToolRunning && bytes.Contains(line, patUser) && bytes.Contains(line, patToolRes):
-		if gjson.GetBytes(line, "type").Str == "user" {
-			sc.end = EndToolDone
+	case typ == "api-request":
+		sc.end = EndInFlight
+	case typ == "user" && sc.end == EndToolRunning && bytes.Contains(line, patToolRes):
+		sc.end = EndToolDone
+	}
+}
+
+var (
+	prefType       = []byte(`{"type":"`)
+	prefParent     = []byte(`{"parentUuid":`)
+	patAttachment  = []byte(`,"attachment":{`)
+	attachmentNear = 200 // bytes: parentUuid and isSidechain come first
+)
+
+// lineType is a transcript line's top-level "type", found without reading
+// what need not be read. Most of a long transcript's bytes are request
+// shapes, whose type is their first key ({"type":"api-request-shape",…}),
+// and attachments (prompt snapshots, skill listings), which Claude Code
+// writes as {"parentUuid":…,"isSidechain":…,"attachment":{…},"type":…}:
+// for those "" is returned without scanning on. Searching every line for
+// each pattern cost several full passes over the file.
+func lineType(line []byte) string {
+	if rest, ok := bytes.CutPrefix(line, prefType); ok {
+		if i := bytes.IndexByte(rest, '"'); i >= 0 && bytes.IndexByte(rest[:i], '\\') < 0 {
+			return string(rest[:i])
 		}
 	}
+	if bytes.HasPrefix(line, prefParent) {
+		head := line[:min(len(line), attachmentNear)]
+		// Top level only: no object or array opened before the key.
+		if i := bytes.Index(head, patAttachment); i > 0 && bytes.IndexAny(head[1:i], "{[") < 0 {
+			return ""
+		}
+	}
+	return gjson.GetBytes(line, "type").Str
 }
 
 func (sc *transcriptScan) cost(line []byte, mine bool) {
