@@ -79,7 +79,7 @@ func Handle(in Input) error {
 	}
 	task = recorder.CleanID(task)
 	logsDir := recorder.LogsDir("", env, in.Cwd)
-	r := run{logsDir: logsDir, id: runID, env: env, supervised: env[recorder.EnvLauncherPID] != ""}
+	r := run{logsDir: logsDir, id: runID, env: env, supervised: env[recorder.EnvLauncherPID] != "", cwd: cwd, now: in.Now}
 	ev := recorder.Event{Ev: event, T: in.Now.UnixMilli(), SID: sid}
 
 	switch event {
@@ -116,6 +116,8 @@ type run struct {
 	id         string
 	env        map[string]string
 	supervised bool // a launcher started it (CCQ_LAUNCHER_PID is set)
+	cwd        string
+	now        time.Time
 }
 
 // note adds ev to the run's state. Under a launcher it only appends to state
@@ -129,18 +131,32 @@ func (r run) note(ev recorder.Event) error {
 
 // end notes SessionEnd with what the transcript holds and, unless a live
 // launcher will, writes the run's line.
+//
+// A run with no log file (no launcher, no CCQ_LOG_FILE) gets its Markdown
+// session log here, rendered while the transcript is read for its usage:
+// one pass, line by line, however long the transcript.
 func (r run) end(ev recorder.Event) error {
 	var off recorder.Offsets
-	if st, err := recorder.ReadRun(r.logsDir, r.id); err == nil {
+	st, err := recorder.ReadRun(r.logsDir, r.id)
+	if err == nil {
 		off = st.Offsets
+	} else {
+		st = nil
+	}
+	var md *mdLog
+	if !r.supervised {
+		md = newMDLog(r.logsDir, r.id, st, ev, r.cwd, r.now)
 	}
 	var terr error
 	if ev.TP != "" {
-		t, err := recorder.ReadSession(ev.TP, off)
+		t, err := recorder.ReadSessionFunc(ev.TP, off, md.visit())
 		if err == nil {
 			ev.TS = &t
 		}
 		terr = err
+		md.scanned(err)
+	} else {
+		md.scanned(errors.New("no transcript path"))
 	}
 	if err := r.note(ev); err != nil {
 		return err
@@ -152,11 +168,14 @@ func (r run) end(ev recorder.Event) error {
 		}
 		// The launcher died; the run is ours to record.
 	}
-	_, err := recorder.Record(r.logsDir, r.id, recorder.Evidence{}, recorder.ByHook)
+	var evd recorder.Evidence
+	md.evidence(&evd)
+	rec, err := recorder.Record(r.logsDir, r.id, evd, recorder.ByHook)
+	lerr := md.finish(rec, err)
 	if errors.Is(err, recorder.ErrAlreadyRecorded) {
 		return fmt.Errorf("%w; is ccq-hook registered twice? (ccq-hook status)", err)
 	}
-	return errors.Join(err, terr)
+	return errors.Join(err, terr, lerr)
 }
 
 // unlabelledRunID names a run nobody labelled: the session plus the claude

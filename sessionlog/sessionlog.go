@@ -5,6 +5,7 @@
 package sessionlog
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -39,6 +40,7 @@ const (
 type Log struct {
 	mu   sync.Mutex
 	w    io.Writer
+	bw   *bufio.Writer // set by Buffered
 	f    *os.File
 	raw  bool // the last thing written was a raw output line
 	open bool // the last write did not end with a blank line
@@ -77,6 +79,22 @@ func Append(path string) (*Log, error) {
 // New writes the log to w.
 func New(w io.Writer) *Log { return &Log{w: w} }
 
+// Buffered makes writes go through a buffer flushed at Close, for a log
+// rendered in one go (ccq-hook at SessionEnd) rather than event by event
+// while a run goes, where each event must reach the file at once.
+func (l *Log) Buffered() *Log {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.bw == nil {
+		l.bw = bufio.NewWriterSize(l.w, 64<<10)
+		l.w = l.bw
+	}
+	return l
+}
+
 // Close closes the file. The first write error, if any, is returned.
 func (l *Log) Close() error {
 	if l == nil {
@@ -84,6 +102,9 @@ func (l *Log) Close() error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.bw != nil && l.err == nil {
+		l.err = l.bw.Flush()
+	}
 	if l.f != nil {
 		if err := l.f.Close(); err != nil && l.err == nil {
 			l.err = err
@@ -141,11 +162,15 @@ func (l *Log) Header(h Header) {
 	}
 	fmt.Fprintf(&b, "- **Run id:** %s\n", code(h.RunID))
 	fmt.Fprintf(&b, "- **Started:** %s\n", h.Start.UTC().Format(recorder.TimestampLayout))
-	fmt.Fprintf(&b, "- **Working directory:** %s\n", code(h.Dir))
+	if h.Dir != "" {
+		fmt.Fprintf(&b, "- **Working directory:** %s\n", code(h.Dir))
+	}
 	if h.Timeout > 0 {
 		fmt.Fprintf(&b, "- **Timeout:** %s\n", h.Timeout)
 	}
-	fmt.Fprintf(&b, "- **Command:** %s\n", code(CommandLine(h.Command, h.Prompt)))
+	if len(h.Command) > 0 { // a hook-recorded run: ccq never saw the command
+		fmt.Fprintf(&b, "- **Command:** %s\n", code(CommandLine(h.Command, h.Prompt)))
+	}
 	b.WriteString("\n## Prompt\n\n")
 	b.WriteString(fenced(trimText(h.Prompt, 200, promptLogBytes), ""))
 	b.WriteString("\n## Session\n\n")

@@ -65,7 +65,8 @@ func benchHook(b *testing.B, payload string, transcript func(dir string) string)
 		tp := transcript(dir)
 		data = bytes.Replace(data, []byte("/home/user/.claude/projects/-project/f9658234-766f-444f-94d0-defdab706313.jsonl"), []byte(tp), 1)
 	}
-	env := []string{"PATH=/usr/bin:/bin", "CCQ_LOGS_DIR=" + filepath.Join(dir, "logs"), "CCQ_TASK_ID=bench", "CCQ_LOG_FILE=/dev/null"}
+	// No CCQ_LOG_FILE: SessionEnd renders the Markdown session log too.
+	env := []string{"PATH=/usr/bin:/bin", "CCQ_LOGS_DIR=" + filepath.Join(dir, "logs"), "CCQ_TASK_ID=bench"}
 
 	stdin := filepath.Join(dir, "payload.json")
 	if err := os.WriteFile(stdin, data, 0o600); err != nil {
