@@ -141,10 +141,7 @@ type sink struct {
 	fails failHeap
 }
 
-var (
-	keyRetryOf = []byte(`"retry_of"`)
-	keyAttempt = []byte(`"attempt"`)
-)
+var keyRetryOf = []byte(`"retry_of"`)
 
 func (s *sink) Add(r *stats.Record, line []byte, off int64) {
 	if s.f.Since != 0 || s.f.Until != 0 {
@@ -190,19 +187,16 @@ func (s *sink) Add(r *stats.Record, line []byte, off int64) {
 	heap.Push(&s.fails, &fl)
 }
 
-// isRetry reports whether a line is a later attempt of a scheduled run: it
-// names the run it retries (retry_of) or has an attempt number above 1.
-// Most lines have neither key, and a byte search rules them out cheaply.
+// isRetry reports whether a line is a later attempt of a scheduled run:
+// it names the run it retries (retry_of; the launcher writes it with the
+// attempt number on every attempt after the first). Most lines have no
+// such key, and one byte search rules them out.
 func isRetry(line []byte) bool {
-	hasOf, hasAtt := bytes.Contains(line, keyRetryOf), bytes.Contains(line, keyAttempt)
-	if !hasOf && !hasAtt {
+	if !bytes.Contains(line, keyRetryOf) {
 		return false
 	}
-	res := gjson.GetManyBytes(line, "retry_of", "attempt")
-	if res[0].Type == gjson.String && res[0].Str != "" {
-		return true
-	}
-	return res[1].Type == gjson.Number && res[1].Num > 1
+	res := gjson.GetBytes(line, "retry_of")
+	return res.Type == gjson.String && res.Str != ""
 }
 
 // extras is what the sinks gathered, merged.

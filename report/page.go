@@ -45,9 +45,12 @@ type Options struct {
 const (
 	// MaxTasks is how many tasks get a row and a section: those with the
 	// most runs. The others are summed in one line.
-	MaxTasks = 40
+	MaxTasks = 30
 	// maxFailTypes is how many error types per task are listed.
 	maxFailTypes = 8
+	// maxDetail is how many characters of an error detail are shown
+	// (recorder keeps up to 1024 bytes).
+	maxDetail = 200
 )
 
 // minPeriods is the fewest periods a chart spans: the periods before the
@@ -224,6 +227,7 @@ func build(opt Options, rep *stats.Report, x *extras) *Page {
 	}
 	pageDir := opt.PageDir
 	for _, fl := range x.latest {
+		fl.Detail = clip(fl.Detail)
 		if !opt.NoLogLinks {
 			fl.LogHref = logHref(fl.LogFile, opt.WorkDir, filepath.Dir(opt.History), pageDir)
 		}
@@ -281,8 +285,14 @@ func section(id, name string, t stats.TaskStats, te *taskExtra, fr frame, retrie
 			break
 		}
 		ft := FailType{Type: f.ErrorType, Count: thousands(f.Count), Share: pct(float64(f.Count) / float64(failed))}
-		for _, d := range f.TopDetails {
-			ft.Details = append(ft.Details, Detail{Text: d.Detail, Count: thousands(d.Count)})
+		details := f.TopDetails
+		if t.TaskID != stats.OverallTaskName {
+			// A task's own section lists its most frequent detail; all
+			// tasks together list three, as stats does.
+			details = details[:min(len(details), 1)]
+		}
+		for _, d := range details {
+			ft.Details = append(ft.Details, Detail{Text: clip(d.Detail), Count: thousands(d.Count)})
 		}
 		s.Fails = append(s.Fails, ft)
 	}
@@ -507,4 +517,16 @@ func span(first, last *string) string {
 		return stats.Plural(int64(d.Hours()), "hour")
 	}
 	return stats.Plural(int64(d.Hours()/24+0.5), "day")
+}
+
+// clip cuts s to maxDetail characters, marking the cut with "…".
+func clip(s string) string {
+	n := 0
+	for i := range s {
+		if n == maxDetail {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
 }
