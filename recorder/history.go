@@ -63,6 +63,10 @@ func AppendLine(path string, line []byte) error {
 // its lock.
 var errReplaced = errors.New("history replaced while waiting for its lock")
 
+// ErrReplaced is returned by LockHistory when the file was renamed over
+// while it waited for the lock (another prune): lock again.
+var ErrReplaced = errReplaced
+
 // LockHistory opens the history file at path (creating it, never through a
 // link) and takes its exclusive lock: the lock every appender takes, and
 // that a rewrite of the file (ccq prune) holds while it renames a new file

@@ -87,6 +87,7 @@ func newApp(a *appEnv) *cli.App {
 			createExportCommand(a),
 			createReportCommand(a),
 			createMetricsCommand(a),
+			createPruneCommand(a),
 		},
 		// Run returns errors; run() prints them once and picks the exit code.
 		ExitErrHandler:  func(*cli.Context, error) {},
