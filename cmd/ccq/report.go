@@ -16,7 +16,6 @@ import (
 	"github.com/ccq-dev/ccq/recorder"
 	htmlreport "github.com/ccq-dev/ccq/report"
 	"github.com/ccq-dev/ccq/stats"
-	"github.com/natefinch/atomic"
 	"github.com/urfave/cli/v2"
 )
 
@@ -123,12 +122,41 @@ func (a *appEnv) writeReport(c *cli.Context, by string) error {
 			return fmt.Errorf("cannot write the report: %w", err)
 		}
 	}
-	size := b.Len()
-	if err := atomic.WriteFile(out, &b); err != nil {
-		return withHint(fmt.Errorf("cannot write the report: %w", err), "-o names another file; -o - writes to stdout")
+	if err := writeFileAtomic(out, b.Bytes()); err != nil {
+		return withHint(fmt.Errorf("cannot write the report to %s: %w", out, err), "-o names another file; -o - writes to stdout")
 	}
-	fmt.Fprintf(a.stdout, "wrote %s (%s)\n", out, sizeOf(size))
+	fmt.Fprintf(a.stdout, "wrote %s (%s)\n", out, sizeOf(b.Len()))
 	return nil
+}
+
+// writeFileAtomic replaces path with data, or leaves it as it was: a
+// temporary file in the same directory (mode 0600: session output can hold
+// secrets) renamed over it. Errors name the cause, not the temporary file.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".report-*.html")
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return pe.Err
+		}
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			return le.Err
+		}
+	}
+	return err
 }
 
 // serveReport answers every GET of / with the page as of that moment, until
