@@ -300,20 +300,25 @@ func BenchmarkLaunchOverhead(b *testing.B) {
 		return time.Since(start)
 	}
 	run(ccq, "launch", "--quiet", "--claude", claude, "job") // warm the caches
-	var direct, launched, bare time.Duration
+	var direct, launched, plain, bare time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		direct += run(claude)
-		launched += run(ccq, "launch", "--quiet", "--claude", claude, "job")
+		// The default launch: the task lock, plus retries and a slot.
+		launched += run(ccq, "launch", "--quiet", "--retries", "2", "--max-concurrent", "4", "--claude", claude, "job")
+		// No lock, no retries: what a launch cost before them.
+		plain += run(ccq, "launch", "--quiet", "--overlap", "allow", "--claude", claude, "job")
 		bare += run(ccq, "--version") // the ccq binary starting and exiting
 	}
 	b.StopTimer()
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N) / 1000 }
-	d, l, v := ms(direct), ms(launched), ms(bare)
+	d, l, p0, v := ms(direct), ms(launched), ms(plain), ms(bare)
 	b.ReportMetric(d, "direct-ms/op")
 	b.ReportMetric(l, "launch-ms/op")
 	b.ReportMetric(l-d, "added-ms/op")
+	b.ReportMetric(l-p0, "locks-ms/op")
 	b.ReportMetric(l/d, "ratio")
-	b.Logf("stand-in alone %.2f ms, through ccq launch %.2f ms: ratio %.2f, %.2f ms added per run (goal < 10 ms); "+
-		"of which starting the ccq binary (ccq --version) %.2f ms", d, l, l/d, l-d, v)
+	b.Logf("stand-in alone %.2f ms, through ccq launch (lock, --retries 2, --max-concurrent 4) %.2f ms: ratio %.2f, %.2f ms added per run (goal < 10 ms); "+
+		"without lock and retries (--overlap allow) %.2f ms, so the lock and retry machinery costs %.2f ms; "+
+		"starting the ccq binary (ccq --version) %.2f ms", d, l, l/d, l-d, p0, l-p0, v)
 }
