@@ -31,6 +31,7 @@ and session log. --json prints the history lines themselves (one JSON
 object per line); --csv a table for spreadsheets.`,
 		Flags: append(filterFlags(),
 			historyFlag(),
+			includeArchivesFlag(),
 			logsDirFlag(),
 			&cli.IntFlag{Name: flagLimit, Value: 20, Usage: "how many runs to list"},
 			&cli.BoolFlag{Name: flagFailed, Usage: "only failed runs"},
@@ -52,6 +53,7 @@ object per line); --csv a table for spreadsheets.`,
 			if err != nil {
 				return err
 			}
+			defer h.Close()
 			h.filter.FailedOnly = c.Bool(flagFailed)
 			lines, counts, err := stats.Latest(h.path, h.filter, n, 0)
 			if err != nil {

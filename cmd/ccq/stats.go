@@ -27,6 +27,7 @@ Failure patterns follow: counts by error type with the top details.
 task and per period, for spreadsheets.`,
 		Flags: append(filterFlags(),
 			historyFlag(),
+			includeArchivesFlag(),
 			logsDirFlag(),
 			&cli.StringFlag{Name: flagBy, Usage: "trend period: day or week (default: day when the runs span 4 weeks or less)"},
 			&cli.BoolFlag{Name: flagJSON, Usage: "print JSON"},
@@ -47,6 +48,7 @@ task and per period, for spreadsheets.`,
 			if err != nil {
 				return err
 			}
+			defer h.Close()
 			rep, err := stats.Compute(h.path, stats.Options{Filter: h.filter, Period: by, Cache: h.cache()})
 			if err != nil {
 				return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ccq-dev/ccq/internal/shquote"
+	"github.com/ccq-dev/ccq/prune"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/stats"
 	"github.com/urfave/cli/v2"
@@ -22,11 +23,19 @@ const (
 	flagSince    = "since"
 	flagUntil    = "until"
 	flagCSV      = "csv"
-	envNoColor   = "NO_COLOR"
+	// flagIncludeArchives reads the archives ccq prune --archive wrote too.
+	flagIncludeArchives = "include-archives"
+	envNoColor          = "NO_COLOR"
 )
 
 func historyFlag() cli.Flag {
 	return &cli.StringFlag{Name: flagHistory, Usage: "history file to read (default: " + recorder.HistoryName + " in the logs directory)"}
+}
+
+// includeArchivesFlag is --include-archives, for the commands that read the
+// whole record (stats, runs); openHistory does the work.
+func includeArchivesFlag() cli.Flag {
+	return &cli.BoolFlag{Name: flagIncludeArchives, Usage: "read the history's archives (" + prune.ArchiveDir + "/history-*.jsonl.gz, from ccq prune --archive) too"}
 }
 
 // filterFlags are --task, --since and --until.
@@ -43,6 +52,16 @@ type history struct {
 	path     string
 	explicit bool // named with --history
 	filter   stats.Filter
+	// close removes the archives-and-history copy --include-archives
+	// reads (path); nil otherwise.
+	close func()
+}
+
+// Close lets go of what openHistory made for the command.
+func (h history) Close() {
+	if h.close != nil {
+		h.close()
+	}
 }
 
 // openHistory resolves the history file and the filters. When the file is
@@ -62,6 +81,15 @@ func (a *appEnv) openHistory(c *cli.Context, now time.Time) (history, error) {
 		if _, err := recorder.CloseStale(filepath.Dir(h.path), now); err != nil {
 			fmt.Fprintf(a.stderr, "ccq: warning: cannot close unfinished runs: %v\n", err)
 		}
+	}
+	if c.Bool(flagIncludeArchives) {
+		// The readers take one path: read a private copy of the archives
+		// followed by the history (no summary cache is kept for it).
+		p, closeFn, err := prune.Combined(h.path)
+		if err != nil {
+			return h, fmt.Errorf("--include-archives: %w", err)
+		}
+		h.path, h.close = p, closeFn
 	}
 	h.filter.Tasks = c.StringSlice(flagTaskGlob)
 	for _, g := range h.filter.Tasks {
