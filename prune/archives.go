@@ -67,6 +67,9 @@ func copyArchive(w io.Writer, p string) error {
 	}
 	defer f.Close()
 	zr, err := gzip.NewReader(bufio.NewReader(f))
+	if errors.Is(err, io.EOF) {
+		return nil // empty: a prune that failed before writing to it
+	}
 	if err != nil {
 		return err
 	}

@@ -312,15 +312,21 @@ func appendMember(p string, b []byte) error {
 		f.Close()
 		return err
 	}
-	if _, err := f.Write(b); err != nil {
+	undo := func(err error) error {
+		if st.Size() == 0 {
+			f.Close()
+			os.Remove(p) // this prune made it
+			return err
+		}
 		_ = f.Truncate(st.Size())
 		f.Close()
 		return err
 	}
+	if _, err := f.Write(b); err != nil {
+		return undo(err)
+	}
 	if err := f.Sync(); err != nil {
-		_ = f.Truncate(st.Size())
-		f.Close()
-		return err
+		return undo(err)
 	}
 	return f.Close()
 }
