@@ -45,6 +45,9 @@ func pruneLogs(opt Options, res *Result) error {
 
 func pruneDay(opt Options, dir string, res *Result) error {
 	ents, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // another prune took it
+	}
 	if err != nil {
 		return fmt.Errorf("session logs: %w", err)
 	}
