@@ -15,15 +15,16 @@ import (
 	"github.com/ccq-dev/ccq/recorder"
 )
 
-// pluginDir lays out the repository's plugin (hooks.json and
-// .claude-plugin/plugin.json, as shipped) around a freshly built ccq-hook,
-// exactly as `go build -o bin/ ./cmd/...` leaves it in a checkout.
+// pluginDir lays out the repository's plugin (hooks.json,
+// .claude-plugin/plugin.json and the plugin/ccq-hook shim, as shipped)
+// around a freshly built ccq-hook, exactly as `go build -o bin/ ./cmd/...`
+// leaves it in a checkout.
 func pluginDir(t *testing.T) string {
 	t.Helper()
 	bin := claudetest.Build(t, "./cmd/ccq-hook")
 	root := claudetest.RepoRoot()
 	dir := t.TempDir()
-	for _, f := range []string{"hooks.json", ".claude-plugin/plugin.json"} {
+	for _, f := range []string{"hooks.json", ".claude-plugin/plugin.json", "plugin/ccq-hook"} {
 		b, err := os.ReadFile(filepath.Join(root, f))
 		if err != nil {
 			t.Fatal(err)
@@ -31,7 +32,7 @@ func pluginDir(t *testing.T) string {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
