@@ -74,7 +74,7 @@ func (a *appEnv) reportOptions(c *cli.Context, by string, now time.Time) (histor
 	}
 	opt := htmlreport.Options{
 		History: h.path,
-		Stats:   stats.Options{Filter: h.filter, Period: by},
+		Stats:   stats.Options{Filter: h.filter, Period: by, Cache: h.cache()},
 		Now:     now,
 		WorkDir: a.cwd,
 		Version: buildVersion(),
