@@ -26,7 +26,7 @@ type collector struct {
 	exitedCh chan struct{}
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -38,7 +38,7 @@ func freePort(t *testing.T) int {
 
 // startSinkCollector starts a Collector that writes what it receives over
 // OTLP to logs.json, traces.json and metrics.json in its own directory.
-func startSinkCollector(t *testing.T) *collector {
+func startSinkCollector(t testing.TB) *collector {
 	t.Helper()
 	dir := t.TempDir()
 	hp, gp := freePort(t), freePort(t)
@@ -79,7 +79,7 @@ service:
 
 // start runs the Collector with args and extra environment; it is stopped
 // (SIGTERM, then killed) when the test ends.
-func (c *collector) start(t *testing.T, env []string, args ...string) {
+func (c *collector) start(t testing.TB, env []string, args ...string) {
 	t.Helper()
 	c.cmd = exec.Command(otelcolBin, args...)
 	c.cmd.Env = append(os.Environ(), env...)
@@ -114,7 +114,7 @@ func (c *collector) stop() {
 	}
 }
 
-func waitPort(t *testing.T, c *collector, port int) {
+func waitPort(t testing.TB, c *collector, port int) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {

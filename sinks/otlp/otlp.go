@@ -172,6 +172,17 @@ func (s *Sink) TraceParent(run launch.RunInfo) string {
 	return TraceParent(run.RunID)
 }
 
+// ChildEnv is what claude's environment needs from this sink:
+// TRACEPARENT naming the run's span, or nothing when traces are off. The
+// launcher can merge it into the child's environment for any sink that has
+// this method, once the run id is chosen.
+func (s *Sink) ChildEnv(run launch.RunInfo) map[string]string {
+	if tp := s.TraceParent(run); tp != "" {
+		return map[string]string{"TRACEPARENT": tp}
+	}
+	return nil
+}
+
 // Started does nothing: the span's ids follow from the run id, and the
 // span is sent, with its start time, when the run has finished.
 func (s *Sink) Started(context.Context, launch.RunInfo) error { return nil }

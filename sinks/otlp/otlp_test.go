@@ -294,6 +294,9 @@ func TestFinishedSendsEverySignal(t *testing.T) {
 	if got := "00-" + hex.EncodeToString(rec.TraceId) + "-" + hex.EncodeToString(rec.SpanId) + "-01"; got != tp {
 		t.Errorf("log trace context %s, want %s", got, tp)
 	}
+	if s.ChildEnv(run)["TRACEPARENT"] != tp {
+		t.Errorf("ChildEnv %v, want TRACEPARENT=%s", s.ChildEnv(run), tp)
+	}
 	if s.TraceParent(run) != tp {
 		t.Errorf("Sink.TraceParent %q, want %q", s.TraceParent(run), tp)
 	}
@@ -345,10 +348,11 @@ func TestFinishedBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer hang.Close()
 	var conns sync.WaitGroup
 	stop := make(chan struct{})
+	acceptDone := make(chan struct{})
 	go func() {
+		defer close(acceptDone)
 		for {
 			c, err := hang.Accept()
 			if err != nil {
@@ -361,7 +365,12 @@ func TestFinishedBounded(t *testing.T) {
 			})
 		}
 	}()
-	defer func() { close(stop); conns.Wait() }()
+	defer func() {
+		hang.Close()
+		<-acceptDone // no conns.Go after this
+		close(stop)
+		conns.Wait()
+	}()
 
 	for _, tc := range []struct{ name, url, proto string }{
 		{"down", downURL, ProtocolHTTP},
