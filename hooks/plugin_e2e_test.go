@@ -153,7 +153,7 @@ func TestRealClaudeMarketplaceInstall(t *testing.T) {
 	}
 	var bins bytes.Buffer
 	filepath.Walk(filepath.Join(home, ".claude"), func(p string, info os.FileInfo, err error) error {
-		if err == nil && strings.HasPrefix(info.Name(), "ccq-hook-") {
+		if err == nil && info.Name() == "ccq-hook" && info.Mode().IsRegular() && strings.Contains(p, string(filepath.Separator)+"data"+string(filepath.Separator)) {
 			bins.WriteString(p + "\n")
 		}
 		return nil

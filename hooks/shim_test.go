@@ -54,7 +54,7 @@ func TestShimNeverFails(t *testing.T) {
 			if out.Len() != 0 || errb.Len() != 0 {
 				t.Errorf("stdout %q, stderr %q", out.Bytes(), errb.Bytes())
 			}
-			failed, _ := filepath.Glob(filepath.Join(data, "*.failed"))
+			failed, _ := filepath.Glob(filepath.Join(data, "bin", root, "*.failed"))
 			if (len(failed) == 1) != tc.failed {
 				t.Errorf("failure markers %v", failed)
 			}
