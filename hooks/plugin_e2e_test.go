@@ -22,12 +22,8 @@ import (
 func repoCopy(t *testing.T) string {
 	t.Helper()
 	root := claudetest.RepoRoot()
-	out, err := exec.Command("git", "-C", root, "ls-files", "-z").Output()
-	if err != nil {
-		t.Fatalf("git ls-files: %v", err)
-	}
 	dst := t.TempDir()
-	for _, f := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+	for _, f := range trackedFiles(t, root) {
 		src := filepath.Join(root, f)
 		st, err := os.Lstat(src)
 		if err != nil || !st.Mode().IsRegular() {
@@ -46,6 +42,33 @@ func repoCopy(t *testing.T) string {
 		}
 	}
 	return dst
+}
+
+// trackedFiles lists the files git tracks in root or, where root is no git
+// checkout (CI tests a copy of the files without .git), every file but
+// what a checkout builds or caches.
+func trackedFiles(t *testing.T, root string) []string {
+	if out, err := exec.Command("git", "-C", root, "ls-files", "-z").Output(); err == nil {
+		return strings.Split(strings.TrimRight(string(out), "\x00"), "\x00")
+	}
+	var files []string
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		switch {
+		case d.IsDir() && (rel == ".git" || rel == ".cache" || rel == "bin" || rel == "logs"):
+			return filepath.SkipDir
+		case d.Type().IsRegular() && rel != "ccq" && rel != "ccq-hook" && !strings.HasSuffix(rel, ".test"):
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
 
 // goEnv is the test's own Go module and build caches, offline: the plugin
