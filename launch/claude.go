@@ -151,10 +151,14 @@ func executable(p string) error {
 	return nil
 }
 
-// childEnv is ccq's environment plus what the run's hooks need.
-func childEnv(env map[string]string, task, runID, logPath, logsDir string) []string {
-	m := make(map[string]string, len(env)+6)
+// childEnv is ccq's environment plus what the sinks add (extra) and what
+// the run's hooks need.
+func childEnv(env, extra map[string]string, task, runID, logPath, logsDir string) []string {
+	m := make(map[string]string, len(env)+len(extra)+6)
 	for k, v := range env {
+		m[k] = v
+	}
+	for k, v := range extra {
 		m[k] = v
 	}
 	m[recorder.EnvEntrypoint] = Entrypoint

@@ -356,7 +356,7 @@ func (a *attempt) supervise() runResult {
 	}
 	return supervise(superviseOptions{
 		Bin: a.bin, Argv: a.argv, Dir: a.dir,
-		Env:   childEnv(a.o.Env, a.o.Task.Name, a.runID, a.logPath, a.o.LogsDir),
+		Env:   childEnv(a.o.Env, sinkEnv(a.o.Sinks, a.info()), a.o.Task.Name, a.runID, a.logPath, a.o.LogsDir),
 		RunID: a.runID, Start: a.start, Timeout: a.timeout, Grace: a.o.Grace, IdleTimeout: a.s.IdleTimeout,
 		Output: a.stream, Progress: a.o.Progress, Task: a.o.Task.Name,
 		Started: a.childStarted,

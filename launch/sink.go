@@ -38,6 +38,31 @@ type Annotator interface {
 	Annotate(run RunInfo) map[string]any
 }
 
+// Enver is a sink that adds variables to claude's environment for a run
+// (TRACEPARENT, so Claude Code's own telemetry joins the run's trace).
+// ccq's own CCQ_* variables cannot be overridden.
+type Enver interface {
+	ChildEnv(run RunInfo) map[string]string
+}
+
+// sinkEnv gathers what the sinks add to claude's environment.
+func sinkEnv(sinks []Sink, run RunInfo) map[string]string {
+	var m map[string]string
+	for _, s := range sinks {
+		e, ok := s.(Enver)
+		if !ok {
+			continue
+		}
+		for k, v := range e.ChildEnv(run) {
+			if m == nil {
+				m = map[string]string{}
+			}
+			m[k] = v
+		}
+	}
+	return m
+}
+
 // Namer is a sink with a short name ("ping"): its warnings use it, and a
 // failure of its Started becomes the extra "<name>_error" of the line
 // (only a named sink's: an unnamed one cannot touch the line).

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -116,6 +117,14 @@ func launchAction(a *appEnv, c *cli.Context) error {
 	o, err := launchOptions(a, c)
 	if err != nil {
 		return err
+	}
+	if exp := otlpSink(a); exp != nil {
+		o.Sinks = append(o.Sinks, exp)
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), exp.Timeout())
+			defer cancel()
+			_ = exp.Shutdown(ctx) // each run was flushed in Finished; this only closes
+		}()
 	}
 	out, err := launch.Run(o)
 	if err != nil {

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
+	"github.com/ccq-dev/ccq/internal/clierr"
 	"github.com/ccq-dev/ccq/internal/redact"
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/sinks/notify"
+	"github.com/ccq-dev/ccq/sinks/otlp"
 	"github.com/ccq-dev/ccq/sinks/ping"
+	"github.com/ccq-dev/ccq/sinks/retention"
+	"github.com/ccq-dev/ccq/sinks/textfile"
 	"github.com/urfave/cli/v2"
 )
 
@@ -54,7 +59,10 @@ func frontMatterWhere(t *launch.Task, key string) string {
 // matter and the environment. Every URL is checked here, before anything
 // runs: a bad one is a usage error that shows it redacted.
 func launchSinks(a *appEnv, c *cli.Context, t *launch.Task, logsDir string) ([]launch.Sink, error) {
-	var sinks []launch.Sink
+	sinks, err := envSinks(a, logsDir)
+	if err != nil {
+		return nil, err
+	}
 	pu := pick(setting{c.String(flagPingURL), "--" + flagPingURL},
 		setting{t.Settings.PingURL, frontMatterWhere(t, "ping_url")},
 		setting{strings.TrimSpace(a.env[envPingURL]), "$" + envPingURL})
@@ -88,6 +96,40 @@ func launchSinks(a *appEnv, c *cli.Context, t *launch.Task, logsDir string) ([]l
 		return nil, err
 	}
 	return append(sinks, n), nil
+}
+
+// envSinks are the sinks set up by environment variables alone:
+// $CCQ_TEXTFILE_DIR (node_exporter's textfile) and $CCQ_RETENTION (prune
+// once a day). A bad value is a usage error before anything runs.
+func envSinks(a *appEnv, logsDir string) ([]launch.Sink, error) {
+	var sinks []launch.Sink
+	tf, err := textfile.New(a.env, logsDir)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if tf != nil {
+		sinks = append(sinks, tf)
+	}
+	rt, err := retention.New(a.env, logsDir)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if rt != nil {
+		sinks = append(sinks, rt)
+	}
+	return sinks, nil
+}
+
+// otlpSink is the OpenTelemetry export of each run when the standard
+// OTEL_* variables ask for one (sinks/otlp). Settings it cannot use are a
+// warning, not a failure: export is an extra, the run is not.
+func otlpSink(a *appEnv) *otlp.Sink {
+	s, err := otlp.New(context.Background(), a.env, buildVersion())
+	if err != nil {
+		clierr.Warn(a.stderr, "ccq", "otlp export off: %v", err)
+		return nil
+	}
+	return s
 }
 
 // notifyURLs are --notify, else the task's notify, else $CCQ_NOTIFY, and
