@@ -137,6 +137,8 @@ type statsSink struct {
 
 	summary bool  // keep the cacheable extras (summary.go) instead of trend cells
 	base    int64 // file offset of the bytes scanned, when a scan starts part way
+	// The summary's floors (summary.go), for the extras.
+	dayFloor, weekFloor int64
 }
 
 func newStatsSink(f *Filter, g trendGrid) *statsSink {
@@ -151,7 +153,7 @@ func (s *statsSink) task(name []byte) *taskAgg {
 	nm := string(name)
 	t := newTaskAgg(nm, s.f.MatchTask(nm), s.trend.n)
 	if s.summary {
-		t.x = newSumExtra()
+		t.x = newSumExtra(s.dayFloor, s.weekFloor)
 	}
 	s.tasks.put(t, h)
 	return t

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -43,6 +44,42 @@ func BenchmarkParseLine(b *testing.B) {
 		for b.Loop() {
 			if !parseSlow(line, &r) {
 				b.Fatal("slow path refused")
+			}
+		}
+	})
+}
+
+// BenchmarkComputeCached measures Compute on $CCQ_BENCH_HISTORY without a
+// cache (the baseline), building the summary cache (cold), and through it
+// when nothing was appended (warm: loading it and building the Report).
+func BenchmarkComputeCached(b *testing.B) {
+	path := os.Getenv("CCQ_BENCH_HISTORY")
+	if path == "" {
+		b.Skip("set CCQ_BENCH_HISTORY to a history file")
+	}
+	cache := filepath.Join(b.TempDir(), "stats.bin")
+	if _, err := Compute(path, Options{Cache: cache}); err != nil { // builds it
+		b.Fatal(err)
+	}
+	b.Run("nocache", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Compute(path, Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("cold", func(b *testing.B) {
+		for b.Loop() {
+			os.Remove(cache)
+			if _, err := Compute(path, Options{Cache: cache}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("warm", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Compute(path, Options{Cache: cache}); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})

@@ -343,7 +343,7 @@ func (d *dec) cells() map[int64]*cell {
 
 func (d *dec) task() *taskAgg {
 	t := newTaskAgg(d.s(), true, 0)
-	t.x = newSumExtra()
+	t.x = newSumExtra(math.MinInt64, math.MinInt64) // the summary's, set by decodeCache
 	d.cell(&t.all)
 	t.costSum = d.f()
 	t.costRuns = d.nonNeg()
@@ -399,6 +399,7 @@ func decodeCache(b []byte) (fileMark, *summary, error) {
 		if d.err != nil {
 			break
 		}
+		t.x.dayFloor, t.x.weekFloor = s.dayFloor, s.weekFloor
 		if _, dup := s.tasks[t.name]; dup {
 			d.fail()
 			break

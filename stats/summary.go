@@ -7,13 +7,16 @@ import (
 
 // A summary is what Compute aggregates, kept in a form that can be saved
 // and added to: the trend cells of a Report depend on the newest run (the
-// grid ends with its day or week), so a summary keeps one cell per UTC day
-// and one per week instead, and a Report's cells are merged from them. A
-// cell merge gives the same result however the runs were split (see
-// durs.merge), so a Report built from a summary equals Compute's.
-//
-// Cells older than any grid can reach are pruned (prune), which bounds a
-// summary by tasks × (DayPeriods + WeekPeriods + a margin).
+// grid ends with its day or week), so a summary keeps cells by calendar
+// instead: one per UTC day for the days a day grid can reach (from
+// dayFloor on), one per week for the older days a week grid can reach
+// (from weekFloor on), nothing for older runs (they count in the totals
+// only). A Report's day cell is a day's cell; its week cell is the week's
+// cell merged with the cells of that week's days. A cell merge gives the
+// same result however the runs were split (see durs.merge), so a Report
+// built from a summary equals Compute's. The floors follow the newest run
+// (floorsFor), so a summary holds tasks × (DayPeriods + WeekPeriods + the
+// margins) cells at most, as Compute does, and each line goes to one cell.
 
 // DurationBuckets are the upper bounds, in seconds, of the run-duration
 // histogram a summary keeps per task (the +Inf bucket is implied): ten
@@ -57,14 +60,16 @@ const (
 type sumExtra struct {
 	buckets     [numDurBounds + 1]int64 // runs per duration bucket, not cumulative
 	days, weeks map[int64]*cell         // keyed by dayKey and weekKey
+	// Runs before dayFloor go to a week cell, before weekFloor to none.
+	dayFloor, weekFloor int64
 
 	// The cells the last line went to: lines mostly come in time order.
 	lastDay, lastWeek int64
 	dayCell, weekCell *cell
 }
 
-func newSumExtra() *sumExtra {
-	return &sumExtra{days: map[int64]*cell{}, weeks: map[int64]*cell{}}
+func newSumExtra(dayFloor, weekFloor int64) *sumExtra {
+	return &sumExtra{days: map[int64]*cell{}, weeks: map[int64]*cell{}, dayFloor: dayFloor, weekFloor: weekFloor}
 }
 
 func dayKey(ts int64) int64  { return floorDiv(ts, dayMs) }
@@ -80,22 +85,27 @@ func cellFor(m map[int64]*cell, k int64) *cell {
 }
 
 func (x *sumExtra) addCells(r *Record) {
-	d, w := dayKey(r.TSMs), weekKey(r.TSMs)
-	if x.dayCell == nil || d != x.lastDay {
-		x.lastDay, x.dayCell = d, cellFor(x.days, d)
-	}
-	if x.weekCell == nil || w != x.lastWeek {
-		x.lastWeek, x.weekCell = w, cellFor(x.weeks, w)
-	}
-	for _, c := range [2]*cell{x.dayCell, x.weekCell} {
-		c.runs++
-		c.tokens = addSat(c.tokens, r.Tokens)
-		if r.Success {
-			c.successes++
+	var c *cell
+	if d := dayKey(r.TSMs); d >= x.dayFloor {
+		if x.dayCell == nil || d != x.lastDay {
+			x.lastDay, x.dayCell = d, cellFor(x.days, d)
 		}
-		if r.HasDur {
-			c.addDur(r.DurMs)
+		c = x.dayCell
+	} else if w := weekKey(r.TSMs); w >= x.weekFloor {
+		if x.weekCell == nil || w != x.lastWeek {
+			x.lastWeek, x.weekCell = w, cellFor(x.weeks, w)
 		}
+		c = x.weekCell
+	} else {
+		return
+	}
+	c.runs++
+	c.tokens = addSat(c.tokens, r.Tokens)
+	if r.Success {
+		c.successes++
+	}
+	if r.HasDur {
+		c.addDur(r.DurMs)
 	}
 }
 
@@ -109,17 +119,24 @@ func (x *sumExtra) merge(o *sumExtra) {
 	for k, c := range o.weeks {
 		cellFor(x.weeks, k).merge(c)
 	}
+	x.prune(x.dayFloor, x.weekFloor)
 }
 
-// prune drops the cells below the floors.
+// prune raises the floors: day cells below dayFloor move into their
+// week's cell, week cells below weekFloor go.
 func (x *sumExtra) prune(dayFloor, weekFloor int64) {
-	for k := range x.days {
-		if k < dayFloor {
-			delete(x.days, k)
+	x.dayFloor, x.weekFloor = max(x.dayFloor, dayFloor), max(x.weekFloor, weekFloor)
+	for k, c := range x.days {
+		if k >= x.dayFloor {
+			continue
 		}
+		if w := weekKey(k * dayMs); w >= x.weekFloor {
+			cellFor(x.weeks, w).merge(c)
+		}
+		delete(x.days, k)
 	}
 	for k := range x.weeks {
-		if k < weekFloor {
+		if k < x.weekFloor {
 			delete(x.weeks, k)
 		}
 	}
@@ -172,6 +189,9 @@ func (s *summary) prune(anchor int64) {
 		return
 	}
 	df, wf := floorsFor(anchor)
+	if df <= s.dayFloor && wf <= s.weekFloor {
+		return
+	}
 	s.dayFloor, s.weekFloor = max(s.dayFloor, df), max(s.weekFloor, wf)
 	for _, t := range s.tasks {
 		t.x.prune(s.dayFloor, s.weekFloor)
@@ -219,19 +239,23 @@ func reportFrom(path string, opt Options, c Counts, parts ...*summary) (*Report,
 			t.merge(src) // copies: t has no extras, src no trend cells
 			for i := range g.n {
 				ps := g.start + int64(i)*g.step
-				var sc *cell
+				add := func(sc *cell) {
+					if sc == nil {
+						return
+					}
+					if t.cells[i] == nil {
+						t.cells[i] = &cell{durs: newDurs(exactPerCell)}
+					}
+					t.cells[i].merge(sc)
+				}
 				if period == PeriodWeek {
-					sc = src.x.weeks[weekKey(ps)]
+					add(src.x.weeks[weekKey(ps)])
+					for d := range int64(7) {
+						add(src.x.days[dayKey(ps)+d])
+					}
 				} else {
-					sc = src.x.days[dayKey(ps)]
+					add(src.x.days[dayKey(ps)])
 				}
-				if sc == nil {
-					continue
-				}
-				if t.cells[i] == nil {
-					t.cells[i] = &cell{durs: newDurs(exactPerCell)}
-				}
-				t.cells[i].merge(sc)
 			}
 		}
 	}

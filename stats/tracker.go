@@ -91,6 +91,11 @@ func (t *Tracker) Update() error {
 	if err != nil {
 		return err
 	}
+	if size > t.mark.off {
+		// The floors follow the newest run, as Compute's grid does.
+		anchor, _ := edgeTime(t.path, true)
+		t.sum.prune(anchor)
+	}
 	if cut > t.mark.off {
 		s, err := t.scan(f, t.mark.off, cut)
 		if err != nil {
@@ -101,8 +106,6 @@ func (t *Tracker) Update() error {
 		if t.mark, err = markAt(f, st, cut); err != nil {
 			return err
 		}
-		anchor, _ := edgeTime(t.path, true)
-		t.sum.prune(anchor)
 		t.saved = false
 	}
 	t.tail = nil
@@ -144,12 +147,14 @@ func (t *Tracker) scan(f *os.File, from, to int64) (*summary, error) {
 	sinks, c, err := ScanReaderAt(io.NewSectionReader(f, from, to-from), to-from, t.workers, func() *statsSink {
 		s := newStatsSink(&all, trendGrid{})
 		s.summary, s.base = true, from
+		s.dayFloor, s.weekFloor = t.sum.dayFloor, t.sum.weekFloor
 		return s
 	})
 	if err != nil {
 		return nil, err
 	}
 	s := newSummary()
+	s.dayFloor, s.weekFloor = t.sum.dayFloor, t.sum.weekFloor
 	s.add(sinks, c)
 	return s, nil
 }
