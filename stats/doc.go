@@ -16,6 +16,13 @@
 //   - Views: WriteTable (render.go) for people, WriteJSON and WriteCSV
 //     (export.go) for machines, Check (check.go) for thresholds.
 //
+// Incremental reading: a Tracker (tracker.go) keeps a summary
+// (summary.go) of the file up to its last newline — Compute's aggregates
+// with trend cells kept per day and week instead of per grid period — and
+// a summary cache file (cache.go, Options.Cache) lets the next process
+// read only the lines appended since. Totals, the running figures package
+// metrics exposes, come from the same summary.
+//
 // A new reader of the history that is not a table — Prometheus metrics, an
 // HTML report — is another view: it takes a *Report from Compute (or, for
 // something Report does not hold, its own Sink over Scan), sits beside
