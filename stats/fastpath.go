@@ -96,11 +96,11 @@ func fastOutcome(b []byte, i int, r *Record) (int, bool) {
 	return j + 1, true
 }
 
-// fastExtras walks the members after timestamp, picking error_detail and
-// cost_usd (the first of each, as gjson does), up to the closing brace,
-// which must end the line.
+// fastExtras walks the members after timestamp, picking error_detail,
+// cost_usd, run_id, retry_of and attempt (the first of each, as gjson
+// does), up to the closing brace, which must end the line.
 func fastExtras(b []byte, i int, r *Record) bool {
-	seenDetail, seenCost := false, false
+	seenDetail, seenCost, seenRun, seenRetry, seenAttempt := false, false, false, false, false
 	for {
 		if i >= len(b) {
 			return false
@@ -136,11 +136,65 @@ func fastExtras(b []byte, i int, r *Record) bool {
 				return false
 			}
 			continue
+		case !seenRun && string(key) == "run_id":
+			seenRun = true
+			if r.RunID, i, ok = fastIDString(b, vs); !ok {
+				return false
+			}
+			continue
+		case !seenRetry && string(key) == "retry_of":
+			seenRetry = true
+			if r.RetryOf, i, ok = fastIDString(b, vs); !ok {
+				return false
+			}
+			continue
+		case !seenAttempt && string(key) == "attempt":
+			seenAttempt = true
+			if vs < len(b) && (b[vs] == '-' || (b[vs] >= '0' && b[vs] <= '9')) {
+				if r.Attempt, i, ok = fastAttempt(b, vs); !ok {
+					return false
+				}
+				continue
+			}
 		}
 		if i, ok = skipValue(b, vs, 0); !ok {
 			return false
 		}
 	}
+}
+
+// fastIDString reads a run_id or retry_of value at i: a string without
+// escapes (a slice of b), or any other value, skipped and read as none, as
+// parseSlow reads it. An escaped string is left to the slow path.
+func fastIDString(b []byte, i int) ([]byte, int, bool) {
+	if i < len(b) && b[i] == '"' {
+		j, esc, ok := scanString(b, i+1)
+		if !ok || esc {
+			return nil, 0, false
+		}
+		return b[i+1 : j], j + 1, true
+	}
+	j, ok := skipValue(b, i, 0)
+	return nil, j, ok
+}
+
+// fastAttempt reads an attempt number of 1 to 9 digits without a leading
+// zero; any other number (a fraction, an exponent, a sign) is left to the
+// slow path.
+func fastAttempt(b []byte, i int) (int64, int, bool) {
+	j := i
+	var n int64
+	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+		n = n*10 + int64(b[j]-'0')
+		j++
+	}
+	if d := j - i; d == 0 || d > 9 || b[i] == '0' {
+		return 0, 0, false
+	}
+	if j < len(b) && (b[j] == '.' || b[j] == 'e' || b[j] == 'E') {
+		return 0, 0, false
+	}
+	return n, j, true
 }
 
 // fastCost reads a cost_usd value at i: a number that validAmount accepts,

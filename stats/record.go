@@ -22,6 +22,13 @@ type Record struct {
 	Detail    []byte  // error_detail
 	Cost      float64 // finite and never negative
 	HasCost   bool
+	// Retries (ccq launch --retries): the line's run_id, the first
+	// attempt's run id when the line is a retry, and the attempt number
+	// (0 when absent or not a whole number from 1 to maxAttempt). A value
+	// of another type is ignored, not malformed: these only group runs.
+	RunID   []byte
+	RetryOf []byte
+	Attempt int64
 
 	day dayCache // survives between lines: most lines share their date
 }
@@ -53,7 +60,7 @@ func parseSlow(line []byte, r *Record) bool {
 	if len(line) < 2 || line[0] != '{' || !gjson.ValidBytes(line) {
 		return false
 	}
-	res := gjson.GetManyBytes(line, "task_id", "success", "error_type", "tokens", "duration_s", "timestamp", "error_detail", "cost_usd")
+	res := gjson.GetManyBytes(line, "task_id", "success", "error_type", "tokens", "duration_s", "timestamp", "error_detail", "cost_usd", "run_id", "retry_of", "attempt")
 	switch res[1].Type {
 	case gjson.True:
 		r.Success = true
@@ -75,6 +82,17 @@ func parseSlow(line []byte, r *Record) bool {
 	if res[6].Type == gjson.String {
 		r.Detail = []byte(res[6].Str)
 	}
+	if res[8].Type == gjson.String {
+		r.RunID = []byte(res[8].Str)
+	}
+	if res[9].Type == gjson.String {
+		r.RetryOf = []byte(res[9].Str)
+	}
+	if res[10].Type == gjson.Number {
+		if n, ok := wholeTokens(res[10].Raw); ok && n >= 1 && n <= maxAttempt {
+			r.Attempt = n
+		}
+	}
 	var ok bool
 	if r.Tokens, _, ok = slowTokens(res[3]); !ok {
 		return false
@@ -89,6 +107,10 @@ func parseSlow(line []byte, r *Record) bool {
 	}
 	return true
 }
+
+// maxAttempt is the largest attempt number read; a larger one is ignored.
+// The fast path reads up to nine digits, so it must stay below 10^9.
+const maxAttempt = 999_999_999
 
 // slowTokens reads a tokens value: absent or null is 0, a number must be
 // whole and in [0, 2^63-1] (1000.0 and 1e3 are 1000), anything else is

@@ -37,7 +37,15 @@ func TestParseLine(t *testing.T) {
 	}{
 		{"ccq line with every extra", string(full), true, true, Record{
 			Task: []byte("nightly"), ErrorType: []byte("exit_error"), Tokens: 1234, DurMs: 12500, HasDur: true,
-			TSMs: ts, HasTS: true, Detail: []byte("rate_limit"), Cost: 0.25, HasCost: true}},
+			TSMs: ts, HasTS: true, Detail: []byte("rate_limit"), Cost: 0.25, HasCost: true, RunID: []byte("r1")}},
+		{"a retry", `{"task_id":"a","success":true,"error_type":null,"tokens":7,"duration_s":1,"log_file":"","timestamp":"","run_id":"r2","attempt":2,"retry_of":"r1"}`, true, true,
+			Record{Task: []byte("a"), Success: true, Tokens: 7, DurMs: 1000, HasDur: true, RunID: []byte("r2"), RetryOf: []byte("r1"), Attempt: 2}},
+		{"retry extras of other types", `{"task_id":"a","success":true,"error_type":null,"tokens":7,"duration_s":1,"log_file":"","timestamp":"","run_id":5,"attempt":"2","retry_of":null}`, true, true,
+			Record{Task: []byte("a"), Success: true, Tokens: 7, DurMs: 1000, HasDur: true}},
+		{"attempt as a fraction", `{"task_id":"a","success":true,"error_type":null,"tokens":7,"duration_s":1,"log_file":"","timestamp":"","attempt":2.0}`, true, false,
+			Record{Task: []byte("a"), Success: true, Tokens: 7, DurMs: 1000, HasDur: true, Attempt: 2}},
+		{"attempt out of range", `{"task_id":"a","success":true,"error_type":null,"tokens":7,"duration_s":1,"log_file":"","timestamp":"","attempt":0}`, true, false,
+			Record{Task: []byte("a"), Success: true, Tokens: 7, DurMs: 1000, HasDur: true}},
 		{"success, no extras", `{"task_id":"a","success":true,"error_type":null,"tokens":7,"duration_s":0.001,"log_file":"","timestamp":"2026-03-01T10:00:00.250Z"}`, true, true,
 			Record{Task: []byte("a"), Success: true, Tokens: 7, DurMs: 1, HasDur: true, TSMs: ts, HasTS: true}},
 		{"keys reordered", `{"success":true,"task_id":"a","tokens":7,"timestamp":"2026-03-01T10:00:00.250Z"}`, true, false,
@@ -86,7 +94,8 @@ func TestParseLine(t *testing.T) {
 func sameRecord(a, b *Record) bool {
 	return bytes.Equal(a.Task, b.Task) && a.Success == b.Success && bytes.Equal(a.ErrorType, b.ErrorType) &&
 		a.Tokens == b.Tokens && a.DurMs == b.DurMs && a.HasDur == b.HasDur && a.TSMs == b.TSMs &&
-		a.HasTS == b.HasTS && bytes.Equal(a.Detail, b.Detail) && a.Cost == b.Cost && a.HasCost == b.HasCost
+		a.HasTS == b.HasTS && bytes.Equal(a.Detail, b.Detail) && a.Cost == b.Cost && a.HasCost == b.HasCost &&
+		bytes.Equal(a.RunID, b.RunID) && bytes.Equal(a.RetryOf, b.RetryOf) && a.Attempt == b.Attempt
 }
 
 func TestParseTimestamp(t *testing.T) {
@@ -125,6 +134,11 @@ func FuzzParseFast(f *testing.F) {
 	f.Add(string(entryLine(f, recorder.Entry{TaskID: "t", ErrorType: recorder.ErrTimeout, ErrorDetail: "timeout after 30s", Timestamp: "2026-03-01T10:00:00.250Z"})))
 	f.Add(`{"task_id":"a","success":true,"error_type":null,"tokens":1,"duration_s":1,"log_file":"","timestamp":"","error_detail":1,"error_detail":"x","cost_usd":null}`)
 	f.Add(`{"task_id":"a","success":false,"error_type":"exit_error","tokens":0,"duration_s":0.5,"log_file":"a\"b","timestamp":"2026-03-01T10:00:00Z","x":[1,{"y":[]}],"cost_usd":-1e-3}`)
+	f.Add(`{"task_id":"a","success":false,"error_type":"exit_error","tokens":0,"duration_s":1,"log_file":"","timestamp":"","run_id":"r2","attempt":2,"retry_of":"r1"}`)
+	f.Add(`{"task_id":"a","success":false,"error_type":null,"tokens":0,"duration_s":1,"log_file":"","timestamp":"","run_id":7,"attempt":"2","retry_of":null,"attempt":3}`)
+	f.Add(`{"task_id":"a","success":false,"error_type":null,"tokens":0,"duration_s":1,"log_file":"","timestamp":"","attempt":2.0,"retry_of":"r\u0031"}`)
+	f.Add(`{"task_id":"a","success":false,"error_type":null,"tokens":0,"duration_s":1,"log_file":"","timestamp":"","attempt":0,"retry_of":""}`)
+	f.Add(`{"task_id":"a","success":false,"error_type":null,"tokens":0,"duration_s":1,"log_file":"","timestamp":"","attempt":1000000000}`)
 	f.Add(`{"task_id":"a","success":true,"error_type":null,"tokens":01,"duration_s":1,"log_file":"","timestamp":""}`)
 	f.Fuzz(func(t *testing.T, line string) {
 		var fast, slow Record

@@ -33,6 +33,14 @@ func FuzzRoundTrip(f *testing.F) {
 		if hasCost {
 			e.CostUSD = &cost
 		}
+		// Retry extras as ccq launch writes them, on some lines: attempt
+		// 1 to 3, retry_of (the detail, any string) from attempt 2.
+		if n := len(task) % 4; n > 0 {
+			e.Extra = map[string]any{"attempt": n}
+			if n > 1 {
+				e.Extra["retry_of"] = detail
+			}
+		}
 		line, err := e.Marshal()
 		if err != nil {
 			t.Fatalf("the writer cannot write %+v: %v", e, err)
@@ -45,6 +53,14 @@ func FuzzRoundTrip(f *testing.F) {
 		if err := json.Unmarshal(line, &want); err != nil {
 			t.Fatalf("the writer wrote invalid JSON %q: %v", line, err)
 		}
+		var extra struct {
+			Attempt int64  `json:"attempt"`
+			RetryOf string `json:"retry_of"`
+		}
+		if err := json.Unmarshal(line, &extra); err != nil {
+			t.Fatalf("the writer wrote invalid JSON %q: %v", line, err)
+		}
+		want.Extra = map[string]any{"attempt": extra.Attempt, "retry_of": extra.RetryOf}
 		for name, parse := range map[string]func([]byte, *Record) bool{"ParseLine": ParseLine, "gjson": parseSlow} {
 			var r Record
 			if !parse(line, &r) {
@@ -95,7 +111,8 @@ func checkRecord(t *testing.T, name string, line []byte, r *Record, want *record
 	_, hasTS := ParseTimestamp([]byte(want.Timestamp))
 	if string(r.Task) != task || r.Success != want.Success || string(r.ErrorType) != string(want.ErrorType) ||
 		r.Tokens != want.Tokens || !r.HasDur || r.DurMs != secondsToMs(want.DurationS) ||
-		string(r.Detail) != want.ErrorDetail || r.HasCost != (want.CostUSD != nil) || r.Cost != cost || r.HasTS != hasTS {
+		string(r.Detail) != want.ErrorDetail || r.HasCost != (want.CostUSD != nil) || r.Cost != cost || r.HasTS != hasTS ||
+		string(r.RunID) != want.RunID || r.Attempt != want.Extra["attempt"] || string(r.RetryOf) != want.Extra["retry_of"] {
 		t.Fatalf("%s read %q as\n%+v\nthe line holds %+v", name, line, r, want)
 	}
 }
