@@ -118,6 +118,9 @@ type taskAgg struct {
 
 	cells []*cell // trend periods, oldest first; nil when no trend
 
+	ser     seriesAgg // scheduled runs: attempts grouped (series.go)
+	overall bool      // the figures of all tasks: ser is summed from theirs, never merged
+
 	x *sumExtra // only in a summary (summary.go): day and week cells, duration buckets
 }
 
@@ -233,6 +236,7 @@ func (s *statsSink) Add(r *Record, _ []byte, off int64) {
 		return
 	}
 	off += s.base
+	t.ser.add(r, off)
 	t.all.runs++
 	t.all.tokens = addSat(t.all.tokens, r.Tokens)
 	if r.Success {
@@ -282,6 +286,14 @@ func (s *statsSink) Add(r *Record, _ []byte, off int64) {
 	}
 }
 
+// startSegment pins the open series: the lines after them are in the next
+// segment, which another goroutine may read.
+func (s *statsSink) startSegment() {
+	for _, t := range s.tasks.all() {
+		t.ser.pin()
+	}
+}
+
 func (t *taskAgg) addFailure(typ, detail []byte) {
 	if len(typ) == 0 {
 		typ = []byte(ErrUnknown)
@@ -327,6 +339,9 @@ func (fa *failAgg) addDetail(d string, n int64) {
 // building the overall figures) into t.
 func (t *taskAgg) merge(o *taskAgg) {
 	t.all.merge(&o.all)
+	if !t.overall {
+		t.ser.merge(&o.ser)
+	}
 	t.costSum = addCost(t.costSum, o.costSum)
 	t.costRuns += o.costRuns
 	for _, of := range o.fails {

@@ -37,7 +37,7 @@ import (
 // a crash costs one full read.
 const (
 	cacheMagic   = "ccq-stats-cache\n"
-	cacheVersion = 1
+	cacheVersion = 2 // 2: scheduled runs (series.go)
 	// CacheDir and CacheName place the cache in a logs directory.
 	CacheDir  = ".cache"
 	CacheName = "stats-v1.bin"
@@ -164,6 +164,22 @@ func (e *enc) task(t *taskAgg) {
 	}
 	e.cells(t.x.days)
 	e.cells(t.x.weeks)
+	s := &t.ser
+	e.i(s.runs)
+	e.i(s.successes)
+	e.i(s.retries)
+	e.i(s.marked)
+	e.i(s.now)
+	e.u(uint64(len(s.open)))
+	for k, o := range s.open {
+		e.s(k)
+		e.bool(o.first)
+		e.i(o.att)
+		e.i(o.ts)
+		e.i(o.off)
+		e.bool(o.ok)
+		e.i(o.last)
+	}
 }
 
 func encodeCache(m fileMark, s *summary) []byte {
@@ -364,6 +380,15 @@ func (d *dec) task() *taskAgg {
 	}
 	t.x.days = d.cells()
 	t.x.weeks = d.cells()
+	s := &t.ser
+	s.runs, s.successes, s.retries, s.marked, s.now = d.nonNeg(), d.nonNeg(), d.nonNeg(), d.nonNeg(), d.i()
+	if n := d.count(); n > 0 {
+		s.open = make(map[string]openSeries, n)
+		for range n {
+			k := d.s()
+			s.open[k] = openSeries{first: d.u() == 1, att: d.nonNeg(), ts: d.i(), off: d.i(), ok: d.u() == 1, last: d.i()}
+		}
+	}
 	if t.all.runs == 0 || math.IsNaN(t.costSum) || t.costSum < 0 {
 		d.fail()
 	}

@@ -65,6 +65,22 @@ type TaskStats struct {
 	LastRun          *string    `json:"last_run"`
 	Trend            Trend      `json:"trend"`
 	Periods          []Period   `json:"periods"`
+
+	// Scheduled runs (series.go): a run retried by ccq launch is one
+	// scheduled run however many attempts it took, and succeeded when its
+	// last attempt did. Without retries they equal Runs and Successes.
+	ScheduledRuns        int64    `json:"scheduled_runs"`
+	ScheduledSuccesses   int64    `json:"scheduled_successes"`
+	ScheduledSuccessRate *float64 `json:"scheduled_success_rate"`
+	// Retries counts the attempts after the first (lines with retry_of, or
+	// an attempt above 1); AttemptLines the lines written with retries on
+	// (with attempt or retry_of).
+	Retries      int64 `json:"retries"`
+	AttemptLines int64 `json:"attempt_lines"`
+	// SkippedLaunches counts launches that started nothing because another
+	// run of the task held its lock (skips.jsonl, Options.Skips). They are
+	// not runs and count in no rate.
+	SkippedLaunches int64 `json:"skipped_launches"`
 }
 
 // Failure counts one error type and its most frequent details.
@@ -136,6 +152,7 @@ func Compute(path string, opt Options) (*Report, error) {
 // Report.
 func buildReport(path string, opt Options, g trendGrid, period string, window int, merged map[string]*taskAgg, names []string, counts Counts) *Report {
 	overall := newTaskAgg(OverallTaskName, true, g.n)
+	overall.overall = true
 	for _, name := range names {
 		overall.merge(merged[name])
 	}
@@ -163,8 +180,15 @@ func buildReport(path string, opt Options, g trendGrid, period string, window in
 		rep.Until = &s
 	}
 	for _, name := range names {
-		rep.Tasks = append(rep.Tasks, merged[name].stats(g, period, window))
+		ts := merged[name].stats(g, period, window)
+		o := &rep.Overall
+		o.ScheduledRuns += ts.ScheduledRuns
+		o.ScheduledSuccesses += ts.ScheduledSuccesses
+		o.Retries += ts.Retries
+		o.AttemptLines += ts.AttemptLines
+		rep.Tasks = append(rep.Tasks, ts)
 	}
+	rep.Overall.ScheduledSuccessRate = rate(rep.Overall.ScheduledSuccesses, rep.Overall.ScheduledRuns)
 	return rep
 }
 
@@ -198,6 +222,14 @@ func FormatTime(ms int64) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// rate is n/of rounded to 4 decimals, nil when of is 0.
+func rate(n, of int64) *float64 {
+	if of == 0 {
+		return nil
+	}
+	return ptr(round(float64(n)/float64(of), 4))
+}
 
 // round rounds v to digits decimals. A value too large to hold them is
 // already whole, and is returned as it is rather than as +Inf.
@@ -234,9 +266,10 @@ func (t *taskAgg) stats(g trendGrid, period string, window int) TaskStats {
 		Failures:     []Failure{},
 		Periods:      []Period{},
 	}
-	if t.all.runs > 0 {
-		s.SuccessRate = ptr(round(float64(t.all.successes)/float64(t.all.runs), 4))
-	}
+	s.SuccessRate = rate(t.all.successes, t.all.runs)
+	s.ScheduledRuns, s.ScheduledSuccesses = t.ser.totals()
+	s.ScheduledSuccessRate = rate(s.ScheduledSuccesses, s.ScheduledRuns)
+	s.Retries, s.AttemptLines = t.ser.retries, t.ser.marked
 	if t.all.successes > 0 {
 		s.TokensPerSuccess = ptr(round(float64(t.all.tokens)/float64(t.all.successes), 1))
 	}

@@ -26,12 +26,23 @@ type run struct {
 	cost    float64 // 0: unknown
 	runID   string
 	logFile string
+	attempt int    // written as ccq launch --retries does; 0: not written
+	retryOf string // written when not empty
 }
 
 func (r run) entry() recorder.Entry {
 	e := recorder.Entry{TaskID: r.task, Success: r.ok, ErrorType: r.typ, ErrorDetail: r.detail, Tokens: r.tokens,
 		DurationS: r.dur, RunID: r.runID, LogFile: r.logFile}
 	e.SetStart(r.at)
+	if r.attempt != 0 || r.retryOf != "" {
+		e.Extra = map[string]any{}
+		if r.attempt != 0 {
+			e.Extra["attempt"] = r.attempt
+		}
+		if r.retryOf != "" {
+			e.Extra["retry_of"] = r.retryOf
+		}
+	}
 	if r.cost != 0 {
 		c := r.cost
 		e.CostUSD = &c

@@ -28,6 +28,13 @@ type Sink interface {
 	Add(r *Record, line []byte, off int64)
 }
 
+// segmentStarter is a Sink told when its goroutine moves to another
+// segment: the lines it read last may go on in a segment another
+// goroutine reads.
+type segmentStarter interface {
+	startSegment()
+}
+
 // Counts says what a scan read and skipped.
 type Counts struct {
 	Lines        int   // non-blank lines read
@@ -95,6 +102,9 @@ func ScanReaderAt[S Sink](r io.ReaderAt, size int64, workers int, newSink func()
 				}
 				start := int64(i) * segmentSize
 				end := min(start+segmentSize, size)
+				if ss, ok := any(s).(segmentStarter); ok {
+					ss.startSegment()
+				}
 				results[i] = scanSegment(&it, start, end, s, &rec)
 			}
 		}(sinks[w])

@@ -102,6 +102,9 @@ func (t *Tracker) Update() error {
 			return err
 		}
 		t.sum.merge(s)
+		for _, ta := range t.sum.tasks {
+			ta.ser.settle()
+		}
 		t.last.BytesRead += cut - t.mark.off
 		if t.mark, err = markAt(f, st, cut); err != nil {
 			return err
