@@ -32,10 +32,26 @@ func (s Style) paint(code, text string) string {
 }
 
 // WriteTable writes the report for people: one aligned row per task and
-// one for all tasks, then the failure patterns.
+// one for all tasks, then the failure patterns. RUNS and SUCCESS count
+// attempts; when some line was written with retries on, SCHEDULED and
+// SCHED OK count scheduled runs (a retried run once, decided by its last
+// attempt) and RETRIES the attempts after the first; SKIPPED, shown when
+// there are skipped launches, counts them.
 func WriteTable(w io.Writer, r *Report, st Style) error {
-	t := &Table{Align: "lrrrrrrrrll"}
-	t.Add(nil, "TASK", "RUNS", "SUCCESS", "TOKENS/OK", "COST", "MEAN", "P50", "P95", "LAST", "P50 PER "+strings.ToUpper(r.Period), "TREND")
+	retries, skips := r.Overall.AttemptLines > 0, r.Overall.SkippedLaunches > 0
+	head := []string{"TASK", "RUNS", "SUCCESS"}
+	align := "lrr"
+	if retries {
+		head = append(head, "SCHEDULED", "SCHED OK", "RETRIES")
+		align += "rrr"
+	}
+	if skips {
+		head = append(head, "SKIPPED")
+		align += "r"
+	}
+	extra := len(head) - 3
+	t := &Table{Align: align + "rrrrrrll"}
+	t.Add(nil, append(head, "TOKENS/OK", "COST", "MEAN", "P50", "P95", "LAST", "P50 PER "+strings.ToUpper(r.Period), "TREND")...)
 	rows := append(append([]TaskStats{}, r.Tasks...), r.Overall)
 	for i, ts := range rows {
 		name := ts.TaskID
@@ -45,9 +61,14 @@ func WriteTable(w io.Writer, r *Report, st Style) error {
 			}
 			name = "all tasks"
 		}
-		cells := []string{
-			name, thousands(ts.Runs), pct(ts.SuccessRate), tokensPer(ts.TokensPerSuccess), cost(ts.CostUSD),
+		cells := []string{name, thousands(ts.Runs), pct(ts.SuccessRate)}
+		if retries {
+			cells = append(cells, thousands(ts.ScheduledRuns), pct(ts.ScheduledSuccessRate), thousands(ts.Retries))
 		}
+		if skips {
+			cells = append(cells, thousands(ts.SkippedLaunches))
+		}
+		cells = append(cells, tokensPer(ts.TokensPerSuccess), cost(ts.CostUSD))
 		if d := ts.Duration; d != nil {
 			last := "-"
 			if d.Last != nil {
@@ -62,11 +83,14 @@ func WriteTable(w io.Writer, r *Report, st Style) error {
 		if ts.SuccessRate != nil && *ts.SuccessRate < 0.9 {
 			colors[2] = ansiRed
 		}
+		if retries && ts.ScheduledSuccessRate != nil && *ts.ScheduledSuccessRate < 0.9 {
+			colors[4] = ansiRed
+		}
 		switch ts.Trend.Verdict {
 		case VerdictSlower:
-			colors[10] = ansiYellow
+			colors[10+extra] = ansiYellow
 		case VerdictFaster:
-			colors[10] = ansiGreen
+			colors[10+extra] = ansiGreen
 		}
 		t.Add(colors, cells...)
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/stats"
 	"github.com/urfave/cli/v2"
@@ -22,6 +23,13 @@ known, durations (mean, p50, p95, last), the median duration per day or
 week as a sparkline, and a verdict when the recent window (the last 7 days,
 or 4 weeks) is slower or faster than the one before it beyond noise.
 Failure patterns follow: counts by error type with the top details.
+
+With ccq launch --retries, each attempt is a run of its own (RUNS,
+SUCCESS); SCHEDULED and SCHED OK count each scheduled run once, decided by
+its last attempt, and RETRIES the attempts after the first. SKIPPED counts
+launches that started nothing because another run of the task held its
+lock (skips.jsonl beside the history); they are in no rate. These columns
+appear only when there is something to show.
 
 --json prints the same figures in a stable shape; --csv prints one row per
 task and per period, for spreadsheets.`,
@@ -54,6 +62,15 @@ task and per period, for spreadsheets.`,
 				return err
 			}
 			warnSkipped(a.stderr, h.path, stats.Counts{Skipped: rep.Skipped, FirstSkipped: rep.FirstSkippedLine})
+			// Launches skipped while another run held the task's lock: a
+			// skips file that cannot be read only costs that column.
+			skipsPath := launch.SkipsPath(filepath.Dir(h.orig))
+			if sc, err := stats.CountSkips(skipsPath, h.filter); err != nil {
+				fmt.Fprintf(a.stderr, "ccq: warning: cannot read %s: %v\n", skipsPath, err)
+			} else {
+				warnSkipped(a.stderr, skipsPath, stats.Counts{Skipped: sc.Malformed, FirstSkipped: sc.FirstMalformed})
+				rep.AddSkips(sc)
+			}
 			switch {
 			case c.Bool(flagJSON):
 				if rep.Lines == 0 {

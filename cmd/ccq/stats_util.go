@@ -50,7 +50,8 @@ func filterFlags() []cli.Flag {
 // history is the file a command reads and the runs it selects.
 type history struct {
 	path     string
-	explicit bool // named with --history
+	orig     string // the history file named, where path is a copy of it and its archives
+	explicit bool   // named with --history
 	filter   stats.Filter
 	// close removes the archives-and-history copy --include-archives
 	// reads (path); nil otherwise.
@@ -82,6 +83,7 @@ func (a *appEnv) openHistory(c *cli.Context, now time.Time) (history, error) {
 			fmt.Fprintf(a.stderr, "ccq: warning: cannot close unfinished runs: %v\n", err)
 		}
 	}
+	h.orig = h.path
 	if c.Bool(flagIncludeArchives) {
 		// The readers take one path: read a private copy of the archives
 		// followed by the history (no summary cache is kept for it).
