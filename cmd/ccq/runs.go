@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +29,9 @@ func createRunsCommand(a *appEnv) *cli.Command {
 		Name:  "runs",
 		Usage: "list the latest runs, newest first",
 		Description: `One line per run: start time (UTC), task, outcome, duration, tokens, run id
-and session log. --json prints the history lines themselves (one JSON
+and session log. A run retried by ccq launch --retries is listed as its
+first attempt, with the series' final outcome, followed by its retries
+("↳ attempt 2"). --json prints the history lines themselves (one JSON
 object per line); --csv a table for spreadsheets.`,
 		Flags: append(filterFlags(),
 			historyFlag(),
@@ -178,6 +182,9 @@ type runView struct {
 	time, task, outcome, duration, tokens, runID, log string
 	ok                                                bool
 	raw                                               gjson.Result
+	attempt                                           int64 // 0 when not written
+	retry                                             bool  // a retry: retry_of set, or attempt above 1
+	tsMs                                              int64
 }
 
 func viewRun(l *stats.Line) runView {
@@ -187,6 +194,14 @@ func viewRun(l *stats.Line) runView {
 		v.time = time.UnixMilli(l.TSMs).UTC().Format("2006-01-02 15:04:05Z")
 	} else {
 		v.time = "?"
+	}
+	v.tsMs = l.TSMs
+	if a := g.Get("attempt"); a.Type == gjson.Number && a.Int() > 0 {
+		v.attempt = a.Int()
+	}
+	v.retry = g.Get("retry_of").String() != "" || v.attempt > 1
+	if v.retry && v.attempt == 0 {
+		v.attempt = 2 // a retry_of without an attempt number
 	}
 	v.ok = g.Get("success").Bool()
 	if v.ok {
@@ -226,15 +241,73 @@ func printable(s string) string {
 func writeRunsTable(w io.Writer, lines []*stats.Line, color bool) error {
 	t := &stats.Table{Align: "lllrrll"}
 	t.Add(nil, "TIME", "TASK", "OUTCOME", "DURATION", "TOKENS", "RUN", "LOG")
-	for _, l := range lines {
-		v := viewRun(l)
-		c := stats.ColorRed
-		if v.ok {
-			c = stats.ColorGreen
+	for _, g := range groupAttempts(lines) {
+		for i, v := range g {
+			c := stats.ColorRed
+			if v.ok {
+				c = stats.ColorGreen
+			}
+			task, outcome := v.task, v.outcome
+			switch {
+			case i > 0:
+				task = fmt.Sprintf("  ↳ attempt %d", v.attempt)
+			case v.retry:
+				// The first attempt is not among the lines listed.
+				task = fmt.Sprintf("%s ↳ attempt %d", v.task, v.attempt)
+			}
+			if i == 0 && len(g) > 1 {
+				last := g[len(g)-1]
+				final := "failed"
+				if last.ok {
+					final = "ok"
+				}
+				outcome = fmt.Sprintf("%s → %s after %s", outcome, final, stats.Plural(int64(len(g)), "attempt"))
+			}
+			t.Add([]string{"", "", c}, v.time, task, outcome, v.duration, v.tokens, v.runID, v.log)
 		}
-		t.Add([]string{"", "", c}, v.time, v.task, v.outcome, v.duration, v.tokens, v.runID, v.log)
 	}
 	return t.Write(w, stats.Style{Color: color})
+}
+
+// groupAttempts puts the attempts of a retried run together: lines is
+// newest first, and so are the groups, each placed where its newest
+// attempt is; within a group, the first attempt and then its retries by
+// attempt number. Lines without retry extras are groups of one.
+func groupAttempts(lines []*stats.Line) [][]runView {
+	var groups [][]runView
+	at := map[string]int{} // task and series id to its group
+	for _, l := range lines {
+		v := viewRun(l)
+		key := v.raw.Get("retry_of").String()
+		if key == "" && v.attempt > 0 {
+			key = v.raw.Get("run_id").String()
+		}
+		if key == "" {
+			groups = append(groups, []runView{v})
+			continue
+		}
+		k := v.raw.Get("task_id").String() + "\x00" + key
+		if i, ok := at[k]; ok {
+			groups[i] = append(groups[i], v)
+			continue
+		}
+		at[k] = len(groups)
+		groups = append(groups, []runView{v})
+	}
+	for _, g := range groups {
+		slices.SortStableFunc(g, func(a, b runView) int {
+			return cmp.Or(cmp.Compare(a.rank(), b.rank()), cmp.Compare(a.tsMs, b.tsMs))
+		})
+	}
+	return groups
+}
+
+// rank orders the attempts of a series: the first, then by number.
+func (v runView) rank() int64 {
+	if !v.retry {
+		return 0
+	}
+	return max(v.attempt, 1)
 }
 
 func writeRunsCSV(w io.Writer, lines []*stats.Line) error {
