@@ -9,7 +9,10 @@
 //     line, as a Record (record.go), to a Sink per goroutine.
 //   - Aggregation: statsSink (agg.go) keeps per-task sums, failures and
 //     durations (hist.go) per trend period (trend.go); Latest and Find
-//     (runs.go) are other sinks, for `ccq runs` and `ccq show`.
+//     (runs.go) are other sinks, for `ccq runs` and `ccq show`. Attempts
+//     of a run retried by ccq launch are grouped into scheduled runs
+//     (series.go) as they are aggregated, in a bounded map of the series
+//     still open; CountSkips (skips.go) reads the skipped launches.
 //   - The model: Compute (report.go) merges the sinks into a Report —
 //     per-task TaskStats with percentiles, periods and a Trend verdict. It
 //     is plain data and the --json shape; nothing in it knows about output.

@@ -20,7 +20,10 @@ import (
 //
 // Memory: a series only stays open while its latest attempt failed (a
 // success ends it: ccq launch never retries one) or its first attempt was
-// not read. Each aggregate (one per task per goroutine, and the summary)
+// not read. A goroutine also keeps the series open when it moved to
+// another segment (pinned), and those it has no first attempt for: their
+// other attempts may be in another goroutine's segment, and are joined
+// when the aggregates are merged. Each aggregate (one per task per goroutine, and the summary)
 // closes an open series once the history it has read is seriesWindow past
 // the series' latest line, and keeps at most maxOpenSeries open series per
 // task: beyond that the oldest are closed. So grouping needs at most
