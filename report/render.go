@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"html/template"
 	"io"
+	"sync"
 )
 
 // The page is one html/template with its style and script inlined, so the
@@ -23,19 +24,22 @@ var styleCSS string
 //go:embed assets/script.js
 var scriptJS string
 
-var tmpl = template.Must(template.New("page").Funcs(template.FuncMap{
-	// Our own embedded files, trusted as what they are.
-	"style":  func() template.CSS { return template.CSS(styleCSS) },
-	"script": func() template.JS { return template.JS(scriptJS) },
-	"csp":    func() string { return csp },
-}).Parse(pageTmpl))
-
-// csp is the page's Content-Security-Policy: nothing may be fetched, and
-// only the page's own style and script, by their hashes, may apply. The
-// escaping is what keeps user data inert; this is a second wall behind it,
-// and it keeps the page from ever touching the network.
-var csp = "default-src 'none'; style-src '" + hash(styleCSS) + "'; script-src '" + hash(scriptJS) +
-	"'; base-uri 'none'; form-action 'none'"
+// pageTemplate is the parsed page, made on first use: every ccq command
+// links this package, and only `ccq report` should pay for the parse.
+var pageTemplate = sync.OnceValue(func() *template.Template {
+	// csp is the page's Content-Security-Policy: nothing may be fetched,
+	// and only the page's own style and script, by their hashes, may
+	// apply. The escaping is what keeps user data inert; this is a second
+	// wall behind it, and it keeps the page from ever touching the network.
+	csp := "default-src 'none'; style-src '" + hash(styleCSS) + "'; script-src '" + hash(scriptJS) +
+		"'; base-uri 'none'; form-action 'none'"
+	return template.Must(template.New("page").Funcs(template.FuncMap{
+		// Our own embedded files, trusted as what they are.
+		"style":  func() template.CSS { return template.CSS(styleCSS) },
+		"script": func() template.JS { return template.JS(scriptJS) },
+		"csp":    func() string { return csp },
+	}).Parse(pageTmpl))
+})
 
 func hash(s string) string {
 	h := sha256.Sum256([]byte(s))
@@ -46,7 +50,7 @@ func hash(s string) string {
 func (p *Page) Write(w io.Writer) error {
 	// Render to memory first so a template error never leaves half a page.
 	var b bytes.Buffer
-	if err := tmpl.Execute(&b, p); err != nil {
+	if err := pageTemplate().Execute(&b, p); err != nil {
 		return err
 	}
 	_, err := w.Write(b.Bytes())
