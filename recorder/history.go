@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 // Permissions of everything ccq creates: session output can hold secrets.
@@ -44,9 +45,12 @@ func AppendLine(path string, line []byte) error {
 	if err := MkdirNoFollow(dirOf(path), dirOf(path)); err != nil {
 		return fmt.Errorf("create logs directory: %w", err)
 	}
-	for range 10 {
+	// Each retry follows a completed rewrite, so this loops only while
+	// prunes keep finishing back to back; it gives up after a while rather
+	// than never.
+	for give := time.Now().Add(replacedPatience); ; {
 		f, err := LockHistory(path)
-		if errors.Is(err, errReplaced) {
+		if errors.Is(err, errReplaced) && time.Now().Before(give) {
 			continue // a prune swapped the file while we waited: open the new one
 		}
 		if err != nil {
@@ -56,8 +60,11 @@ func AppendLine(path string, line []byte) error {
 		f.Close()
 		return err
 	}
-	return errors.New("append history: the file kept being replaced")
 }
+
+// replacedPatience bounds how long Append keeps following a history file
+// that rewrites keep replacing.
+const replacedPatience = time.Minute
 
 // errReplaced says the history file was renamed over while waiting for
 // its lock.
