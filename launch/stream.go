@@ -272,7 +272,7 @@ func (s *Stream) user(line []byte) {
 				break
 			}
 			s.mu.Unlock()
-			s.log.ToolResult(name, toolResultText(c.Get("content")), c.Get("is_error").Bool())
+			s.log.ToolResult(name, sessionlog.ToolResultText(c.Get("content")), c.Get("is_error").Bool())
 		case "text":
 			// "[Request interrupted by user]" and similar notes.
 			if t := c.Get("text").Str; t != "" {
@@ -281,28 +281,6 @@ func (s *Stream) user(line []byte) {
 		}
 		return true
 	})
-}
-
-// toolResultText flattens a tool result's content: a string, or a list of
-// blocks of which the text ones are kept.
-func toolResultText(c gjson.Result) string {
-	if c.Type == gjson.String {
-		return c.Str
-	}
-	var b bytes.Buffer
-	c.ForEach(func(_, blk gjson.Result) bool {
-		switch blk.Get("type").Str {
-		case "text":
-			if b.Len() > 0 {
-				b.WriteByte('\n')
-			}
-			b.WriteString(blk.Get("text").Str)
-		case "image":
-			b.WriteString("[image]")
-		}
-		return true
-	})
-	return b.String()
 }
 
 func (s *Stream) result(line []byte) {
