@@ -145,12 +145,21 @@ func Compute(path string, opt Options) (*Report, error) {
 		return nil, err
 	}
 	merged, names := mergeSinks(sinks)
-	return buildReport(path, opt, g, period, window, merged, names, counts), nil
+	return buildReport(path, opt, gridChoice{g, period, window}, merged, names, counts), nil
+}
+
+// gridChoice is the trend grid chooseGrid picked, with its period name
+// and the verdict's window.
+type gridChoice struct {
+	grid   trendGrid
+	period string
+	window int
 }
 
 // buildReport turns the merged aggregates of the tasks in names into the
 // Report.
-func buildReport(path string, opt Options, g trendGrid, period string, window int, merged map[string]*taskAgg, names []string, counts Counts) *Report {
+func buildReport(path string, opt Options, gc gridChoice, merged map[string]*taskAgg, names []string, counts Counts) *Report {
+	g, period, window := gc.grid, gc.period, gc.window
 	overall := newTaskAgg(OverallTaskName, true, g.n)
 	overall.overall = true
 	for _, name := range names {

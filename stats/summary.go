@@ -264,7 +264,7 @@ func reportFrom(path string, opt Options, c Counts, parts ...*summary) (*Report,
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	return buildReport(path, opt, g, period, window, merged, names, c), true
+	return buildReport(path, opt, gridChoice{g, period, window}, merged, names, c), true
 }
 
 // Totals are what the history says about each task as running totals: the
