@@ -1,37 +1,22 @@
 package prune
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ccq-dev/ccq/internal/tinyfs"
 	"github.com/ccq-dev/ccq/recorder"
 )
-
-// tinyFS mounts a small tmpfs (root only: skipped otherwise, a failure
-// under CI, which runs as root).
-func tinyFS(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=256k"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("mount tmpfs: %v", err)
-		}
-		t.Skipf("mount tmpfs: %v (run as root)", err)
-	}
-	t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) })
-	return dir
-}
 
 // TestCannotRewrite: a read-only or full logs directory fails the prune
 // with nothing removed, session logs included.
 func TestCannotRewrite(t *testing.T) {
 	for _, how := range []string{"read-only", "full"} {
 		t.Run(how, func(t *testing.T) {
-			dir := tinyFS(t)
+			dir := tinyfs.Mount(t)
 			hist := line("a", 1, "2024-01-05T10:00:00.000Z") + line("b", 2, "2026-01-05T10:00:00.000Z")
 			if err := os.WriteFile(recorder.HistoryPath(dir), []byte(hist), 0o600); err != nil {
 				t.Fatal(err)
@@ -47,25 +32,7 @@ func TestCannotRewrite(t *testing.T) {
 					t.Fatal(err)
 				}
 			case "full":
-				f, err := os.Create(filepath.Join(dir, "filler"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				buf := make([]byte, 4096)
-				for {
-					if _, err := f.Write(buf); err != nil {
-						if !errors.Is(err, syscall.ENOSPC) {
-							t.Fatal(err)
-						}
-						break
-					}
-				}
-				for {
-					if _, err := f.Write(buf[:1]); err != nil {
-						break
-					}
-				}
-				f.Close()
+				tinyfs.Fill(t, dir)
 			}
 			for _, archive := range []bool{false, true} {
 				_, err := Run(Options{LogsDir: dir, Cut: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Archive: archive})

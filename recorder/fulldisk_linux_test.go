@@ -8,53 +8,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ccq-dev/ccq/internal/tinyfs"
 )
-
-// tinyFS mounts a small tmpfs for a full-disk test. Without root a test
-// can't mount one: locally it skips, under CI (root) that is a failure.
-func tinyFS(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=256k"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("mount tmpfs: %v (CI runs as root and must be able to)", err)
-		}
-		t.Skipf("mount tmpfs: %v (run as root to test a full disk)", err)
-	}
-	t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) })
-	return dir
-}
-
-// fill takes every free byte of the filesystem at dir; free gives it back.
-func fill(t *testing.T, dir string) (free func()) {
-	t.Helper()
-	p := filepath.Join(dir, "filler")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 4096)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatal(err)
-			}
-			break
-		}
-	}
-	// Fill the last partial block too.
-	for {
-		if _, err := f.Write(buf[:1]); err != nil {
-			break
-		}
-	}
-	f.Close()
-	return func() {
-		if err := os.Remove(p); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // deadPID is the pid of a process that has exited and been reaped.
 func deadPID(t *testing.T) int {
@@ -67,12 +23,12 @@ func deadPID(t *testing.T) int {
 }
 
 func TestFullDiskFromTheStart(t *testing.T) {
-	fs := tinyFS(t)
+	fs := tinyfs.Mount(t)
 	logs := filepath.Join(fs, "logs")
 	if err := MkdirNoFollow(logs, RunsDir(logs)); err != nil {
 		t.Fatal(err)
 	}
-	fill(t, fs)
+	tinyfs.Fill(t, fs)
 	ev := Event{Ev: EvSessionStart, T: time.Now().UnixMilli(), Task: "t", PID: deadPID(t)}
 	if err := AppendEvent(logs, "r1", ev); !errors.Is(err, syscall.ENOSPC) {
 		t.Errorf("AppendEvent on a full disk: %v, want ENOSPC", err)
@@ -84,14 +40,14 @@ func TestFullDiskFromTheStart(t *testing.T) {
 }
 
 func TestFullDiskMidSessionRecordedOnceSpaceReturns(t *testing.T) {
-	fs := tinyFS(t)
+	fs := tinyfs.Mount(t)
 	logs := filepath.Join(fs, "logs")
 	start := time.Now().Add(-time.Minute)
 	// The session starts while there is room.
 	if err := AppendEvent(logs, "r1", Event{Ev: EvSessionStart, T: start.UnixMilli(), Task: "t", PID: deadPID(t)}); err != nil {
 		t.Fatal(err)
 	}
-	free := fill(t, fs)
+	free := tinyfs.Fill(t, fs)
 	// Then the disk fills: its line cannot be kept. (Its SessionEnd may
 	// still fit in the state file's last page, or may not.)
 	_ = AppendEvent(logs, "r1", Event{Ev: EvSessionEnd, T: time.Now().UnixMilli()})
