@@ -62,13 +62,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/ccq-dev/ccq/internal/redact"
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
+	"github.com/ccq-dev/ccq/sinks/internal/web"
 )
 
 // Event is what a message is about.
@@ -145,9 +145,6 @@ func (o On) String() string {
 
 // DefaultTimeout bounds one send to one destination.
 const DefaultTimeout = 10 * time.Second
-
-// maxRedirects bounds a webhook that redirects forever.
-const maxRedirects = 5
 
 // Config says where to send and when. Only URLs is required.
 type Config struct {
@@ -226,7 +223,7 @@ func New(cfg Config) (*Notifier, error) {
 		cfg.Host, _ = os.Hostname()
 	}
 	if cfg.UserAgent == "" {
-		cfg.UserAgent = userAgent()
+		cfg.UserAgent = web.UserAgent()
 	}
 	if cfg.Previous == nil && cfg.HistoryPath != "" {
 		path := cfg.HistoryPath
@@ -235,27 +232,8 @@ func New(cfg Config) (*Notifier, error) {
 			return ok, found && err == nil
 		}
 	}
-	client := &http.Client{Transport: http.DefaultTransport}
-	if cfg.Client != nil {
-		c := *cfg.Client
-		client = &c
-	}
-	client.Timeout = 0 // each send has its own context deadline
-	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if len(via) >= maxRedirects {
-			return fmt.Errorf("stopped after %d redirects", maxRedirects)
-		}
-		return nil
-	}
+	client := web.Client(cfg.Client)
 	return &Notifier{cfg: cfg, dests: dests, client: client}, nil
-}
-
-// userAgent is "ccq/<module version>" where the build knows it.
-func userAgent() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return "ccq/" + bi.Main.Version
-	}
-	return "ccq"
 }
 
 // Started does nothing: a run that starts is no news.

@@ -69,7 +69,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -80,6 +79,7 @@ import (
 	"github.com/ccq-dev/ccq/internal/redact"
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
+	"github.com/ccq-dev/ccq/sinks/internal/web"
 )
 
 // Defaults for Config's zero values.
@@ -91,8 +91,6 @@ const (
 	// DefaultMaxBody is healthchecks.io's default ping body limit: it
 	// keeps the first 100,000 bytes of a longer body.
 	DefaultMaxBody = 100_000
-	// maxRedirects bounds a server that redirects forever.
-	maxRedirects = 5
 )
 
 // Config says where and how to ping. Only URL is required.
@@ -204,20 +202,9 @@ func New(cfg Config) (*Pinger, error) {
 		cfg.Host, _ = os.Hostname()
 	}
 	if cfg.UserAgent == "" {
-		cfg.UserAgent = userAgent()
+		cfg.UserAgent = web.UserAgent()
 	}
-	client := &http.Client{Transport: http.DefaultTransport}
-	if cfg.Client != nil {
-		c := *cfg.Client
-		client = &c
-	}
-	client.Timeout = 0 // each request has its own context deadline
-	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if len(via) >= maxRedirects {
-			return errRedirects
-		}
-		return nil
-	}
+	client := web.Client(cfg.Client)
 	return &Pinger{
 		base:      u,
 		printable: redact.URL(cfg.URL),
@@ -226,14 +213,6 @@ func New(cfg Config) (*Pinger, error) {
 		client:    client,
 		maxBody:   cfg.MaxBody,
 	}, nil
-}
-
-// userAgent is "ccq/<module version>" where the build knows it.
-func userAgent() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return "ccq/" + bi.Main.Version
-	}
-	return "ccq"
 }
 
 // ridNamespace is the UUIDv5 namespace of ccq's run ids. It is
@@ -373,9 +352,6 @@ func isFinal(err error) bool {
 	return errors.As(err, &f)
 }
 
-// errRedirects ends a chain of redirects that is too long.
-var errRedirects = fmt.Errorf("stopped after %d redirects", maxRedirects)
-
 // send posts body to the kind's endpoint, retrying within the total
 // timeout, and returns a redacted error.
 func (p *Pinger) send(ctx context.Context, kind, rid string, body []byte) error {
@@ -444,7 +420,7 @@ func (p *Pinger) once(ctx context.Context, target string, body []byte) error {
 	req.Header.Set("User-Agent", p.cfg.UserAgent)
 	resp, err := p.client.Do(req)
 	if err != nil {
-		if errors.Is(err, errRedirects) {
+		if errors.Is(err, web.ErrRedirects) {
 			return final{err}
 		}
 		return err
