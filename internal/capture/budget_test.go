@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,36 +38,8 @@ func TestCaptureBudget(t *testing.T) {
 		"--max-budget-usd", "0.0001", "--dangerously-skip-permissions")
 	cmd.Dir = project
 	cmd.Env = claudetest.Env(home, srv.URL)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(time.Minute):
-		_ = cmd.Process.Kill()
-		<-done
-	}
-	code := cmd.ProcessState.ExitCode()
-	t.Logf("budget: exit %d after %v, %d requests", code, time.Since(start).Round(time.Millisecond), srv.Requests())
-	write := func(name string, b []byte) {
-		if err := os.WriteFile(filepath.Join(out, "budget-0.0001."+name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("stream.jsonl", scrub(stdout.Bytes(), home, srv.URL))
-	write("stderr.txt", scrub(stderr.Bytes(), home, srv.URL))
-	transcripts, _ := filepath.Glob(filepath.Join(home, ".claude", "projects", "*", "*.jsonl"))
-	var tr []byte
-	for _, p := range transcripts {
-		b, _ := os.ReadFile(p)
-		tr = append(tr, keep(b)...)
-	}
-	write("transcript.jsonl", scrub(tr, home, srv.URL))
-	write("meta.txt", []byte("exit_code "+strconv.Itoa(code)+"\nrequests "+strconv.Itoa(srv.Requests())+
-		"\nmax_budget_usd 0.0001\nretries 0\n"))
+	r := runClaude(t, cmd, time.Minute)
+	t.Logf("budget: exit %d after %v, %d requests", r.code, r.wall.Round(time.Millisecond), srv.Requests())
+	save(t, filepath.Join(out, "budget-0.0001"), r, home, srv.URL, "exit_code "+strconv.Itoa(r.code)+
+		"\nrequests "+strconv.Itoa(srv.Requests())+"\nmax_budget_usd 0.0001\nretries 0\n")
 }

@@ -81,6 +81,24 @@ func capture(t *testing.T, claude, out string, sc scenario) {
 	cmd := exec.Command(claude, "-p", "say hi", "--output-format", "stream-json", "--verbose")
 	cmd.Dir = project
 	cmd.Env = append(claudetest.Env(home, srv.URL), "CLAUDE_CODE_MAX_RETRIES="+sc.retries)
+	r := runClaude(t, cmd, sc.timeout)
+	t.Logf("%s: exit %d (%v) after %v, %d requests", sc.name, r.code, r.err, r.wall.Round(time.Millisecond), srv.Requests())
+	meta := "exit_code " + strconv.Itoa(r.code) + "\nrequests " + strconv.Itoa(srv.Requests()) +
+		"\nwall_s " + strconv.FormatFloat(r.wall.Seconds(), 'f', 1, 64) + "\nretries " + sc.retries + "\n"
+	save(t, filepath.Join(out, sc.name), r, home, srv.URL, meta)
+}
+
+// ran is what one captured run of claude left.
+type ran struct {
+	stdout, stderr []byte
+	code           int
+	err            error
+	wall           time.Duration
+}
+
+// runClaude runs cmd to its end, or kills it after timeout.
+func runClaude(t *testing.T, cmd *exec.Cmd, timeout time.Duration) ran {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -92,30 +110,32 @@ func capture(t *testing.T, claude, out string, sc scenario) {
 	var err error
 	select {
 	case err = <-done:
-	case <-time.After(sc.timeout):
+	case <-time.After(timeout):
 		_ = cmd.Process.Kill()
 		err = <-done
 	}
-	wall := time.Since(start)
-	code := cmd.ProcessState.ExitCode()
-	t.Logf("%s: exit %d (%v) after %v, %d requests", sc.name, code, err, wall.Round(time.Millisecond), srv.Requests())
+	return ran{stdout.Bytes(), stderr.Bytes(), cmd.ProcessState.ExitCode(), err, time.Since(start)}
+}
 
+// save writes prefix.{stream.jsonl,stderr.txt,transcript.jsonl,meta.txt}:
+// the run's output and the telling lines of the transcripts under home,
+// scrubbed of the scratch paths and the fake API's port.
+func save(t *testing.T, prefix string, r ran, home, url, meta string) {
+	t.Helper()
 	write := func(name string, b []byte) {
-		if err := os.WriteFile(filepath.Join(out, sc.name+"."+name), b, 0o644); err != nil {
+		if err := os.WriteFile(prefix+"."+name, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write("stream.jsonl", scrub(stdout.Bytes(), home, srv.URL))
-	write("stderr.txt", scrub(stderr.Bytes(), home, srv.URL))
+	write("stream.jsonl", scrub(r.stdout, home, url))
+	write("stderr.txt", scrub(r.stderr, home, url))
 	transcripts, _ := filepath.Glob(filepath.Join(home, ".claude", "projects", "*", "*.jsonl"))
 	var tr []byte
 	for _, p := range transcripts {
 		b, _ := os.ReadFile(p)
 		tr = append(tr, keep(b)...)
 	}
-	write("transcript.jsonl", scrub(tr, home, srv.URL))
-	meta := "exit_code " + strconv.Itoa(code) + "\nrequests " + strconv.Itoa(srv.Requests()) +
-		"\nwall_s " + strconv.FormatFloat(wall.Seconds(), 'f', 1, 64) + "\nretries " + sc.retries + "\n"
+	write("transcript.jsonl", scrub(tr, home, url))
 	write("meta.txt", []byte(meta))
 }
 
