@@ -2,13 +2,12 @@ package metrics
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/ccq-dev/ccq/recorder"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 )
@@ -49,29 +48,8 @@ func WriteTextfile(dir string, g prometheus.Gatherer) error {
 	if !st.IsDir() {
 		return fmt.Errorf("textfile directory %s: not a directory", dir)
 	}
-	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
-	tmp := filepath.Join(dir, "."+TextfileName+"."+hex.EncodeToString(rnd[:]))
-	// O_EXCL: never through a link someone planted under that name.
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Join(dir, TextfileName), err)
-	}
-	_, err = f.Write(buf.Bytes())
-	if err == nil {
-		err = f.Chmod(0o644) // whatever the umask
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, TextfileName))
-	}
-	if err != nil {
-		os.Remove(tmp)
+	// 0644: node_exporter often runs as another user.
+	if err := recorder.WriteFileAtomic(filepath.Join(dir, TextfileName), buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", filepath.Join(dir, TextfileName), err)
 	}
 	return nil

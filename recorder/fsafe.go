@@ -6,8 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // ccq often runs as root (cron, CI runners) in directories other users can
@@ -104,4 +106,34 @@ func realDir(dir string) error {
 // MkdirNoFollow) for writing, refusing an existing file or link there.
 func CreateExclusive(path string) (*os.File, error) {
 	return openNoFollow(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, FileMode)
+}
+
+// WriteFileAtomic replaces path with data, or leaves it as it was: data
+// goes to a new file beside it (created without following a link, so a
+// name planted there is refused), gets mode (whatever the umask), is
+// synced and renamed over path. The rename replaces a link at path rather
+// than writing through it.
+func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	f, err := openNoFollow(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
 }

@@ -2,10 +2,8 @@ package stats
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -465,22 +463,7 @@ func writeCache(path string, m fileMark, s *summary) error {
 	if err := recorder.MkdirNoFollow(filepath.Dir(dir), dir); err != nil {
 		return err
 	}
-	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
-	tmp := filepath.Join(dir, "."+filepath.Base(path)+".tmp-"+hex.EncodeToString(rnd[:]))
-	f, err := recorder.CreateExclusive(tmp)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(encodeCache(m, s))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := recorder.WriteFileAtomic(path, encodeCache(m, s), recorder.FileMode); err != nil {
 		return fmt.Errorf("write summary cache: %w", err)
 	}
 	return nil

@@ -129,32 +129,18 @@ func (a *appEnv) writeReport(c *cli.Context, by string) error {
 	return nil
 }
 
-// writeFileAtomic replaces path with data, or leaves it as it was: a
-// temporary file in the same directory (mode 0600: session output can hold
-// secrets) renamed over it. Errors name the cause, not the temporary file.
+// writeFileAtomic replaces path with data (mode 0600: session output can
+// hold secrets), or leaves it as it was. Errors name the cause, not the
+// temporary file.
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".report-*.html")
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return pe.Err
-		}
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		var le *os.LinkError
-		if errors.As(err, &le) {
-			return le.Err
-		}
+	err := recorder.WriteFileAtomic(path, data, recorder.FileMode)
+	var pe *os.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
 	}
 	return err
 }
