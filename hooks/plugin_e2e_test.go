@@ -18,7 +18,7 @@ import (
 
 // repoCopy copies the files git tracks (as they are in the working tree)
 // into a temporary folder: what a clone of the repository holds, without
-// bin/, .cache/ or anything else a checkout may have built.
+// bin/, logs/ or anything else a checkout may have built.
 func repoCopy(t *testing.T) string {
 	t.Helper()
 	root := claudetest.RepoRoot()
@@ -71,6 +71,30 @@ func trackedFiles(t *testing.T, root string) []string {
 	return files
 }
 
+// dirSize adds up the sizes of the regular files below dir; it fails the
+// test when dir does not exist, so a moved cache cannot pass unmeasured.
+func dirSize(t *testing.T, dir string) int64 {
+	t.Helper()
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			n += info.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("measuring the installed plugin: %v", err)
+	}
+	return n
+}
+
 // goEnv is the test's own Go module and build caches, offline: the plugin
 // builds ccq-hook on first use, and the fresh HOME has no caches of its
 // own (nor may the test reach the network).
@@ -118,6 +142,14 @@ func TestRealClaudeMarketplaceInstall(t *testing.T) {
 	run("plugin", "validate", repo)
 	run("plugin", "marketplace", "add", repo)
 	run("plugin", "install", "ccq@ccq")
+	// What the install copied into Claude Code's plugin cache: the tracked
+	// files only (the tests keep their downloads in the user's cache
+	// folder, not in the checkout), a few MB.
+	if n := dirSize(t, filepath.Join(home, ".claude", "plugins", "cache")); n > 5<<20 {
+		t.Errorf("the installed plugin takes %d bytes, want at most 5 MiB", n)
+	} else {
+		t.Logf("the installed plugin takes %d bytes", n)
+	}
 
 	start := time.Now()
 	run("-p", "run echo hi", "--dangerously-skip-permissions")

@@ -35,12 +35,26 @@ func RepoRoot() string {
 	return filepath.Dir(filepath.Dir(filepath.Dir(file)))
 }
 
+// CacheRoot is where tests keep what they download or build once per
+// machine (Claude Code from npm, the test Collector): the user's cache
+// folder, never the checkout, so a plugin installed from a checkout where
+// the tests ran stays small.
+func CacheRoot() string {
+	if d := os.Getenv("XDG_CACHE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "ccq-test")
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "ccq-test")
+	}
+	return filepath.Join(os.TempDir(), "ccq-test-cache")
+}
+
 // CacheDir is where the Claude Code npm package is installed for tests.
 func CacheDir() string {
 	if d := os.Getenv(EnvCache); d != "" {
 		return d
 	}
-	return filepath.Join(RepoRoot(), ".cache", "claude-code-"+Version)
+	return filepath.Join(CacheRoot(), "claude-code-"+Version)
 }
 
 var (

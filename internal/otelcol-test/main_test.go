@@ -5,7 +5,7 @@
 // with `(cd internal/otelcol-test && go test -race ./...)`.
 //
 // The Collector binary is built once per go.sum and main.go into
-// .cache/otelcol-<hash>/ at the repository root (about 2 minutes and 60 MB
+// the user's cache folder, ccq-test/otelcol-<hash>/ (about 2 minutes and 60 MB
 // on 2 cores), the ccq binary once per test run. Locally a failed build
 // skips the tests with the reason; under CI=true it fails them.
 package otelcoltest
@@ -20,6 +20,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/ccq-dev/ccq/internal/claudetest"
 )
 
 var (
@@ -79,7 +81,7 @@ func buildCollector(moduleDir string) (string, error) {
 		h.Write(b)
 	}
 	h.Write([]byte(runtime.Version() + runtime.GOOS + runtime.GOARCH))
-	dir := filepath.Join(repoRoot, ".cache", "otelcol-"+hex.EncodeToString(h.Sum(nil))[:16])
+	dir := filepath.Join(claudetest.CacheRoot(), "otelcol-"+hex.EncodeToString(h.Sum(nil))[:16])
 	bin := filepath.Join(dir, "otelcol")
 	if st, err := os.Stat(bin); err == nil && st.Mode().IsRegular() {
 		return bin, nil
