@@ -128,23 +128,19 @@ func Resolve(arg, tasksDir, cwd string) (*Task, error) {
 	return ParseTask(path, data)
 }
 
+// readTaskFile reads a task file from one handle, checked to be a regular
+// file before anything is read (a FIFO would hang, /dev/zero fill memory)
+// and read no further than the limit, so a file swapped after a check
+// cannot get past it.
 func readTaskFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+	data, err := recorder.ReadRegular(path, maxTaskFile)
+	switch {
+	case errors.Is(err, recorder.ErrNotRegular):
+		return nil, &TaskError{Path: path, Msg: "not a regular file (FIFOs and devices are refused)"}
+	case errors.Is(err, recorder.ErrTooLarge):
+		return nil, &TaskError{Path: path, Msg: fmt.Sprintf("task file is more than the %d bytes a prompt argument can hold", maxTaskFile)}
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, &TaskError{Path: path, Msg: "not a regular file"}
-	}
-	if st.Size() > maxTaskFile {
-		return nil, &TaskError{Path: path, Msg: fmt.Sprintf("task file is %d bytes, more than the %d a prompt argument can hold", st.Size(), maxTaskFile)}
-	}
-	return os.ReadFile(path)
+	return data, err
 }
 
 // ParseTask parses the content of task file path: an optional YAML front
