@@ -153,3 +153,23 @@ func replaceFile(path string, data []byte, mode os.FileMode) error {
 	}
 	return err
 }
+
+// OpenNoFollow opens path with flags, never through a final symlink (an
+// error wrapping ErrSymlink), and refuses anything but a regular file on
+// the open handle (ErrNotRegular). Add O_NONBLOCK to flags where a FIFO
+// at path must not block the open.
+func OpenNoFollow(path string, flags int, perm os.FileMode) (*os.File, error) {
+	f, err := openNoFollow(path, flags, perm)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%s %w", path, ErrNotRegular)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
