@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -141,6 +142,20 @@ func readTaskFile(path string) ([]byte, error) {
 		return nil, &TaskError{Path: path, Msg: fmt.Sprintf("task file is more than the %d bytes a prompt argument can hold", maxTaskFile)}
 	}
 	return data, err
+}
+
+// MinBudgetUSD is the smallest --max-budget-usd: a cent. Less is no budget
+// a run could keep (1e-300 would stop it before its first request) and is
+// a typo more likely than a wish.
+const MinBudgetUSD = 0.01
+
+// CheckBudget refuses a budget that is not a finite amount of dollars of
+// at least MinBudgetUSD (NaN, Inf, 0, negative, 1e-300).
+func CheckBudget(usd float64) error {
+	if math.IsNaN(usd) || math.IsInf(usd, 0) || usd < MinBudgetUSD {
+		return fmt.Errorf("must be an amount of dollars of at least %.2f, such as 2.50", MinBudgetUSD)
+	}
+	return nil
 }
 
 // ParseTask parses the content of task file path: an optional YAML front
@@ -303,8 +318,8 @@ func setKey(t *Task, key string, v *yaml.Node) (known bool, err error) {
 			err = CheckOverlap(s.Overlap)
 		}
 	case "max_budget_usd":
-		if err = decodeScalar(v, &s.MaxBudgetUSD); err == nil && !(s.MaxBudgetUSD > 0) {
-			err = errors.New("must be a positive amount of dollars, such as 2.50")
+		if err = decodeScalar(v, &s.MaxBudgetUSD); err == nil {
+			err = CheckBudget(s.MaxBudgetUSD)
 		}
 	case "ping_url":
 		err = decodeScalar(v, &s.PingURL)
