@@ -23,14 +23,23 @@ func TestShimRefusesSharedDataDir(t *testing.T) {
 	root := t.TempDir()
 	os.MkdirAll(filepath.Join(root, ".claude-plugin"), 0o755)
 	os.WriteFile(filepath.Join(root, ".claude-plugin", "plugin.json"), []byte(`{"name":"ccq"}`), 0o644)
-	run := func(t *testing.T, data, path string) {
+	// run runs the shim and fails unless it exits 0 and says what
+	// refused (the one line the shim prints, on stderr) or nothing.
+	run := func(t *testing.T, data, path string, refused bool) {
 		t.Helper()
 		cmd := exec.Command(sh, shim)
 		cmd.Env = []string{"PATH=" + path, "HOME=" + root, "CLAUDE_PLUGIN_ROOT=" + root, "CLAUDE_PLUGIN_DATA=" + data,
 			"GOCACHE=" + filepath.Join(root, "gocache"), "GOFLAGS=-mod=readonly", "GOPROXY=off"}
 		cmd.Stdin = strings.NewReader(`{"hook_event_name":"SessionStart"}`)
-		if out, err := cmd.CombinedOutput(); err != nil || len(out) != 0 {
-			t.Fatalf("shim: %v, output %q", err, out)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		want := ""
+		if refused {
+			want = "ccq-hook shim: " + data + " is not yours or is writable by group or others; not using it (chmod go-w it)\n"
+		}
+		if err != nil || stdout.Len() != 0 || stderr.String() != want {
+			t.Fatalf("shim: %v, stdout %q, stderr %q, want stderr %q", err, stdout.String(), stderr.String(), want)
 		}
 	}
 	// plant makes data (mode) holding a fresh ccq-hook for root that
@@ -53,7 +62,7 @@ func TestShimRefusesSharedDataDir(t *testing.T) {
 	}
 	t.Run("private: used", func(t *testing.T) {
 		data, marker := plant(t, 0o700)
-		run(t, data, "/usr/bin:/bin")
+		run(t, data, "/usr/bin:/bin", false)
 		if _, err := os.Stat(marker); err != nil {
 			t.Errorf("the binary in a private data folder did not run: %v", err)
 		}
@@ -61,7 +70,7 @@ func TestShimRefusesSharedDataDir(t *testing.T) {
 	for _, mode := range []os.FileMode{0o777, 0o770, 0o702} {
 		t.Run("writable "+mode.String(), func(t *testing.T) {
 			data, marker := plant(t, mode)
-			run(t, data, "/usr/bin:/bin")
+			run(t, data, "/usr/bin:/bin", true)
 			if _, err := os.Stat(marker); err == nil {
 				t.Errorf("the binary in a %v data folder ran", mode)
 			}
@@ -75,7 +84,7 @@ func TestShimRefusesSharedDataDir(t *testing.T) {
 		if err := os.Chown(data, 65534, 65534); err != nil {
 			t.Fatal(err)
 		}
-		run(t, data, "/usr/bin:/bin")
+		run(t, data, "/usr/bin:/bin", true)
 		if _, err := os.Stat(marker); err == nil {
 			t.Error("the binary in another user's data folder ran")
 		}
@@ -96,7 +105,7 @@ func TestShimRefusesSharedDataDir(t *testing.T) {
 		if err := os.Symlink(victim, filepath.Join(data, "build.log")); err != nil {
 			t.Fatal(err)
 		}
-		run(t, data, withGo+":/usr/bin:/bin") // no sources: the build fails, its output goes to build.log
+		run(t, data, withGo+":/usr/bin:/bin", false) // no sources: the build fails, its output goes to build.log
 		if b, _ := os.ReadFile(victim); string(b) != "keep\n" {
 			t.Errorf("build.log written through the link: victim now %q", b)
 		}
