@@ -43,4 +43,15 @@ func TestResolveFIFOAndDevice(t *testing.T) {
 			t.Fatalf("Resolve(%s) still blocked after 10s", arg)
 		}
 	}
+	// ccq tasks: the three are listed as errors, none read.
+	done := make(chan int, 1)
+	go func() { _, errs, _ := List(dir); done <- len(errs) }()
+	select {
+	case n := <-done:
+		if n != 3 {
+			t.Errorf("List: %d errors, want 3", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("List still blocked after 10s")
+	}
 }
