@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -142,20 +139,6 @@ func readTaskFile(path string) ([]byte, error) {
 		return nil, &TaskError{Path: path, Msg: fmt.Sprintf("task file is more than the %d bytes a prompt argument can hold", maxTaskFile)}
 	}
 	return data, err
-}
-
-// MinBudgetUSD is the smallest --max-budget-usd: a cent. Less is no budget
-// a run could keep (1e-300 would stop it before its first request) and is
-// a typo more likely than a wish.
-const MinBudgetUSD = 0.01
-
-// CheckBudget refuses a budget that is not a finite amount of dollars of
-// at least MinBudgetUSD (NaN, Inf, 0, negative, 1e-300).
-func CheckBudget(usd float64) error {
-	if math.IsNaN(usd) || math.IsInf(usd, 0) || usd < MinBudgetUSD {
-		return fmt.Errorf("must be an amount of dollars of at least %.2f, such as 2.50", MinBudgetUSD)
-	}
-	return nil
 }
 
 // ParseTask parses the content of task file path: an optional YAML front
@@ -406,36 +389,4 @@ func yamlErrorLine(err error) (int, string) {
 		}
 	}
 	return line, msg
-}
-
-// List returns the tasks in dir, sorted by name. Files that do not parse are
-// returned too, with their error, so `ccq tasks` can show what is wrong.
-func List(dir string) ([]*Task, []error, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	var tasks []*Task
-	var errs []error
-	names := make([]string, 0, len(ents))
-	for _, e := range ents {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), TaskExt) || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		names = append(names, e.Name())
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		path := filepath.Join(dir, n)
-		data, err := readTaskFile(path)
-		if err == nil {
-			var t *Task
-			if t, err = ParseTask(path, data); err == nil {
-				tasks = append(tasks, t)
-				continue
-			}
-		}
-		errs = append(errs, err)
-	}
-	return tasks, errs, nil
 }
