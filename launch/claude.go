@@ -2,6 +2,7 @@ package launch
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -188,4 +189,18 @@ func resumes(argv []string) bool {
 		}
 	}
 	return false
+}
+
+// MinBudgetUSD is the smallest --max-budget-usd: a cent. Less is no budget
+// a run could keep (1e-300 would stop it before its first request) and is
+// a typo more likely than a wish.
+const MinBudgetUSD = 0.01
+
+// CheckBudget refuses a budget that is not a finite amount of dollars of
+// at least MinBudgetUSD (NaN, Inf, 0, negative, 1e-300).
+func CheckBudget(usd float64) error {
+	if math.IsNaN(usd) || math.IsInf(usd, 0) || usd < MinBudgetUSD {
+		return fmt.Errorf("must be an amount of dollars of at least %.2f, such as 2.50", MinBudgetUSD)
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -40,10 +41,13 @@ type fileLock struct{ f *os.File }
 
 // tryLock takes the lock at path if it is free; nil, nil if it is not.
 func tryLock(path string) (*fileLock, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	// .locks must be a real directory and a lock file a real file: as
+	// root, a link planted at either would truncate whatever it names.
+	dir := filepath.Dir(path)
+	if err := recorder.MkdirNoFollow(filepath.Dir(dir), dir); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := recorder.OpenNoFollow(path, os.O_RDWR|os.O_CREATE|syscall.O_NONBLOCK, recorder.FileMode)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +90,12 @@ func (l *fileLock) release() {
 // readHolder reads who holds the lock at path, as far as it says.
 func readHolder(path string) lockHolder {
 	var h lockHolder
-	if b, err := os.ReadFile(path); err == nil {
+	f, err := recorder.OpenNoFollow(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return h
+	}
+	defer f.Close()
+	if b, err := io.ReadAll(io.LimitReader(f, 4<<10)); err == nil {
 		_ = json.Unmarshal(b, &h)
 	}
 	return h

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/ccq-dev/ccq/recorder"
@@ -36,10 +37,12 @@ func appendSkip(logsDir string, s Skip) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(logsDir, 0o755); err != nil {
+	// The recorder's rules: the logs directory as CheckLogsDir allows,
+	// no write through a link planted at skips.jsonl, mode 0600.
+	if err := recorder.MkdirNoFollow(logsDir, logsDir); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(SkipsPath(logsDir), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	f, err := recorder.OpenNoFollow(SkipsPath(logsDir), os.O_APPEND|os.O_CREATE|os.O_WRONLY|syscall.O_NONBLOCK, recorder.FileMode)
 	if err != nil {
 		return err
 	}

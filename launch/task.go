@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -128,23 +126,19 @@ func Resolve(arg, tasksDir, cwd string) (*Task, error) {
 	return ParseTask(path, data)
 }
 
+// readTaskFile reads a task file from one handle, checked to be a regular
+// file before anything is read (a FIFO would hang, /dev/zero fill memory)
+// and read no further than the limit, so a file swapped after a check
+// cannot get past it.
 func readTaskFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+	data, err := recorder.ReadRegular(path, maxTaskFile)
+	switch {
+	case errors.Is(err, recorder.ErrNotRegular):
+		return nil, &TaskError{Path: path, Msg: "not a regular file (FIFOs and devices are refused)"}
+	case errors.Is(err, recorder.ErrTooLarge):
+		return nil, &TaskError{Path: path, Msg: fmt.Sprintf("task file is more than the %d bytes a prompt argument can hold", maxTaskFile)}
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, &TaskError{Path: path, Msg: "not a regular file"}
-	}
-	if st.Size() > maxTaskFile {
-		return nil, &TaskError{Path: path, Msg: fmt.Sprintf("task file is %d bytes, more than the %d a prompt argument can hold", st.Size(), maxTaskFile)}
-	}
-	return os.ReadFile(path)
+	return data, err
 }
 
 // ParseTask parses the content of task file path: an optional YAML front
@@ -307,8 +301,8 @@ func setKey(t *Task, key string, v *yaml.Node) (known bool, err error) {
 			err = CheckOverlap(s.Overlap)
 		}
 	case "max_budget_usd":
-		if err = decodeScalar(v, &s.MaxBudgetUSD); err == nil && !(s.MaxBudgetUSD > 0) {
-			err = errors.New("must be a positive amount of dollars, such as 2.50")
+		if err = decodeScalar(v, &s.MaxBudgetUSD); err == nil {
+			err = CheckBudget(s.MaxBudgetUSD)
 		}
 	case "ping_url":
 		err = decodeScalar(v, &s.PingURL)
@@ -395,36 +389,4 @@ func yamlErrorLine(err error) (int, string) {
 		}
 	}
 	return line, msg
-}
-
-// List returns the tasks in dir, sorted by name. Files that do not parse are
-// returned too, with their error, so `ccq tasks` can show what is wrong.
-func List(dir string) ([]*Task, []error, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	var tasks []*Task
-	var errs []error
-	names := make([]string, 0, len(ents))
-	for _, e := range ents {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), TaskExt) || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		names = append(names, e.Name())
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		path := filepath.Join(dir, n)
-		data, err := readTaskFile(path)
-		if err == nil {
-			var t *Task
-			if t, err = ParseTask(path, data); err == nil {
-				tasks = append(tasks, t)
-				continue
-			}
-		}
-		errs = append(errs, err)
-	}
-	return tasks, errs, nil
 }

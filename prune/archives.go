@@ -60,6 +60,16 @@ func WriteAll(w io.Writer, historyPath string) error {
 	return copyLines(w, f)
 }
 
+// MaxArchiveBytes bounds what one archive may decompress to. A month of
+// history is far less; a gzip bomb in the archive folder would otherwise
+// fill the disk with the copy --include-archives reads. A variable so a
+// test can lower it.
+var MaxArchiveBytes int64 = 1 << 30
+
+// ErrArchiveTooLarge is wrapped when an archive decompresses to more than
+// MaxArchiveBytes.
+var ErrArchiveTooLarge = errors.New("decompresses to more than ccq reads of one archive")
+
 func copyArchive(w io.Writer, p string) error {
 	f, err := os.Open(p)
 	if err != nil {
@@ -74,7 +84,14 @@ func copyArchive(w io.Writer, p string) error {
 		return err
 	}
 	defer zr.Close()
-	return copyLines(w, zr) // concatenated members read as one stream
+	lr := &io.LimitedReader{R: zr, N: MaxArchiveBytes + 1}
+	if err := copyLines(w, lr); err != nil { // concatenated members read as one stream
+		return err
+	}
+	if lr.N <= 0 {
+		return fmt.Errorf("%w (%d MiB; a damaged file or a gzip bomb?)", ErrArchiveTooLarge, MaxArchiveBytes>>20)
+	}
+	return nil
 }
 
 // copyLines copies r, ending it with a newline if its last line has none,
@@ -104,20 +121,16 @@ func (t *tailWriter) Write(b []byte) (int, error) {
 	return t.w.Write(b)
 }
 
-// Combined writes the whole record (WriteAll) to a new private temporary
-// file and returns its path and a function that removes it. Readers such as
-// stats.Compute take a path; the file is named so no cache is kept for it.
-func Combined(historyPath string) (string, func(), error) {
-	dir, err := os.MkdirTemp("", "ccq-archives-")
-	if err != nil {
-		return "", func() {}, err
-	}
-	cleanup := func() { os.RemoveAll(dir) }
+// Combined writes the whole record (WriteAll) to a new private file in
+// dir, a private temporary directory the caller made and removes (also on
+// a signal: the copy can be as large as the history and its archives), and
+// returns its path. Readers such as stats.Compute take a path; the file is
+// named so no cache is kept for it.
+func Combined(dir, historyPath string) (string, error) {
 	p := filepath.Join(dir, "history-with-archives.jsonl")
 	f, err := recorder.CreateExclusive(p)
 	if err != nil {
-		cleanup()
-		return "", func() {}, err
+		return "", err
 	}
 	bw := bufio.NewWriterSize(f, 256<<10)
 	err = WriteAll(bw, historyPath)
@@ -128,8 +141,8 @@ func Combined(historyPath string) (string, func(), error) {
 		err = cerr
 	}
 	if err != nil {
-		cleanup()
-		return "", func() {}, err
+		os.Remove(p)
+		return "", err
 	}
-	return p, cleanup, nil
+	return p, nil
 }

@@ -300,10 +300,11 @@ func (a *archiver) close(res *Result) error {
 }
 
 // appendMember adds one gzip member at the end of the archive at p, never
-// through a link; a failed write is truncated back so the archive stays
-// readable.
+// through a link and never into a FIFO or device (O_NONBLOCK: a FIFO
+// there fails the open instead of hanging it); a failed write is truncated
+// back so the archive stays readable.
 func appendMember(p string, b []byte) error {
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, recorder.FileMode)
+	f, err := recorder.OpenNoFollow(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NONBLOCK, recorder.FileMode)
 	if err != nil {
 		return err
 	}

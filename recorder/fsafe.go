@@ -111,9 +111,25 @@ func CreateExclusive(path string) (*os.File, error) {
 // WriteFileAtomic replaces path with data, or leaves it as it was: data
 // goes to a new file beside it (created without following a link, so a
 // name planted there is refused), gets mode (whatever the umask), is
-// synced and renamed over path. The rename replaces a link at path rather
-// than writing through it.
+// synced and renamed over path. Only a regular file, or nothing, is
+// replaced: a FIFO or character device at path, or a link to one
+// (/dev/stdout, /dev/null), is written into instead (writeInto); a link to
+// a regular file is refused, not replaced and not written through.
 func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
+	st, err := os.Lstat(path)
+	switch {
+	case err == nil && st.IsDir():
+		return fmt.Errorf("%s is a directory", path)
+	case err == nil && !st.Mode().IsRegular():
+		return writeInto(path, data)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return err
+	}
+	return replaceFile(path, data, mode)
+}
+
+// replaceFile is WriteFileAtomic's temp-file-and-rename.
+func replaceFile(path string, data []byte, mode os.FileMode) error {
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
 	f, err := openNoFollow(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
 	if err != nil {
@@ -136,4 +152,24 @@ func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
 		os.Remove(tmp)
 	}
 	return err
+}
+
+// OpenNoFollow opens path with flags, never through a final symlink (an
+// error wrapping ErrSymlink), and refuses anything but a regular file on
+// the open handle (ErrNotRegular). Add O_NONBLOCK to flags where a FIFO
+// at path must not block the open.
+func OpenNoFollow(path string, flags int, perm os.FileMode) (*os.File, error) {
+	f, err := openNoFollow(path, flags, perm)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%s %w", path, ErrNotRegular)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -144,7 +143,7 @@ type transcriptScan struct {
 
 // scanTranscript streams one transcript file from offset.
 func scanTranscript(path string, offset int64, visit func(typ string, line []byte)) (*transcriptScan, error) {
-	f, err := os.Open(path)
+	f, err := OpenRegular(path) // a FIFO would hang the hook
 	if err != nil {
 		return nil, err
 	}
@@ -152,9 +151,6 @@ func scanTranscript(path string, offset int64, visit func(typ string, line []byt
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	if offset > st.Size() {
 		offset = 0 // the file was replaced; count it all

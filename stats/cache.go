@@ -441,17 +441,14 @@ func decodeCache(b []byte) (fileMark, *summary, error) {
 // readCache loads the cache file at path; any problem is an error for the
 // caller to ignore.
 func readCache(path string) (fileMark, *summary, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return fileMark{}, nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxCacheSize+1))
-	if err != nil {
-		return fileMark{}, nil, err
-	}
-	if len(b) > maxCacheSize {
+	// One handle, checked to be a regular file: a FIFO or /dev/zero
+	// planted at the cache path would hang the read or fill memory.
+	b, err := recorder.ReadRegular(path, maxCacheSize)
+	if errors.Is(err, recorder.ErrTooLarge) {
 		return fileMark{}, nil, errBadCache
+	}
+	if err != nil {
+		return fileMark{}, nil, err
 	}
 	return decodeCache(b)
 }
@@ -463,7 +460,7 @@ func writeCache(path string, m fileMark, s *summary) error {
 	if err := recorder.MkdirNoFollow(filepath.Dir(dir), dir); err != nil {
 		return err
 	}
-	if err := recorder.WriteFileAtomic(path, encodeCache(m, s), recorder.FileMode); err != nil {
+	if err := recorder.ReplaceFile(path, encodeCache(m, s), recorder.FileMode); err != nil {
 		return fmt.Errorf("write summary cache: %w", err)
 	}
 	return nil

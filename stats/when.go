@@ -2,6 +2,7 @@ package stats
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,11 @@ func ParseWhen(s string, now time.Time, until bool) (int64, error) {
 			unit := 24 * time.Hour
 			if s[n-1] == 'w' {
 				unit *= 7
+			}
+			// Inf and ages past what a duration holds would wrap
+			// around to a date in 1734.
+			if math.IsInf(v, 0) || v*float64(unit) >= math.MaxInt64 {
+				return 0, fmt.Errorf("age %q is too long: at most %d days", s, math.MaxInt64/int64(24*time.Hour))
 			}
 			return now.Add(-time.Duration(v * float64(unit))).UnixMilli(), nil
 		}

@@ -241,8 +241,10 @@ func checkScheduleFlags(c *cli.Context) error {
 			return usageErr("launch: --%s: %v", flagOverlap, err)
 		}
 	}
-	if c.IsSet(flagMaxBudgetUSD) && !(c.Float64(flagMaxBudgetUSD) > 0) {
-		return usageErr("launch: --%s %v: must be a positive amount of dollars", flagMaxBudgetUSD, c.Float64(flagMaxBudgetUSD))
+	if c.IsSet(flagMaxBudgetUSD) {
+		if err := launch.CheckBudget(c.Float64(flagMaxBudgetUSD)); err != nil {
+			return usageErr("launch: --%s %v: %v", flagMaxBudgetUSD, c.Float64(flagMaxBudgetUSD), err)
+		}
 	}
 	if c.IsSet(flagMaxConcurrent) && c.Int(flagMaxConcurrent) < 1 {
 		return usageErr("launch: --%s %d: must be at least 1", flagMaxConcurrent, c.Int(flagMaxConcurrent))
@@ -275,7 +277,7 @@ func reportLaunch(a *appEnv, c *cli.Context, task string, out *launch.Outcome) e
 	code := launchExitCode(out)
 	quiet, verbose := c.Bool(flagQuiet), c.Bool(flagVerbose)
 	speak := verbose || code != exitOK || isTerminal(a.stderr)
-	if speak {
+	if speak && !quiet { // --quiet: errors only
 		for _, w := range out.Warnings {
 			fmt.Fprintf(a.stderr, "ccq: warning: %s\n", w)
 		}

@@ -13,6 +13,7 @@ import (
 
 const (
 	flagOlderThan = "older-than"
+	flagForce     = "force"
 	flagDryRun    = "dry-run"
 	flagArchive   = "archive"
 )
@@ -34,6 +35,7 @@ frees, and changes nothing.`,
 			logsDirFlag(),
 			&cli.StringFlag{Name: flagOlderThan, Usage: "the cut (required): an age (90d, 12w), a date (2026-03-01, UTC) or an RFC 3339 time"},
 			&cli.BoolFlag{Name: flagDryRun, Aliases: []string{"n"}, Usage: "say what would go; change nothing"},
+			&cli.BoolFlag{Name: flagForce, Usage: "prune with a cut less than a day ago (the runs being recorded go too)"},
 			&cli.BoolFlag{Name: flagArchive, Usage: "move old history lines into archive/history-YYYY-MM.jsonl.gz instead of removing them"},
 		},
 		Action: func(c *cli.Context) error {
@@ -51,6 +53,13 @@ frees, and changes nothing.`,
 			cut := time.UnixMilli(ms)
 			if cut.After(now) {
 				return usageErr("--older-than %s is in the future (%s)", c.String(flagOlderThan), cut.UTC().Format(time.RFC3339))
+			}
+			// A cut under a day old (0d, 1h, today) takes the runs of
+			// the last hours, likely still being looked at: say so, unless
+			// --force (or --dry-run, which changes nothing).
+			if now.Sub(cut) < 24*time.Hour && !c.Bool(flagForce) && !c.Bool(flagDryRun) {
+				return withHint(usageErr("--older-than %s is less than a day ago (%s): it would prune the latest runs", c.String(flagOlderThan), cut.UTC().Format(time.RFC3339)),
+					"--force prunes it anyway; --dry-run shows what would go")
 			}
 			opt := prune.Options{LogsDir: a.logsDir(c), Cut: cut, DryRun: c.Bool(flagDryRun), Archive: c.Bool(flagArchive)}
 			res, err := prune.Run(opt)

@@ -92,6 +92,9 @@ func (a *appEnv) writeReport(c *cli.Context, by string) error {
 		return err
 	}
 	out := c.String(flagOutput)
+	if out == "/dev/stdout" {
+		out = "-" // stdout itself, even when it is redirected to a file
+	}
 	defaultOut := out == ""
 	switch {
 	case defaultOut:

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path"
 	"path/filepath"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ccq-dev/ccq/internal/shquote"
@@ -87,11 +90,18 @@ func (a *appEnv) openHistory(c *cli.Context, now time.Time) (history, error) {
 	if c.Bool(flagIncludeArchives) {
 		// The readers take one path: read a private copy of the archives
 		// followed by the history (no summary cache is kept for it).
-		p, closeFn, err := prune.Combined(h.path)
+		dir, err := os.MkdirTemp("", "ccq-archives-")
 		if err != nil {
 			return h, fmt.Errorf("--include-archives: %w", err)
 		}
-		h.path, h.close = p, closeFn
+		h.close = removeOnSignal(dir)
+		p, err := prune.Combined(dir, h.path)
+		if err != nil {
+			h.Close()
+			h.close = nil
+			return h, fmt.Errorf("--include-archives: %w", err)
+		}
+		h.path = p
 	}
 	h.filter.Tasks = c.StringSlice(flagTaskGlob)
 	for _, g := range h.filter.Tasks {
@@ -179,4 +189,32 @@ func (a *appEnv) otherHistories(h history) []string {
 func (a *appEnv) useColor() bool {
 	_, off := a.env[envNoColor]
 	return !off && isTerminal(a.stdout)
+}
+
+// removeOnSignal removes dir, the copy --include-archives reads, when
+// SIGINT or SIGTERM ends the command before the returned function does
+// (which removes it too): the copy can be as large as the history with its
+// archives, and the temporary directory is not cleaned for ccq. After a
+// signal the process exits 128+n, as if the signal had ended it.
+func removeOnSignal(dir string) (remove func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			os.RemoveAll(dir)
+			n, _ := s.(syscall.Signal)
+			os.Exit(exitSignalBase + int(n))
+		case <-done:
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			signal.Stop(sigs)
+			close(done)
+			os.RemoveAll(dir)
+		})
+	}
 }

@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -85,12 +86,15 @@ func ParseAge(s string) (time.Duration, error) {
 	var d time.Duration
 	if n := len(s); n > 1 && (s[n-1] == 'd' || s[n-1] == 'w') {
 		v, err := strconv.ParseFloat(s[:n-1], 64)
-		if err != nil {
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 			return 0, fmt.Errorf("cannot read age %q: use 90d, 12w or a Go duration", s)
 		}
 		unit := 24 * time.Hour
 		if s[n-1] == 'w' {
 			unit *= 7
+		}
+		if v*float64(unit) >= math.MaxInt64 {
+			return 0, fmt.Errorf("age %q is too long: at most %d days", s, math.MaxInt64/int64(24*time.Hour))
 		}
 		d = time.Duration(v * float64(unit))
 	} else {

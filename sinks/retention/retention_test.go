@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +19,14 @@ func TestNew(t *testing.T) {
 	for _, bad := range []string{"soon", "-5d", "2h", "90x"} {
 		if _, err := New(map[string]string{EnvRetention: bad}, t.TempDir()); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+	// Not finite or past what a duration holds: said as such, not as
+	// "less than a day" (Infd used to be).
+	for bad, want := range map[string]string{"Infd": "cannot read age", "NaNw": "cannot read age", "+Infd": "cannot read age", "1e300d": "too long"} {
+		_, err := New(map[string]string{EnvRetention: bad}, t.TempDir())
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", bad, err, want)
 		}
 	}
 	if _, err := New(map[string]string{EnvRetention: "90d", EnvArchive: "maybe"}, t.TempDir()); err == nil {
