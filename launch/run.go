@@ -147,6 +147,10 @@ type attempt struct {
 	stream   *Stream
 	guard    *guardian
 	warnings []string
+	// sinksStarted is closed when the sinks' Started calls have returned
+	// or run out of time; startFails are those that failed.
+	sinksStarted chan struct{}
+	startFails   []sinkFailure
 
 	at       attemptOf
 	timeout  time.Duration // this attempt's: the task's, or what is left to --deadline
@@ -228,7 +232,7 @@ func (a *attempt) supervise() runResult {
 	return supervise(superviseOptions{
 		Bin: a.bin, Argv: a.argv, Dir: a.dir,
 		Env:   childEnv(a.o.Env, sinkEnv(a.o.Sinks, a.info()), a.o.Task.Name, a.runID, a.logPath, a.o.LogsDir),
-		RunID: a.runID, Start: a.start, Timeout: a.timeout, Grace: a.o.Grace, IdleTimeout: a.s.IdleTimeout,
+		RunID: a.runID, Timeout: a.timeout, Grace: a.o.Grace, IdleTimeout: a.s.IdleTimeout,
 		Output: a.stream, Progress: a.o.Progress, Task: a.o.Task.Name,
 		Started: a.childStarted,
 	})
@@ -236,14 +240,15 @@ func (a *attempt) supervise() runResult {
 
 // childStarted notes claude's process in the run's state, so that no
 // reader closes the run while claude lives, and tells the guardian which
-// process group to end should the launcher die.
-func (a *attempt) childStarted(pid int) {
+// process group to end should the launcher die, and when the run's clock
+// started.
+func (a *attempt) childStarted(pid int, at time.Time) {
 	ticks, _, _ := proc.Start(pid)
-	ev := recorder.Event{Ev: recorder.EvChild, T: time.Now().UnixMilli(), PID: pid, PTicks: ticks}
+	ev := recorder.Event{Ev: recorder.EvChild, T: at.UnixMilli(), PID: pid, PTicks: ticks}
 	if err := recorder.AppendEventIfOpen(a.o.LogsDir, a.runID, ev); err != nil {
 		a.warnings = append(a.warnings, "run state: "+err.Error())
 	}
-	a.guard.send(guardMsg{PID: pid})
+	a.guard.send(guardMsg{PID: pid, Start: at.UnixMilli()})
 }
 
 // record writes the run's history line and closes the session log.
@@ -254,13 +259,20 @@ func (a *attempt) record(res runResult) (recorder.Recorded, error) {
 	}
 	snap := a.stream.Snapshot()
 	ev := evidence(res, snap, a.timeout)
-	ev.Task, ev.LogFile, ev.Start, ev.End = a.o.Task.Name, a.logPath, a.start, end
+	// The run's clock is claude's: from its start (the launch's own start
+	// when it could not be started) to its exit.
+	start := res.start
+	if start.IsZero() {
+		start = a.start
+	}
+	ev.Task, ev.LogFile, ev.Start, ev.End = a.o.Task.Name, a.logPath, start, end
 	switch {
 	case res.idle:
 		ev.TimeoutDetail = fmt.Sprintf("idle for %v (no output)", a.s.IdleTimeout)
 	case res.timedOut && a.deadline:
 		ev.TimeoutDetail = fmt.Sprintf("deadline %v passed", a.s.Deadline)
 	}
+	a.sinksDone()
 	ev.Extra = a.extra
 	ev.ReadTranscript = func(r *recorder.Run) *recorder.Transcript {
 		return readTranscript(r, snap, a.o.Env, a.dir, a.resume)
@@ -312,11 +324,14 @@ func evidence(res runResult, snap Snapshot, timeout time.Duration) recorder.Evid
 	return ev
 }
 
-// startSinks tells the sinks the run starts. A sink that fails is noted
-// in the session log and, by name, in the line ("ping_error"); the keys
-// annotating sinks add go into the line too.
+// startSinks tells the sinks the run starts, without waiting for them:
+// claude starts at once, and a dead or slow endpoint costs the run nothing
+// of its timeout or its duration. The keys annotating sinks add go into
+// the line; see sinksDone for the rest.
 func (a *attempt) startSinks() {
+	a.sinksStarted = make(chan struct{})
 	if len(a.o.Sinks) == 0 {
+		close(a.sinksStarted)
 		return
 	}
 	info := a.info()
@@ -327,14 +342,26 @@ func (a *attempt) startSinks() {
 			}
 		}
 	}
-	fails := notifySinks(a.o.Sinks, func(ctx context.Context, s Sink) error { return s.Started(ctx, info) })
-	for _, f := range fails {
+	go func() {
+		defer close(a.sinksStarted)
+		a.startFails = notifySinks(a.o.Sinks, func(ctx context.Context, s Sink) error { return s.Started(ctx, info) })
+	}()
+}
+
+// sinksDone waits for the sinks' Started calls, which notifySinks bounds
+// by sinkTimeout from their start: the run's clock has stopped by then,
+// and a sink's Finished must not overtake its Started (a late /start
+// would mark a finished check as running again). A sink that failed is
+// noted in the session log and, by name, in the line ("ping_error").
+func (a *attempt) sinksDone() {
+	<-a.sinksStarted
+	for _, f := range a.startFails {
 		if n, ok := f.sink.(Namer); ok {
 			a.extra[n.SinkName()+"_error"] = recorder.Truncate(f.err.Error(), 300)
 		}
 		a.log.Note(f.warning("started"))
 	}
-	a.warnings = append(a.warnings, warnings(fails, "started")...)
+	a.warnings = append(a.warnings, warnings(a.startFails, "started")...)
 }
 
 // annotate calls an Annotator, turning a panic into no keys.

@@ -98,8 +98,14 @@ func warnings(fails []sinkFailure, what string) []string {
 
 // Sink is how a run leaves the launcher: a healthchecks ping, a desktop
 // notification, a metrics file. The launcher tells every sink in
-// Options.Sinks that a run starts (before claude is started) and, once the
-// run's history line is written, what that line says.
+// Options.Sinks that a run starts and, once the run's history line is
+// written, what that line says.
+//
+// Started runs beside claude, which does not wait for it: the run's clock
+// starts when claude does, so a sink cannot spend the run's timeout or
+// add to its duration. Finished comes only once the run's Started has
+// returned or run out of time, so a service never hears a run's start
+// after its end.
 //
 // A sink owns its timeouts and its errors. What it does cannot change the
 // run, its exit code or its history line: an error it returns, or a panic,
