@@ -36,7 +36,10 @@ type guardMsg struct {
 	Start int64         `json:"start,omitempty"` // unix ms
 	Grace time.Duration `json:"grace,omitempty"`
 	PID   int           `json:"pid,omitempty"` // claude: its process group is the run's
-	Done  bool          `json:"done,omitempty"`
+	// Extra are the keys the launcher adds to the run's line (attempt,
+	// retry_of, ping_rid): the guardian's line has them too.
+	Extra map[string]any `json:"extra,omitempty"`
+	Done  bool           `json:"done,omitempty"`
 }
 
 // guardian is the launcher's end of the pipe to its guardian.
@@ -169,6 +172,9 @@ func (g *guardMsg) merge(m guardMsg) {
 	if m.PID != 0 {
 		g.PID = m.PID
 	}
+	if m.Extra != nil {
+		g.Extra = m.Extra
+	}
 }
 
 // takeOver ends the run of a dead launcher and records it.
@@ -181,6 +187,7 @@ func (g guardMsg) takeOver() error {
 	ev := recorder.Evidence{
 		Unfinished: "unfinished: launcher killed",
 		Task:       g.Task, LogFile: g.Log, Start: time.UnixMilli(g.Start), End: end,
+		Extra: g.Extra,
 	}
 	// Not ev.Launched: that would make Record write a line even when it
 	// cannot claim the run's state, which here means someone else did.

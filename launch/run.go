@@ -36,11 +36,12 @@ type Options struct {
 	Grace    time.Duration
 	Progress io.Writer // live progress display (a terminal); nil for none
 
-	// Guard, if set, is the command that runs Guard (ccq's hidden
-	// guardian mode), unstarted. Its stdin is set by Run. Without it a
+	// Guard, if set, makes the command that runs Guard (ccq's hidden
+	// guardian mode), unstarted; it is called once per attempt, as an
+	// exec.Cmd starts only once. Its stdin is set by Run. Without it a
 	// launcher killed with SIGKILL leaves its run to the run's own hooks
 	// and to the next ccq command.
-	Guard *exec.Cmd
+	Guard func() *exec.Cmd
 	// Sinks hear of the run's start and of its history line.
 	Sinks []Sink
 	// MaxConcurrent, if above 0, bounds the runs of all tasks of LogsDir
@@ -220,7 +221,11 @@ func (a *attempt) info() RunInfo {
 // supervise starts the guardian and the child and watches the child until
 // the run is over.
 func (a *attempt) supervise() runResult {
-	g, err := startGuard(a.o.Guard, guardMsg{Logs: a.o.LogsDir, Run: a.runID, Task: a.o.Task.Name, Log: a.logPath, Start: a.start.UnixMilli(), Grace: a.o.Grace})
+	var guard *exec.Cmd
+	if a.o.Guard != nil {
+		guard = a.o.Guard()
+	}
+	g, err := startGuard(guard, guardMsg{Logs: a.o.LogsDir, Run: a.runID, Task: a.o.Task.Name, Log: a.logPath, Start: a.start.UnixMilli(), Grace: a.o.Grace})
 	if err != nil {
 		a.warnings = append(a.warnings, "guardian: "+err.Error())
 	}
@@ -248,7 +253,9 @@ func (a *attempt) childStarted(pid int, at time.Time) {
 	if err := recorder.AppendEventIfOpen(a.o.LogsDir, a.runID, ev); err != nil {
 		a.warnings = append(a.warnings, "run state: "+err.Error())
 	}
-	a.guard.send(guardMsg{PID: pid, Start: at.UnixMilli()})
+	// The sinks' annotations are in extra by now, and nothing changes it
+	// while claude runs.
+	a.guard.send(guardMsg{PID: pid, Start: at.UnixMilli(), Extra: a.extra})
 }
 
 // record writes the run's history line and closes the session log.
