@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -179,5 +180,58 @@ func TestSlowSinkOffTheClock(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(out.Warnings, "\n"), "started: context deadline exceeded") {
 		t.Errorf("warnings %q lack the hung Started", out.Warnings)
+	}
+}
+
+// TestSecretsWithheld: ccq's own credentials — ping and notify URLs, the
+// OTLP exporter's headers, an OTLP endpoint with a token in it — do not
+// reach claude's environment, where any tool of the run could read them;
+// claude's own settings (its telemetry switch, a plain endpoint) do.
+func TestSecretsWithheld(t *testing.T) {
+	r := newRunEnv(t)
+	dump := filepath.Join(r.dir, "env")
+	withheld := map[string]string{
+		"CCQ_PING_URL":                      "https://hc-ping.com/5f0c2b9e-1d7a-4c3e-9b8f-7e6d5c4b3a21",
+		"CCQ_NOTIFY":                        "https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX",
+		"OTEL_EXPORTER_OTLP_HEADERS":        "authorization=Bearer%20otlp-secret-1",
+		"OTEL_EXPORTER_OTLP_TRACES_HEADERS": "x-api-key=otlp-secret-2",
+		"OTEL_EXPORTER_OTLP_ENDPOINT":       "https://collector.example:4318/ingest/otlp-secret-3",
+		"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT":  "https://user:otlp-secret-4@collector.example:4318",
+	}
+	passed := map[string]string{
+		"CLAUDE_CODE_ENABLE_TELEMETRY":        "1",
+		"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": "https://collector.example:4318/v1/metrics",
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT":  "collector.example:4317",
+		"OTEL_SERVICE_NAME":                   "nightly",
+		"CCQ_NOTIFY_ON":                       "failure",
+	}
+	for k, v := range withheld {
+		r.env[k] = v
+	}
+	for k, v := range passed {
+		r.env[k] = v
+	}
+	r.env["STANDIN_ENV"] = dump
+	out, err := Run(r.opts(standIn(t, "env.sh")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := onlyLine(t, r, out); !e.Success {
+		t.Fatalf("entry %+v", e)
+	}
+	b, err := os.ReadFile(dump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := "\n" + string(b)
+	for k, v := range withheld {
+		if strings.Contains(env, k+"=") || strings.Contains(env, v) {
+			t.Errorf("claude got %s", k)
+		}
+	}
+	for k, v := range passed {
+		if !strings.Contains(env, "\n"+k+"="+v+"\n") {
+			t.Errorf("claude lacks %s=%s", k, v)
+		}
 	}
 }

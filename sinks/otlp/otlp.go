@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ccq-dev/ccq/internal/redact"
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
 	"go.opentelemetry.io/otel/attribute"
@@ -50,6 +51,10 @@ type Sink struct {
 	inst    instruments
 
 	exportMu sync.Mutex // one export at a time: a manual reader's deltas must not interleave
+
+	// secrets are what the endpoints and headers hold: the exporters'
+	// errors name the endpoint, a token in its path included.
+	secrets []string
 }
 
 type instruments struct {
@@ -59,7 +64,45 @@ type instruments struct {
 	cost     otelmetric.Float64Counter
 }
 
-var _ launch.Sink = (*Sink)(nil)
+var (
+	_ launch.Sink  = (*Sink)(nil)
+	_ launch.Namer = (*Sink)(nil)
+)
+
+// SinkName names the sink in the launcher's warnings.
+func (s *Sink) SinkName() string { return "otlp" }
+
+// standardSegments are the parts of an OTLP endpoint that are no secret
+// and that messages must keep readable ("logs: …").
+var standardSegments = map[string]bool{"v1": true, "logs": true, "metrics": true, "traces": true}
+
+// secretsOf collects what errors must not show: each endpoint's parts but
+// the standard path, and each header's value.
+func secretsOf(cfg config) []string {
+	var out []string
+	for _, ec := range []*exportConfig{cfg.logs, cfg.metrics, cfg.traces} {
+		if ec == nil {
+			continue
+		}
+		for _, sec := range redact.Secrets(ec.endpoint) {
+			if !standardSegments[sec] {
+				out = append(out, sec)
+			}
+		}
+		for _, v := range ec.headers {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// scrub keeps the endpoints' and headers' secrets out of err.
+func (s *Sink) scrub(err error) error {
+	if err == nil {
+		return nil
+	}
+	return redact.Error(err, s.secrets...)
+}
 
 // New builds a Sink from the OTEL_* variables in env (see the package
 // doc); version is ccq's, sent as service.version. It returns nil, nil
@@ -78,10 +121,10 @@ func New(ctx context.Context, env map[string]string, version string) (*Sink, err
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{cfg: cfg, timeout: cfg.timeout}
+	s := &Sink{cfg: cfg, timeout: cfg.timeout, secrets: secretsOf(cfg)}
 	fail := func(err error) (*Sink, error) {
 		_ = s.Shutdown(context.Background())
-		return nil, err
+		return nil, s.scrub(err)
 	}
 	if cfg.logs != nil {
 		if s.logExp, err = newLogExporter(ctx, cfg.logs); err != nil {
@@ -288,7 +331,7 @@ func (s *Sink) export(ctx context.Context) error {
 	}
 	wg.Wait()
 	if err := errors.Join(errs[:]...); err != nil {
-		return fmt.Errorf("otlp export: %w", err)
+		return s.scrub(fmt.Errorf("otlp export: %w", err))
 	}
 	return nil
 }
@@ -351,7 +394,7 @@ func (s *Sink) Flush(ctx context.Context) error {
 		err := s.logExp.Export(tctx, recs)
 		cancel()
 		if err != nil {
-			return fmt.Errorf("otlp export: logs: %w", err)
+			return s.scrub(fmt.Errorf("otlp export: logs: %w", err))
 		}
 	}
 }
