@@ -386,3 +386,41 @@ func TestLauncherKilledInRetry(t *testing.T) {
 		t.Errorf("duration %.3f s, want at least %.3f (until the kill, then the grace)", e.DurationS, low.Seconds())
 	}
 }
+
+// TestHookAfterLauncherKilled: when the launcher is killed, claude's
+// SessionEnd hook runs (the parent-death signal) while the guardian is
+// still ending the run. The hook leaves the run to the guardian, and the
+// line says what happened: unfinished, launcher killed.
+func TestHookAfterLauncherKilled(t *testing.T) {
+	p := newProject(t, "Do the job.")
+	hooked := filepath.Join(p.dir, "hooked")
+	hook := filepath.Join(claudetest.Build(t, "./cmd/ccq-hook"), "ccq-hook")
+	p.env = append(p.env, "STANDIN_HOOK="+hook, "STANDIN_HOOKED="+hooked)
+	cmd := p.ccq(t, "launch", "--grace", "1s", "--claude", standIn(t, "hookend.sh"), "job")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	child, _ := strconv.Atoi(waitFile(t, filepath.Join(p.dir, "started"), 10*time.Second))
+	t.Cleanup(func() { syscall.Kill(-child, syscall.SIGKILL) })
+	runID := envOf(t, child, recorder.EnvRunID)
+	guardianOf(t, cmd.Process.Pid)
+	cmd.Process.Kill()
+	cmd.Wait()
+	waitFile(t, hooked, 10*time.Second)
+
+	var h []recorder.Entry
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		left, _ := filepath.Glob(filepath.Join(recorder.RunsDir(p.logs), "*"))
+		if h = claudetest.History(t, recorder.HistoryPath(p.logs)); len(h) > 0 && len(left) == 0 {
+			break
+		}
+	}
+	if len(h) != 1 || h[0].RunID != runID {
+		t.Fatalf("history %+v, want run %s once", h, runID)
+	}
+	if e := h[0]; e.ErrorType != recorder.ErrException || e.ErrorDetail != recorder.UnfinishedLauncherKilled {
+		t.Errorf("line %+v, want exception %q", e, recorder.UnfinishedLauncherKilled)
+	}
+	t.Logf("recorded by %s", h[0].RecordedBy)
+}

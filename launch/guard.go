@@ -44,7 +44,8 @@ type guardMsg struct {
 
 // guardian is the launcher's end of the pipe to its guardian.
 type guardian struct {
-	w *os.File
+	w         *os.File
+	logs, run string // where the run's state is, to note the guardian in it
 
 	cmd *exec.Cmd
 	r   *os.File // the guardian's stdin, closed here once it is started
@@ -73,7 +74,7 @@ func startGuard(cmd *exec.Cmd, first guardMsg) (*guardian, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &guardian{w: pw, r: pr, cmd: cmd}
+	g := &guardian{w: pw, r: pr, cmd: cmd, logs: first.Logs, run: first.Run}
 	g.send(first) // the pipe holds it until the guardian reads
 	time.AfterFunc(guardDelay, g.start)
 	return g, nil
@@ -97,6 +98,11 @@ func (g *guardian) start() {
 	g.mu.Unlock()
 	if err == nil {
 		go func() { _ = g.cmd.Wait() }() // reaped whenever it exits
+		// The run's state names its guardian: a SessionEnd hook that finds
+		// the launcher dead leaves the run to it.
+		pid := g.cmd.Process.Pid
+		ticks, _, _ := proc.Start(pid)
+		_ = recorder.AppendEventIfOpen(g.logs, g.run, recorder.Event{Ev: recorder.EvGuard, T: time.Now().UnixMilli(), PID: pid, PTicks: ticks})
 	}
 }
 
@@ -185,7 +191,7 @@ func (g guardMsg) takeOver() error {
 	_ = recorder.AppendEventIfOpen(g.Logs, g.Run, recorder.Event{Ev: recorder.EvLaunch, T: time.Now().UnixMilli(), PID: os.Getpid(), PTicks: ticks})
 	end := endRun(runProcs{pgid: g.PID, runID: g.Run}, g.Grace)
 	ev := recorder.Evidence{
-		Unfinished: "unfinished: launcher killed",
+		Unfinished: recorder.UnfinishedLauncherKilled,
 		Task:       g.Task, LogFile: g.Log, Start: time.UnixMilli(g.Start), End: end,
 		Extra: g.Extra,
 	}

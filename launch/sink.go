@@ -178,3 +178,53 @@ func callSink(ctx context.Context, s Sink, call func(context.Context, Sink) erro
 	}()
 	return call(ctx, s)
 }
+
+// startSinks tells the sinks the run starts, without waiting for them:
+// claude starts at once, and a dead or slow endpoint costs the run nothing
+// of its timeout or its duration. The keys annotating sinks add go into
+// the line; see sinksDone for the rest.
+func (a *attempt) startSinks() {
+	a.sinksStarted = make(chan struct{})
+	if len(a.o.Sinks) == 0 {
+		close(a.sinksStarted)
+		return
+	}
+	info := a.info()
+	for _, s := range a.o.Sinks {
+		if an, ok := s.(Annotator); ok {
+			for k, v := range annotate(an, info) {
+				a.extra[k] = v
+			}
+		}
+	}
+	go func() {
+		defer close(a.sinksStarted)
+		a.startFails = notifySinks(a.o.Sinks, func(ctx context.Context, s Sink) error { return s.Started(ctx, info) })
+	}()
+}
+
+// sinksDone waits for the sinks' Started calls, which notifySinks bounds
+// by sinkTimeout from their start: the run's clock has stopped by then,
+// and a sink's Finished must not overtake its Started (a late /start
+// would mark a finished check as running again). A sink that failed is
+// noted in the session log and, by name, in the line ("ping_error").
+func (a *attempt) sinksDone() {
+	<-a.sinksStarted
+	for _, f := range a.startFails {
+		if n, ok := f.sink.(Namer); ok {
+			a.extra[n.SinkName()+"_error"] = recorder.Truncate(f.err.Error(), 300)
+		}
+		a.log.Note(f.warning("started"))
+	}
+	a.warnings = append(a.warnings, warnings(a.startFails, "started")...)
+}
+
+// annotate calls an Annotator, turning a panic into no keys.
+func annotate(an Annotator, info RunInfo) (m map[string]any) {
+	defer func() {
+		if recover() != nil {
+			m = nil
+		}
+	}()
+	return an.Annotate(info)
+}

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ccq-dev/ccq/internal/redact"
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
 	"go.opentelemetry.io/otel/attribute"
@@ -68,41 +67,6 @@ var (
 	_ launch.Sink  = (*Sink)(nil)
 	_ launch.Namer = (*Sink)(nil)
 )
-
-// SinkName names the sink in the launcher's warnings.
-func (s *Sink) SinkName() string { return "otlp" }
-
-// standardSegments are the parts of an OTLP endpoint that are no secret
-// and that messages must keep readable ("logs: …").
-var standardSegments = map[string]bool{"v1": true, "logs": true, "metrics": true, "traces": true}
-
-// secretsOf collects what errors must not show: each endpoint's parts but
-// the standard path, and each header's value.
-func secretsOf(cfg config) []string {
-	var out []string
-	for _, ec := range []*exportConfig{cfg.logs, cfg.metrics, cfg.traces} {
-		if ec == nil {
-			continue
-		}
-		for _, sec := range redact.Secrets(ec.endpoint) {
-			if !standardSegments[sec] {
-				out = append(out, sec)
-			}
-		}
-		for _, v := range ec.headers {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// scrub keeps the endpoints' and headers' secrets out of err.
-func (s *Sink) scrub(err error) error {
-	if err == nil {
-		return nil
-	}
-	return redact.Error(err, s.secrets...)
-}
 
 // New builds a Sink from the OTEL_* variables in env (see the package
 // doc); version is ccq's, sent as service.version. It returns nil, nil
