@@ -396,7 +396,9 @@ func TestHookAfterLauncherKilled(t *testing.T) {
 	hooked := filepath.Join(p.dir, "hooked")
 	hook := filepath.Join(claudetest.Build(t, "./cmd/ccq-hook"), "ccq-hook")
 	p.env = append(p.env, "STANDIN_HOOK="+hook, "STANDIN_HOOKED="+hooked)
-	cmd := p.ccq(t, "launch", "--grace", "1s", "--claude", standIn(t, "hookend.sh"), "job")
+	// A long grace: the hook must not be SIGKILLed on a busy machine (the
+	// run ends as soon as the hook is done).
+	cmd := p.ccq(t, "launch", "--grace", "20s", "--claude", standIn(t, "hookend.sh"), "job")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -407,10 +409,10 @@ func TestHookAfterLauncherKilled(t *testing.T) {
 	guardianOf(t, cmd.Process.Pid)
 	cmd.Process.Kill()
 	cmd.Wait()
-	waitFile(t, hooked, 10*time.Second)
+	waitFile(t, hooked, 20*time.Second)
 
 	var h []recorder.Entry
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		left, _ := filepath.Glob(filepath.Join(recorder.RunsDir(p.logs), "*"))
 		if h = claudetest.History(t, recorder.HistoryPath(p.logs)); len(h) > 0 && len(left) == 0 {
 			break

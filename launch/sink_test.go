@@ -178,7 +178,8 @@ func TestSlowSinkOffTheClock(t *testing.T) {
 	if sink.startedAt.IsZero() || sink.finishedAt.Before(sink.startedAt) {
 		t.Errorf("Finished at %v, before Started returned at %v", sink.finishedAt, sink.startedAt)
 	}
-	if !strings.Contains(strings.Join(out.Warnings, "\n"), "started: context deadline exceeded") {
+	// The sink gives up as the launcher stops waiting: either may say so.
+	if w := strings.Join(out.Warnings, "\n"); !strings.Contains(w, "started: context deadline exceeded") && !strings.Contains(w, "started: no answer within") {
 		t.Errorf("warnings %q lack the hung Started", out.Warnings)
 	}
 }
