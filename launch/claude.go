@@ -2,6 +2,7 @@ package launch
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -185,7 +186,11 @@ func withheld(k, v string) bool {
 	if !otlpEndpoints[k] {
 		return false
 	}
-	u, err := url.Parse(strings.TrimSpace(v))
+	v = strings.TrimSpace(v)
+	if _, _, err := net.SplitHostPort(v); err == nil && !strings.Contains(v, "/") {
+		return false // host:port, as gRPC takes it
+	}
+	u, err := url.Parse(v)
 	if err != nil {
 		return true
 	}

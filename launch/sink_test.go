@@ -202,7 +202,7 @@ func TestSecretsWithheld(t *testing.T) {
 	passed := map[string]string{
 		"CLAUDE_CODE_ENABLE_TELEMETRY":        "1",
 		"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": "https://collector.example:4318/v1/metrics",
-		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT":  "collector.example:4317",
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT":  "127.0.0.1:4317",
 		"OTEL_SERVICE_NAME":                   "nightly",
 		"CCQ_NOTIFY_ON":                       "failure",
 	}
