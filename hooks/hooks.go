@@ -158,17 +158,30 @@ func (r run) end(ev recorder.Event) error {
 	} else {
 		md.scanned(errors.New("no transcript path"))
 	}
-	if err := r.note(ev); err != nil {
-		return err
-	}
+	var evd recorder.Evidence
 	if r.supervised {
 		pid, _ := strconv.Atoi(r.env[recorder.EnvLauncherPID])
 		if proc.Alive(pid, 0) {
+			if err := r.note(ev); err != nil {
+				return err
+			}
 			return terr // the launcher writes the line; it knows the exit code
 		}
-		// The launcher died; the run is ours to record.
+		// The launcher was killed, and with it the session ends: that is
+		// the run's end, whoever writes the line. Its guardian, if the
+		// state names a live one, ends the run's tools and records it
+		// when they are gone; else the run is ours to record.
+		ev.Orphan = true
+		if err := r.note(ev); err != nil {
+			return err
+		}
+		if st, err := recorder.ReadRun(r.logsDir, r.id); err == nil && st.Guarded() {
+			return terr
+		}
+		evd.Unfinished = recorder.UnfinishedLauncherKilled
+	} else if err := r.note(ev); err != nil {
+		return err
 	}
-	var evd recorder.Evidence
 	md.evidence(&evd)
 	rec, err := recorder.Record(r.logsDir, r.id, evd, recorder.ByHook)
 	lerr := md.finish(rec, err)

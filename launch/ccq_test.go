@@ -322,3 +322,107 @@ func BenchmarkLaunchOverhead(b *testing.B) {
 		"without lock and retries (--overlap allow) %.2f ms, so the lock and retry machinery costs %.2f ms; "+
 		"starting the ccq binary (ccq --version) %.2f ms", d, l, l/d, l-d, p0, l-p0, v)
 }
+
+// TestLauncherKilledInRetry: every attempt has a guardian. A launcher
+// killed with SIGKILL during attempt 2 of --retries 2 leaves nothing of
+// that attempt's run behind, and the history has one line for it, with
+// its real duration.
+func TestLauncherKilledInRetry(t *testing.T) {
+	p := newProject(t, "Do the job.")
+	gcFile := filepath.Join(p.dir, "grandchild")
+	p.env = append(p.env, "STANDIN_GRANDCHILD="+gcFile, "STANDIN_ONCE="+filepath.Join(p.dir, "once"))
+	const grace = time.Second
+	cmd := p.ccq(t, "launch", "--grace", grace.String(), "--retries", "2", "--retry-delay", "100ms", "--retry-max-delay", "1s",
+		"--claude", standIn(t, "flaky.sh"), "job")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// Only attempt 2 writes the started file.
+	child, _ := strconv.Atoi(waitFile(t, filepath.Join(p.dir, "started"), 20*time.Second))
+	seen := time.Now()
+	gc, _ := strconv.Atoi(waitFile(t, gcFile, 10*time.Second))
+	runID := envOf(t, child, recorder.EnvRunID)
+	t.Cleanup(func() {
+		syscall.Kill(-child, syscall.SIGKILL)
+		syscall.Kill(gc, syscall.SIGKILL)
+	})
+	guardianOf(t, cmd.Process.Pid)
+	killed := time.Now()
+	cmd.Process.Kill()
+	cmd.Wait()
+
+	deadline := killed.Add(grace + 10*time.Second)
+	var h []recorder.Entry
+	for time.Now().Before(deadline) {
+		left, _ := filepath.Glob(filepath.Join(recorder.RunsDir(p.logs), "*"))
+		if h = claudetest.History(t, recorder.HistoryPath(p.logs)); len(h) > 1 && len(left) == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if left := runProcesses(runID); len(left) > 0 {
+		t.Errorf("processes of run %s left %v after the grace period", runID, left)
+	}
+	var mine []recorder.Entry
+	for _, e := range h {
+		if e.RunID == runID {
+			mine = append(mine, e)
+		}
+	}
+	if len(h) != 2 || len(mine) != 1 {
+		t.Fatalf("history %+v, want attempt 1 and attempt 2 (%s) once", h, runID)
+	}
+	e := mine[0]
+	if e.ErrorDetail != "unfinished: launcher killed" || e.RecordedBy != recorder.ByRecovery {
+		t.Errorf("attempt 2: %+v", e)
+	}
+	// The guardian's line says which attempt it was, as the launcher's would.
+	raw, _ := os.ReadFile(recorder.HistoryPath(p.logs))
+	if want := `"attempt":2,"retry_of":"` + h[0].RunID + `"`; !strings.Contains(string(raw), want) {
+		t.Errorf("history lacks %s:\n%s", want, raw)
+	}
+	if low := killed.Sub(seen) + grace; e.DurationS < low.Seconds() {
+		t.Errorf("duration %.3f s, want at least %.3f (until the kill, then the grace)", e.DurationS, low.Seconds())
+	}
+}
+
+// TestHookAfterLauncherKilled: when the launcher is killed, claude's
+// SessionEnd hook runs (the parent-death signal) while the guardian is
+// still ending the run. The hook leaves the run to the guardian, and the
+// line says what happened: unfinished, launcher killed.
+func TestHookAfterLauncherKilled(t *testing.T) {
+	p := newProject(t, "Do the job.")
+	hooked := filepath.Join(p.dir, "hooked")
+	hook := filepath.Join(claudetest.Build(t, "./cmd/ccq-hook"), "ccq-hook")
+	p.env = append(p.env, "STANDIN_HOOK="+hook, "STANDIN_HOOKED="+hooked)
+	// A long grace: the hook must not be SIGKILLed on a busy machine (the
+	// run ends as soon as the hook is done).
+	cmd := p.ccq(t, "launch", "--grace", "20s", "--claude", standIn(t, "hookend.sh"), "job")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	child, _ := strconv.Atoi(waitFile(t, filepath.Join(p.dir, "started"), 10*time.Second))
+	t.Cleanup(func() { syscall.Kill(-child, syscall.SIGKILL) })
+	runID := envOf(t, child, recorder.EnvRunID)
+	guardianOf(t, cmd.Process.Pid)
+	cmd.Process.Kill()
+	cmd.Wait()
+	waitFile(t, hooked, 20*time.Second)
+
+	var h []recorder.Entry
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		left, _ := filepath.Glob(filepath.Join(recorder.RunsDir(p.logs), "*"))
+		if h = claudetest.History(t, recorder.HistoryPath(p.logs)); len(h) > 0 && len(left) == 0 {
+			break
+		}
+	}
+	if len(h) != 1 || h[0].RunID != runID {
+		t.Fatalf("history %+v, want run %s once", h, runID)
+	}
+	if e := h[0]; e.ErrorType != recorder.ErrException || e.ErrorDetail != recorder.UnfinishedLauncherKilled {
+		t.Errorf("line %+v, want exception %q", e, recorder.UnfinishedLauncherKilled)
+	}
+	t.Logf("recorded by %s", h[0].RecordedBy)
+}

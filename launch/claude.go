@@ -3,6 +3,8 @@ package launch
 import (
 	"fmt"
 	"math"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -152,12 +154,66 @@ func executable(p string) error {
 	return nil
 }
 
-// childEnv is ccq's environment plus what the sinks add (extra) and what
-// the run's hooks need.
+// withheldEnv are the variables of ccq's environment that claude does not
+// get: ccq's own credentials (a ping URL is a check's key, a notify URL a
+// webhook's), which any tool of the run could read, and the headers of
+// ccq's OTLP exporter (the collector's token). Claude Code's telemetry
+// reads the same OTEL_EXPORTER_OTLP_* names; its headers come from its
+// own settings (otelHeadersHelper) instead.
+var withheldEnv = map[string]bool{
+	"CCQ_PING_URL":                       true,
+	"CCQ_NOTIFY":                         true,
+	"OTEL_EXPORTER_OTLP_HEADERS":         true,
+	"OTEL_EXPORTER_OTLP_LOGS_HEADERS":    true,
+	"OTEL_EXPORTER_OTLP_METRICS_HEADERS": true,
+	"OTEL_EXPORTER_OTLP_TRACES_HEADERS":  true,
+}
+
+// otlpEndpoints are the OTLP endpoint variables: claude gets them (its
+// telemetry joins the run's trace through them) unless one carries a
+// credential — user info, a query, or a path beyond the standard ones.
+var otlpEndpoints = map[string]bool{
+	"OTEL_EXPORTER_OTLP_ENDPOINT":         true,
+	"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT":    true,
+	"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": true,
+	"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT":  true,
+}
+
+// withheld reports whether claude's environment leaves out k=v.
+func withheld(k, v string) bool {
+	if withheldEnv[k] {
+		return true
+	}
+	if !otlpEndpoints[k] {
+		return false
+	}
+	v = strings.TrimSpace(v)
+	if _, _, err := net.SplitHostPort(v); err == nil && !strings.Contains(v, "/") {
+		return false // host:port, as gRPC takes it
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return true
+	}
+	if u.Opaque != "" || u.Scheme == "" && u.Host == "" {
+		return false // host:port, as gRPC takes it
+	}
+	switch strings.TrimSuffix(u.Path, "/") {
+	case "", "/v1/logs", "/v1/metrics", "/v1/traces":
+	default:
+		return true
+	}
+	return u.User != nil || u.RawQuery != "" || u.Fragment != ""
+}
+
+// childEnv is ccq's environment without what is withheld from claude,
+// plus what the sinks add (extra) and what the run's hooks need.
 func childEnv(env, extra map[string]string, task, runID, logPath, logsDir string) []string {
 	m := make(map[string]string, len(env)+len(extra)+6)
 	for k, v := range env {
-		m[k] = v
+		if !withheld(k, v) {
+			m[k] = v
+		}
 	}
 	for k, v := range extra {
 		m[k] = v

@@ -343,9 +343,10 @@ func TestE2EResume(t *testing.T) {
 
 // TestE2ELauncherKilled: the launcher is SIGKILLed while the API hangs.
 // Claude Code gets SIGTERM (parent-death signal, then the guardian), its
-// SessionEnd hook runs, and the run gets exactly one line, from the hook
-// or the guardian, with no process of the run left and no other ccq
-// command run.
+// SessionEnd hook runs, and the run gets exactly one line, from the
+// guardian (the hook leaves the run to it) or, had none started, the hook,
+// saying the launcher was killed, with no process of the run left and no
+// other ccq command run.
 func TestE2ELauncherKilled(t *testing.T) {
 	r := newE2E(t, always(fakeapi.Hang, 0), true)
 	cmd := r.command("--quiet", "--grace", "3s", "job", "--", "--dangerously-skip-permissions")
@@ -383,9 +384,9 @@ func TestE2ELauncherKilled(t *testing.T) {
 		t.Fatalf("history %+v, want exactly one line", h)
 	}
 	e := h[0]
-	if e.RunID != runID || e.Success || e.ErrorType != recorder.ErrException || e.TaskID != "job" ||
+	if e.RunID != runID || e.Success || e.ErrorType != recorder.ErrException || e.ErrorDetail != recorder.UnfinishedLauncherKilled || e.TaskID != "job" ||
 		(e.RecordedBy != recorder.ByHook && e.RecordedBy != recorder.ByRecovery) {
-		t.Errorf("entry %+v, want run %s recorded once as an exception by its hook or its guardian", e, runID)
+		t.Errorf("entry %+v, want run %s recorded once as %q by its guardian (or its hook)", e, runID, recorder.UnfinishedLauncherKilled)
 	}
 	// The run went on at least until claude called the API, and ended
 	// before its line was seen (the entry's timestamp is the run's start,

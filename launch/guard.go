@@ -36,12 +36,16 @@ type guardMsg struct {
 	Start int64         `json:"start,omitempty"` // unix ms
 	Grace time.Duration `json:"grace,omitempty"`
 	PID   int           `json:"pid,omitempty"` // claude: its process group is the run's
-	Done  bool          `json:"done,omitempty"`
+	// Extra are the keys the launcher adds to the run's line (attempt,
+	// retry_of, ping_rid): the guardian's line has them too.
+	Extra map[string]any `json:"extra,omitempty"`
+	Done  bool           `json:"done,omitempty"`
 }
 
 // guardian is the launcher's end of the pipe to its guardian.
 type guardian struct {
-	w *os.File
+	w         *os.File
+	logs, run string // where the run's state is, to note the guardian in it
 
 	cmd *exec.Cmd
 	r   *os.File // the guardian's stdin, closed here once it is started
@@ -70,7 +74,7 @@ func startGuard(cmd *exec.Cmd, first guardMsg) (*guardian, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &guardian{w: pw, r: pr, cmd: cmd}
+	g := &guardian{w: pw, r: pr, cmd: cmd, logs: first.Logs, run: first.Run}
 	g.send(first) // the pipe holds it until the guardian reads
 	time.AfterFunc(guardDelay, g.start)
 	return g, nil
@@ -94,6 +98,11 @@ func (g *guardian) start() {
 	g.mu.Unlock()
 	if err == nil {
 		go func() { _ = g.cmd.Wait() }() // reaped whenever it exits
+		// The run's state names its guardian: a SessionEnd hook that finds
+		// the launcher dead leaves the run to it.
+		pid := g.cmd.Process.Pid
+		ticks, _, _ := proc.Start(pid)
+		_ = recorder.AppendEventIfOpen(g.logs, g.run, recorder.Event{Ev: recorder.EvGuard, T: time.Now().UnixMilli(), PID: pid, PTicks: ticks})
 	}
 }
 
@@ -169,6 +178,9 @@ func (g *guardMsg) merge(m guardMsg) {
 	if m.PID != 0 {
 		g.PID = m.PID
 	}
+	if m.Extra != nil {
+		g.Extra = m.Extra
+	}
 }
 
 // takeOver ends the run of a dead launcher and records it.
@@ -179,8 +191,9 @@ func (g guardMsg) takeOver() error {
 	_ = recorder.AppendEventIfOpen(g.Logs, g.Run, recorder.Event{Ev: recorder.EvLaunch, T: time.Now().UnixMilli(), PID: os.Getpid(), PTicks: ticks})
 	end := endRun(runProcs{pgid: g.PID, runID: g.Run}, g.Grace)
 	ev := recorder.Evidence{
-		Unfinished: "unfinished: launcher killed",
+		Unfinished: recorder.UnfinishedLauncherKilled,
 		Task:       g.Task, LogFile: g.Log, Start: time.UnixMilli(g.Start), End: end,
+		Extra: g.Extra,
 	}
 	// Not ev.Launched: that would make Record write a line even when it
 	// cannot claim the run's state, which here means someone else did.

@@ -36,11 +36,12 @@ type Options struct {
 	Grace    time.Duration
 	Progress io.Writer // live progress display (a terminal); nil for none
 
-	// Guard, if set, is the command that runs Guard (ccq's hidden
-	// guardian mode), unstarted. Its stdin is set by Run. Without it a
+	// Guard, if set, makes the command that runs Guard (ccq's hidden
+	// guardian mode), unstarted; it is called once per attempt, as an
+	// exec.Cmd starts only once. Its stdin is set by Run. Without it a
 	// launcher killed with SIGKILL leaves its run to the run's own hooks
 	// and to the next ccq command.
-	Guard *exec.Cmd
+	Guard func() *exec.Cmd
 	// Sinks hear of the run's start and of its history line.
 	Sinks []Sink
 	// MaxConcurrent, if above 0, bounds the runs of all tasks of LogsDir
@@ -147,6 +148,10 @@ type attempt struct {
 	stream   *Stream
 	guard    *guardian
 	warnings []string
+	// sinksStarted is closed when the sinks' Started calls have returned
+	// or run out of time; startFails are those that failed.
+	sinksStarted chan struct{}
+	startFails   []sinkFailure
 
 	at       attemptOf
 	timeout  time.Duration // this attempt's: the task's, or what is left to --deadline
@@ -216,7 +221,11 @@ func (a *attempt) info() RunInfo {
 // supervise starts the guardian and the child and watches the child until
 // the run is over.
 func (a *attempt) supervise() runResult {
-	g, err := startGuard(a.o.Guard, guardMsg{Logs: a.o.LogsDir, Run: a.runID, Task: a.o.Task.Name, Log: a.logPath, Start: a.start.UnixMilli(), Grace: a.o.Grace})
+	var guard *exec.Cmd
+	if a.o.Guard != nil {
+		guard = a.o.Guard()
+	}
+	g, err := startGuard(guard, guardMsg{Logs: a.o.LogsDir, Run: a.runID, Task: a.o.Task.Name, Log: a.logPath, Start: a.start.UnixMilli(), Grace: a.o.Grace})
 	if err != nil {
 		a.warnings = append(a.warnings, "guardian: "+err.Error())
 	}
@@ -228,7 +237,7 @@ func (a *attempt) supervise() runResult {
 	return supervise(superviseOptions{
 		Bin: a.bin, Argv: a.argv, Dir: a.dir,
 		Env:   childEnv(a.o.Env, sinkEnv(a.o.Sinks, a.info()), a.o.Task.Name, a.runID, a.logPath, a.o.LogsDir),
-		RunID: a.runID, Start: a.start, Timeout: a.timeout, Grace: a.o.Grace, IdleTimeout: a.s.IdleTimeout,
+		RunID: a.runID, Timeout: a.timeout, Grace: a.o.Grace, IdleTimeout: a.s.IdleTimeout,
 		Output: a.stream, Progress: a.o.Progress, Task: a.o.Task.Name,
 		Started: a.childStarted,
 	})
@@ -236,14 +245,17 @@ func (a *attempt) supervise() runResult {
 
 // childStarted notes claude's process in the run's state, so that no
 // reader closes the run while claude lives, and tells the guardian which
-// process group to end should the launcher die.
-func (a *attempt) childStarted(pid int) {
+// process group to end should the launcher die, and when the run's clock
+// started.
+func (a *attempt) childStarted(pid int, at time.Time) {
 	ticks, _, _ := proc.Start(pid)
-	ev := recorder.Event{Ev: recorder.EvChild, T: time.Now().UnixMilli(), PID: pid, PTicks: ticks}
+	ev := recorder.Event{Ev: recorder.EvChild, T: at.UnixMilli(), PID: pid, PTicks: ticks}
 	if err := recorder.AppendEventIfOpen(a.o.LogsDir, a.runID, ev); err != nil {
 		a.warnings = append(a.warnings, "run state: "+err.Error())
 	}
-	a.guard.send(guardMsg{PID: pid})
+	// The sinks' annotations are in extra by now, and nothing changes it
+	// while claude runs.
+	a.guard.send(guardMsg{PID: pid, Start: at.UnixMilli(), Extra: a.extra})
 }
 
 // record writes the run's history line and closes the session log.
@@ -254,13 +266,20 @@ func (a *attempt) record(res runResult) (recorder.Recorded, error) {
 	}
 	snap := a.stream.Snapshot()
 	ev := evidence(res, snap, a.timeout)
-	ev.Task, ev.LogFile, ev.Start, ev.End = a.o.Task.Name, a.logPath, a.start, end
+	// The run's clock is claude's: from its start (the launch's own start
+	// when it could not be started) to its exit.
+	start := res.start
+	if start.IsZero() {
+		start = a.start
+	}
+	ev.Task, ev.LogFile, ev.Start, ev.End = a.o.Task.Name, a.logPath, start, end
 	switch {
 	case res.idle:
 		ev.TimeoutDetail = fmt.Sprintf("idle for %v (no output)", a.s.IdleTimeout)
 	case res.timedOut && a.deadline:
 		ev.TimeoutDetail = fmt.Sprintf("deadline %v passed", a.s.Deadline)
 	}
+	a.sinksDone()
 	ev.Extra = a.extra
 	ev.ReadTranscript = func(r *recorder.Run) *recorder.Transcript {
 		return readTranscript(r, snap, a.o.Env, a.dir, a.resume)
@@ -310,41 +329,6 @@ func evidence(res runResult, snap Snapshot, timeout time.Duration) recorder.Evid
 		}
 	}
 	return ev
-}
-
-// startSinks tells the sinks the run starts. A sink that fails is noted
-// in the session log and, by name, in the line ("ping_error"); the keys
-// annotating sinks add go into the line too.
-func (a *attempt) startSinks() {
-	if len(a.o.Sinks) == 0 {
-		return
-	}
-	info := a.info()
-	for _, s := range a.o.Sinks {
-		if an, ok := s.(Annotator); ok {
-			for k, v := range annotate(an, info) {
-				a.extra[k] = v
-			}
-		}
-	}
-	fails := notifySinks(a.o.Sinks, func(ctx context.Context, s Sink) error { return s.Started(ctx, info) })
-	for _, f := range fails {
-		if n, ok := f.sink.(Namer); ok {
-			a.extra[n.SinkName()+"_error"] = recorder.Truncate(f.err.Error(), 300)
-		}
-		a.log.Note(f.warning("started"))
-	}
-	a.warnings = append(a.warnings, warnings(fails, "started")...)
-}
-
-// annotate calls an Annotator, turning a panic into no keys.
-func annotate(an Annotator, info RunInfo) (m map[string]any) {
-	defer func() {
-		if recover() != nil {
-			m = nil
-		}
-	}()
-	return an.Annotate(info)
 }
 
 // decide says whether the attempt is retried, and after how long.

@@ -164,6 +164,12 @@ var transientText = []string{"connection error", "request timed out", "econnrese
 // transientReason says why the run's failure is the API's, for now, and
 // not the task's: "" when it is not. A task's own failure (an exit code
 // of its work, max turns, a permission denied, the budget) never is.
+//
+// Only what the client reports counts: the API's status, the error fields
+// of its stream and transcript (error_detail holds them), its own retries,
+// and the text of its API-error messages. What the model wrote — a result
+// that did not end on an API error — never does: an answer that mentions
+// a refused connection is the task's answer, and retrying it costs money.
 func transientReason(e recorder.Entry, snap Snapshot) string {
 	if e.ErrorType != recorder.ErrExit {
 		return ""
@@ -172,17 +178,35 @@ func transientReason(e recorder.Entry, snap Snapshot) string {
 	case "max_turns", "budget", "authentication_failed", "invalid_request", "billing_error":
 		return ""
 	}
-	if res := snap.Result; res != nil && transientStatus[res.APIErrorStatus] {
+	res := snap.Result
+	if res != nil && transientStatus[res.APIErrorStatus] {
 		return fmt.Sprintf("API error %d", res.APIErrorStatus)
-	}
-	if snap.RetryStatus != 0 && transientStatus[snap.RetryStatus] {
-		return fmt.Sprintf("API error %d", snap.RetryStatus)
 	}
 	switch e.ErrorDetail {
 	case "rate_limit", "server_error", "overloaded":
 		return e.ErrorDetail
 	}
-	for _, text := range []string{snap.APIErrorText, snap.ResultText, snap.LastOutput} {
+	// A result that is not the client's API error, with no API-error
+	// message before it, says the run got past the API: a retry the
+	// client made on the way, or words in the text, are not why it failed.
+	apiEnd := res != nil && (res.TerminalReason == "api_error" || res.APIErrorStatus != 0)
+	if res != nil && !apiEnd && snap.APIErrorText == "" {
+		return ""
+	}
+	if snap.RetryStatus != 0 && transientStatus[snap.RetryStatus] {
+		return fmt.Sprintf("API error %d", snap.RetryStatus)
+	}
+	// The client's own words: its API-error message, the result of a run
+	// that ended on one, or (no result at all) the last line it printed
+	// besides the stream.
+	texts := []string{snap.APIErrorText}
+	switch {
+	case apiEnd:
+		texts = append(texts, snap.ResultText)
+	case res == nil:
+		texts = append(texts, snap.LastOutput)
+	}
+	for _, text := range texts {
 		l := strings.ToLower(text)
 		for _, t := range transientText {
 			if strings.Contains(l, t) {

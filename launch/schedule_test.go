@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -132,6 +133,16 @@ func TestTransientReason(t *testing.T) {
 		{"the work's exit code", exit("exit code 3: make: *** [all] Error 2"), Snapshot{}, false},
 		{"permission denied", exit("error_during_execution"), Snapshot{ResultText: "permission denied"}, false},
 		{"timeout", recorder.Entry{ErrorType: recorder.ErrTimeout, ErrorDetail: "timeout after 1s"}, Snapshot{}, false},
+		// The model's words are not the client's report.
+		{"answer mentions a refused connection, exit 1", exit("exit code 1"),
+			Snapshot{Result: &recorder.Result{Subtype: "success"}, ResultText: "The check failed: connect ECONNREFUSED 127.0.0.1:5432"}, false},
+		{"is_error answer mentions a limit", exit("error_during_execution"),
+			Snapshot{Result: &recorder.Result{Subtype: "error_during_execution", IsError: true}, ResultText: "Connection error: usage limit reached on the build server"}, false},
+		{"client retried, then the task failed", exit("exit code 1"),
+			Snapshot{Result: &recorder.Result{Subtype: "success"}, RetryStatus: 500, ResultText: "done, but the tests fail"}, false},
+		// The client's own API error, in its words.
+		{"client's connection error", exit("api_error"),
+			Snapshot{Result: &recorder.Result{Subtype: "success", IsError: true, TerminalReason: "api_error"}, ResultText: "API Error: Connection error."}, true},
 		{"success", recorder.Entry{Success: true}, Snapshot{}, false},
 	} {
 		if got := transientReason(tc.e, tc.snap); (got != "") != tc.transient {
@@ -180,5 +191,44 @@ func TestStreamAPIRetry(t *testing.T) {
 	}
 	if transientReason(recorder.Entry{ErrorType: recorder.ErrExit, ErrorDetail: "rate_limit"}, snap) == "" {
 		t.Error("not transient")
+	}
+}
+
+// TestModelWordsNotRetried: a task whose answer mentions a refused
+// connection is not retried, whether claude exits 0 or 1 with it; the
+// client's own connection error (a synthetic API-error message and an
+// api_error result, shaped as the captured 500 of Claude Code 2.1.328
+// without a status) still is, to the limit.
+func TestModelWordsNotRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name, stream, exit string
+		attempts           int
+		success            bool
+	}{
+		{"answer, exit 0", "stream-answer-refused.jsonl", "0", 1, true},
+		{"answer, exit 1", "stream-answer-refused.jsonl", "1", 1, false},
+		{"client's connection error", "stream-connection-error.jsonl", "1", 3, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRunEnv(t)
+			stream, _ := filepath.Abs(filepath.Join("testdata", tc.stream))
+			r.env["STANDIN_STREAM"], r.env["STANDIN_EXIT"] = stream, tc.exit
+			o := r.opts(standIn(t, "replay.sh"))
+			retries := 2
+			o.Flags.Retries, o.Flags.RetryDelay, o.Flags.RetryMaxDelay = &retries, 10*time.Millisecond, 50*time.Millisecond
+			out, err := Run(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.Entries) != tc.attempts || out.Entry.Success != tc.success {
+				t.Fatalf("%d attempts (want %d), last %+v", len(out.Entries), tc.attempts, out.Entry)
+			}
+			if tc.attempts > 1 && out.Ending != GaveUp {
+				t.Errorf("ending %v, want gave up", out.Ending)
+			}
+			if tc.attempts == 1 && (out.Ending != Exited || strconv.Itoa(out.Code) != tc.exit) {
+				t.Errorf("ending %v code %d, want exited %s", out.Ending, out.Code, tc.exit)
+			}
+		})
 	}
 }

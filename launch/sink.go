@@ -98,8 +98,14 @@ func warnings(fails []sinkFailure, what string) []string {
 
 // Sink is how a run leaves the launcher: a healthchecks ping, a desktop
 // notification, a metrics file. The launcher tells every sink in
-// Options.Sinks that a run starts (before claude is started) and, once the
-// run's history line is written, what that line says.
+// Options.Sinks that a run starts and, once the run's history line is
+// written, what that line says.
+//
+// Started runs beside claude, which does not wait for it: the run's clock
+// starts when claude does, so a sink cannot spend the run's timeout or
+// add to its duration. Finished comes only once the run's Started has
+// returned or run out of time, so a service never hears a run's start
+// after its end.
 //
 // A sink owns its timeouts and its errors. What it does cannot change the
 // run, its exit code or its history line: an error it returns, or a panic,
@@ -171,4 +177,54 @@ func callSink(ctx context.Context, s Sink, call func(context.Context, Sink) erro
 		}
 	}()
 	return call(ctx, s)
+}
+
+// startSinks tells the sinks the run starts, without waiting for them:
+// claude starts at once, and a dead or slow endpoint costs the run nothing
+// of its timeout or its duration. The keys annotating sinks add go into
+// the line; see sinksDone for the rest.
+func (a *attempt) startSinks() {
+	a.sinksStarted = make(chan struct{})
+	if len(a.o.Sinks) == 0 {
+		close(a.sinksStarted)
+		return
+	}
+	info := a.info()
+	for _, s := range a.o.Sinks {
+		if an, ok := s.(Annotator); ok {
+			for k, v := range annotate(an, info) {
+				a.extra[k] = v
+			}
+		}
+	}
+	go func() {
+		defer close(a.sinksStarted)
+		a.startFails = notifySinks(a.o.Sinks, func(ctx context.Context, s Sink) error { return s.Started(ctx, info) })
+	}()
+}
+
+// sinksDone waits for the sinks' Started calls, which notifySinks bounds
+// by sinkTimeout from their start: the run's clock has stopped by then,
+// and a sink's Finished must not overtake its Started (a late /start
+// would mark a finished check as running again). A sink that failed is
+// noted in the session log and, by name, in the line ("ping_error").
+func (a *attempt) sinksDone() {
+	<-a.sinksStarted
+	for _, f := range a.startFails {
+		if n, ok := f.sink.(Namer); ok {
+			a.extra[n.SinkName()+"_error"] = recorder.Truncate(f.err.Error(), 300)
+		}
+		a.log.Note(f.warning("started"))
+	}
+	a.warnings = append(a.warnings, warnings(a.startFails, "started")...)
+}
+
+// annotate calls an Annotator, turning a panic into no keys.
+func annotate(an Annotator, info RunInfo) (m map[string]any) {
+	defer func() {
+		if recover() != nil {
+			m = nil
+		}
+	}()
+	return an.Annotate(info)
 }

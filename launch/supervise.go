@@ -26,7 +26,8 @@ type superviseOptions struct {
 	Env   []string
 	RunID string // carried in the environment of every process of the run
 
-	Start   time.Time     // the run's start, from which the timeout counts
+	// Timeout counts from when the child started (runResult.start):
+	// nothing the launcher does before claude runs is on the run's clock.
 	Timeout time.Duration // 0: none
 	Grace   time.Duration // between SIGTERM and SIGKILL
 	// IdleTimeout ends the run like its timeout when nothing of it has
@@ -38,8 +39,8 @@ type superviseOptions struct {
 	Task     string    // for the progress line
 
 	// Started, if set, is called once the child runs, with its pid (which
-	// is also its process group's id).
-	Started func(pid int)
+	// is also its process group's id) and the time it started.
+	Started func(pid int, at time.Time)
 }
 
 // runResult is what the supervisor saw.
@@ -50,6 +51,7 @@ type runResult struct {
 	forwarded os.Signal // first signal ccq received and passed on
 	timedOut  bool
 	idle      bool      // timedOut by the idle watchdog
+	start     time.Time // when the child started: the run's clock
 	end       time.Time // when the child exited
 }
 
@@ -83,7 +85,7 @@ func supervise(o superviseOptions) runResult {
 		return runResult{startErr: err}
 	}
 	defer sv.out.Close()
-	stopProgress := startProgress(sv.Progress, sv.Output, sv.Task, sv.Start)
+	stopProgress := startProgress(sv.Progress, sv.Output, sv.Task, sv.res.start)
 	defer stopProgress()
 	sv.waitChild()
 	sv.endLeftovers()
@@ -113,9 +115,10 @@ func (sv *supervisor) start() error {
 		return err
 	}
 	sv.cmd, sv.out = cmd, pr
-	sv.procs = runProcs{pgid: cmd.Process.Pid, runID: sv.RunID, since: time.Now()}
+	sv.res.start = time.Now()
+	sv.procs = runProcs{pgid: cmd.Process.Pid, runID: sv.RunID, since: sv.res.start}
 	if sv.Started != nil {
-		sv.Started(cmd.Process.Pid)
+		sv.Started(cmd.Process.Pid, sv.res.start)
 	}
 	sv.readDone = make(chan struct{})
 	go func() {
@@ -141,7 +144,7 @@ func startLocked(cmd *exec.Cmd) error {
 func (sv *supervisor) waitChild() {
 	var timeoutC <-chan time.Time
 	if sv.Timeout > 0 {
-		t := time.NewTimer(sv.Timeout - time.Since(sv.Start))
+		t := time.NewTimer(sv.Timeout - time.Since(sv.res.start))
 		defer t.Stop()
 		timeoutC = t.C
 	}

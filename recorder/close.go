@@ -63,10 +63,14 @@ func closeIfStale(dir, runID string, now time.Time) (closed bool, err error) {
 	return err == nil, err
 }
 
+// UnfinishedLauncherKilled is the error_detail of a run whose launcher was
+// killed before it wrote the run's line.
+const UnfinishedLauncherKilled = "unfinished: launcher killed"
+
 // unfinishedWhy says which recorder died before a run ended.
 func unfinishedWhy(r *Run) string {
 	if r.Launched {
-		return "unfinished: launcher killed"
+		return UnfinishedLauncherKilled
 	}
 	return "unfinished: killed before SessionEnd"
 }
@@ -82,7 +86,7 @@ func stale(r *Run, path string, now time.Time) bool {
 	if r.ClaudePID != 0 && proc.Alive(r.ClaudePID, r.ClaudeTicks) {
 		return false
 	}
-	return true
+	return !r.Guarded() // the guardian is ending and recording it
 }
 
 // finishAbandonedClaim handles a state file claimed by a process that died

@@ -55,7 +55,7 @@ func (c *Claimed) record(dir string, ev Evidence, by string) (Recorded, error) {
 		return Recorded{}, fmt.Errorf("run %s: %w", r.ID, ErrAlreadyRecorded)
 	}
 	ev.Run = r
-	if r.Ended {
+	if r.Ended && !r.Orphaned {
 		ev.Unfinished = "" // the run ended on its own; how is in the evidence
 	}
 	if ev.Transcript == nil && r.Transcript == nil {

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ccq-dev/ccq/internal/proc"
 )
 
 // Event kinds written to a run's state file.
@@ -22,6 +24,9 @@ const (
 	EvStopFailure  = "StopFailure"
 	EvSessionEnd   = "SessionEnd"
 	EvChild        = "Child" // ccq launch started claude: its pid and start ticks
+	// EvGuard: ccq launch started the run's guardian (its pid and start
+	// ticks), which records the run should the launcher be killed.
+	EvGuard = "Guard"
 )
 
 // Event is one line of a run's state file .runs/{run_id}.jsonl. Each hook
@@ -44,6 +49,15 @@ type Event struct {
 	Reason string      `json:"reason,omitempty"` // SessionEnd reason
 	Out    int         `json:"out,omitempty"`    // Stop: bytes of the last assistant message
 	TS     *Transcript `json:"ts,omitempty"`     // SessionEnd: what the transcript held
+	// Orphan, on SessionEnd, says the run's launcher was gone by then: its
+	// death, not the run, ended the session (claude gets SIGTERM with it).
+	Orphan bool `json:"orphan,omitempty"`
+}
+
+// Guarded reports whether the run's guardian is alive: the launcher is
+// gone, and the guardian will end the run's processes and record it.
+func (r *Run) Guarded() bool {
+	return r.GuardPID != 0 && proc.Alive(r.GuardPID, r.GuardTicks)
 }
 
 // Run is everything the state file says about one run.
@@ -61,14 +75,20 @@ type Run struct {
 
 	LauncherPID, ClaudePID     int
 	LauncherTicks, ClaudeTicks int64
-	Launched                   bool
-	SessionStarts, Stops       int
-	StopFailure                string
-	Ended                      bool
-	EndReason                  string
-	OutputBytes                int
-	Transcript                 *Transcript
-	Events                     int
+	// GuardPID is the launcher's guardian (EvGuard), 0 if none was noted.
+	GuardPID             int
+	GuardTicks           int64
+	Launched             bool
+	SessionStarts, Stops int
+	StopFailure          string
+	Ended                bool
+	EndReason            string
+	// Orphaned: the session ended after its launcher was killed
+	// (Event.Orphan), so its end is the launcher's death.
+	Orphaned    bool
+	OutputBytes int
+	Transcript  *Transcript
+	Events      int
 
 	// Waiting is set by InProgress on a run that has ended (none of its
 	// processes is alive) but whose history line could not be written yet:
@@ -234,6 +254,8 @@ func (r *Run) apply(ev Event) {
 		r.LauncherPID, r.LauncherTicks = ev.PID, ev.PTicks
 	case EvChild:
 		r.ClaudePID, r.ClaudeTicks = ev.PID, ev.PTicks
+	case EvGuard:
+		r.GuardPID, r.GuardTicks = ev.PID, ev.PTicks
 	case EvSessionStart:
 		r.SessionStarts++
 		if r.SessionStarts == 1 {
@@ -254,6 +276,7 @@ func (r *Run) apply(ev Event) {
 		}
 	case EvSessionEnd:
 		r.Ended = true
+		r.Orphaned = ev.Orphan
 		r.EndReason = ev.Reason
 		r.EndTime = t
 		if ev.TS != nil {

@@ -209,3 +209,34 @@ func TestClosedElsewhere(t *testing.T) {
 		t.Fatal("a run already in the history was not seen")
 	}
 }
+
+// TestGuardedAndOrphaned: a run whose guardian lives is not stale though
+// its launcher and claude are dead; and a SessionEnd that came after the
+// launcher was killed (Orphan) does not hide why the run ended, while one
+// that came before it does.
+func TestGuardedAndOrphaned(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	deadPID, deadTicks := deadProcess(t)
+	selfTicks, _, _ := proc.Start(os.Getpid())
+	for _, id := range []string{"guarded", "orphaned", "ended"} {
+		AppendEvent(dir, id, Event{Ev: EvLaunch, T: now.Add(-time.Minute).UnixMilli(), Task: "t", PID: deadPID, PTicks: deadTicks})
+	}
+	// The guardian is this test: alive.
+	AppendEvent(dir, "guarded", Event{Ev: EvGuard, T: now.UnixMilli(), PID: os.Getpid(), PTicks: selfTicks})
+	AppendEvent(dir, "orphaned", Event{Ev: EvSessionEnd, T: now.UnixMilli(), Reason: "other", Orphan: true})
+	AppendEvent(dir, "ended", Event{Ev: EvSessionEnd, T: now.UnixMilli(), Reason: "other"})
+	if n, err := CloseStale(dir, now); err != nil || n != 2 {
+		t.Fatalf("closed %d (%v), want 2: not the guarded one", n, err)
+	}
+	if r, err := ReadRun(dir, "guarded"); err != nil || !r.Guarded() {
+		t.Errorf("guarded run: %+v, %v", r, err)
+	}
+	data, _ := os.ReadFile(HistoryPath(dir))
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		orphan := strings.Contains(l, `"run_id":"orphaned"`)
+		if says := strings.Contains(l, `"error_detail":"`+UnfinishedLauncherKilled+`"`); says != orphan {
+			t.Errorf("line %s: says the launcher was killed: %v, want %v", l, says, orphan)
+		}
+	}
+}

@@ -181,7 +181,7 @@ func launchOptions(a *appEnv, c *cli.Context) (launch.Options, error) {
 		Cwd:           a.cwd,
 		LogsDir:       a.logsDir(c),
 		Grace:         c.Duration(flagGrace),
-		Guard:         guardCommand(),
+		Guard:         guardCommand,
 		MaxConcurrent: maxConc,
 	}
 	if o.Sinks, err = launchSinks(a, c, task, o.LogsDir); err != nil {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ccq-dev/ccq/internal/redact"
 )
 
 // The environment variables the sink reads, all from the env map given to
@@ -199,7 +201,7 @@ func parseSignal(env map[string]string, s signal, flush time.Duration) (*exportC
 		if specific {
 			name = strings.Replace(EnvEndpoint, "OTLP_", "OTLP_"+s.name+"_", 1)
 		}
-		return nil, fmt.Errorf("%s: want a URL such as http://localhost:4318, not %q", name, endpoint)
+		return nil, fmt.Errorf("%s: want a URL such as http://localhost:4318, not %s", name, redact.URL(endpoint))
 	}
 	return ec, nil
 }
@@ -225,12 +227,16 @@ func parseKeyValues(name, s string) ([][2]string, error) {
 		}
 		k, v, ok := strings.Cut(item, "=")
 		k = strings.TrimSpace(k)
+		shown := strconv.Quote(item)
+		if strings.HasSuffix(name, "_HEADERS") {
+			shown = "an item" // a header's value is a credential
+		}
 		if !ok || k == "" {
-			return nil, fmt.Errorf("%s: want key=value pairs separated by commas, not %q", name, item)
+			return nil, fmt.Errorf("%s: want key=value pairs separated by commas, not %s", name, shown)
 		}
 		dv, err := url.PathUnescape(strings.TrimSpace(v))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %q: %v", name, item, err)
+			return nil, fmt.Errorf("%s: %s: bad percent-encoding", name, shown)
 		}
 		out = append(out, [2]string{k, dv})
 	}

@@ -50,6 +50,10 @@ type Sink struct {
 	inst    instruments
 
 	exportMu sync.Mutex // one export at a time: a manual reader's deltas must not interleave
+
+	// secrets are what the endpoints and headers hold: the exporters'
+	// errors name the endpoint, a token in its path included.
+	secrets []string
 }
 
 type instruments struct {
@@ -59,7 +63,10 @@ type instruments struct {
 	cost     otelmetric.Float64Counter
 }
 
-var _ launch.Sink = (*Sink)(nil)
+var (
+	_ launch.Sink  = (*Sink)(nil)
+	_ launch.Namer = (*Sink)(nil)
+)
 
 // New builds a Sink from the OTEL_* variables in env (see the package
 // doc); version is ccq's, sent as service.version. It returns nil, nil
@@ -78,10 +85,10 @@ func New(ctx context.Context, env map[string]string, version string) (*Sink, err
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{cfg: cfg, timeout: cfg.timeout}
+	s := &Sink{cfg: cfg, timeout: cfg.timeout, secrets: secretsOf(cfg)}
 	fail := func(err error) (*Sink, error) {
 		_ = s.Shutdown(context.Background())
-		return nil, err
+		return nil, s.scrub(err)
 	}
 	if cfg.logs != nil {
 		if s.logExp, err = newLogExporter(ctx, cfg.logs); err != nil {
@@ -288,7 +295,7 @@ func (s *Sink) export(ctx context.Context) error {
 	}
 	wg.Wait()
 	if err := errors.Join(errs[:]...); err != nil {
-		return fmt.Errorf("otlp export: %w", err)
+		return s.scrub(fmt.Errorf("otlp export: %w", err))
 	}
 	return nil
 }
@@ -351,7 +358,7 @@ func (s *Sink) Flush(ctx context.Context) error {
 		err := s.logExp.Export(tctx, recs)
 		cancel()
 		if err != nil {
-			return fmt.Errorf("otlp export: logs: %w", err)
+			return s.scrub(fmt.Errorf("otlp export: logs: %w", err))
 		}
 	}
 }
