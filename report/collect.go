@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/stats"
 	"github.com/tidwall/gjson"
 )
@@ -27,18 +28,17 @@ const (
 	nOutcomes
 )
 
-var outcomeNames = [nOutcomes]string{"success", stats.ErrTimeout, stats.ErrExit, stats.ErrException, "other"}
-
+// outcomeOf is where a run counts in the stacked bars: its category, as
+// recorder.Categorize decides it for every output.
 func outcomeOf(r *stats.Record) int {
-	if r.Success {
+	switch recorder.Categorize(r.Success, string(r.ErrorType)) {
+	case recorder.CategorySuccess:
 		return outSuccess
-	}
-	switch string(r.ErrorType) {
-	case stats.ErrTimeout:
+	case recorder.CategoryTimeout:
 		return outTimeout
-	case stats.ErrExit:
+	case recorder.CategoryExitError:
 		return outExit
-	case stats.ErrException:
+	case recorder.CategoryException:
 		return outException
 	}
 	return outOther
