@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"container/heap"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ccq-dev/ccq/recorder"
@@ -255,6 +256,11 @@ func parseFailure(line []byte) Failure {
 	res := gjson.GetManyBytes(line, "timestamp", "task_id", "error_type", "error_detail", "run_id", "log_file")
 	f := Failure{Time: shortTime(res[0].String()), Task: res[1].String(), ErrorType: res[2].String(),
 		Detail: res[3].String(), RunID: res[4].String(), LogFile: res[5].String()}
+	// Valid UTF-8, as stats.ParseLine gives the figures: a stray byte
+	// names the task as it does everywhere else.
+	for _, p := range []*string{&f.Task, &f.ErrorType, &f.Detail, &f.RunID} {
+		*p = strings.Map(func(r rune) rune { return r }, *p)
+	}
 	if f.Task == "" {
 		f.Task = "unnamed"
 	}
