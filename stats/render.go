@@ -152,10 +152,11 @@ type Table struct {
 // none), used only when the Style allows colour. Cells are made Printable:
 // a table shows text from the history, which anyone can edit.
 func (t *Table) Add(colors []string, cells ...string) {
+	row := make([]string, len(cells))
 	for i, c := range cells {
-		cells[i] = Printable(c)
+		row[i] = Printable(c)
 	}
-	t.rows = append(t.rows, cells)
+	t.rows = append(t.rows, row)
 	t.colors = append(t.colors, colors)
 }
 

@@ -223,10 +223,12 @@ func ParseLine(line []byte) (recorder.Entry, error) {
 	if s, ok := all["success"]; !ok || (string(s) != "true" && string(s) != "false") {
 		return e, fmt.Errorf(`no boolean "success"`)
 	}
-	// A key written twice counts with its first value, as ccq's other
-	// readers (stats.ParseLine) take it, so that the outcome sent is the
-	// one every other output counts (encoding/json keeps the last).
-	first := gjson.GetManyBytes(line, "success", "error_type")
+	// The run's identity and outcome are read as ccq's other readers
+	// (stats.ParseLine) read them, so that every output counts the line
+	// alike: a key written twice counts with its first value
+	// (encoding/json keeps the last), and a key must match exactly
+	// (encoding/json takes "Task_ID" for task_id).
+	first := gjson.GetManyBytes(line, "success", "error_type", "task_id")
 	if first[0].Type != gjson.True && first[0].Type != gjson.False {
 		return e, fmt.Errorf(`no boolean "success"`)
 	}
@@ -235,6 +237,10 @@ func ParseLine(line []byte) (recorder.Entry, error) {
 	if first[1].Type == gjson.String {
 		// Decoded as encoding/json does: invalid UTF-8 becomes U+FFFD.
 		_ = json.Unmarshal([]byte(first[1].Raw), &e.ErrorType)
+	}
+	e.TaskID = ""
+	if first[2].Type == gjson.String {
+		_ = json.Unmarshal([]byte(first[2].Raw), &e.TaskID)
 	}
 	for k, raw := range all {
 		if entryKeys[k] {
