@@ -3,35 +3,40 @@ package metrics
 import (
 	"slices"
 
+	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/stats"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Outcomes, the values of ccq_runs_total's outcome label. A failed run
-// whose error_type is missing or not one the recorder writes counts as
-// exit_error.
+// Outcomes, the values of ccq_runs_total's outcome label: the categories
+// recorder.Categorize decides, so a line counts here as it does in every
+// other output. A failed run whose error_type is missing or not one the
+// recorder writes counts as other.
 const (
-	OutcomeSuccess   = "success"
-	OutcomeTimeout   = "timeout"
-	OutcomeExitError = "exit_error"
-	OutcomeException = "exception"
+	OutcomeSuccess   = string(recorder.CategorySuccess)
+	OutcomeTimeout   = string(recorder.CategoryTimeout)
+	OutcomeExitError = string(recorder.CategoryExitError)
+	OutcomeException = string(recorder.CategoryException)
+	OutcomeOther     = string(recorder.CategoryOther)
 )
 
 // Outcomes lists every outcome; each task has a series for each, zeros
 // included, so rates and ratios need no absent().
-var Outcomes = []string{OutcomeSuccess, OutcomeTimeout, OutcomeExitError, OutcomeException}
-
-func outcomeOf(errorType string) string {
-	switch errorType {
-	case stats.ErrTimeout:
-		return OutcomeTimeout
-	case stats.ErrException:
-		return OutcomeException
-	}
-	return OutcomeExitError
-}
+var Outcomes = []string{OutcomeSuccess, OutcomeTimeout, OutcomeExitError, OutcomeException, OutcomeOther}
 
 const ns = "ccq"
+
+// sender returns what Collect hands its metrics to: a metric that cannot
+// be made (a label value that is not valid UTF-8) is left out, never a
+// panic that costs every other series. The history's reader already hands
+// over valid UTF-8 (stats.ParseLine); this is the second wall.
+func sender(ch chan<- prometheus.Metric) func(prometheus.Metric, error) {
+	return func(m prometheus.Metric, err error) {
+		if err == nil {
+			ch <- m
+		}
+	}
+}
 
 // runsCollector: what the history says about each task's runs.
 type runsCollector struct {
@@ -46,7 +51,7 @@ func newRunsCollector(src *Source) *runsCollector {
 	return &runsCollector{
 		src: src,
 		runs: prometheus.NewDesc(ns+"_runs_total",
-			"Runs recorded in the history, by task and outcome (success, timeout, exit_error, exception).",
+			"Runs recorded in the history, by task and outcome (success, timeout, exit_error, exception, other).",
 			[]string{"task", "outcome"}, nil),
 		tokens: prometheus.NewDesc(ns+"_tokens_total",
 			"Tokens used by the task's runs (input, output and cache tokens, as the history records them).", task, nil),
@@ -71,18 +76,19 @@ func (c *runsCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *runsCollector) Collect(ch chan<- prometheus.Metric) {
+	send := sender(ch)
 	tot, _ := c.src.snapshot()
 	for _, t := range tot.Tasks {
 		byOutcome := map[string]int64{OutcomeSuccess: t.Successes}
 		for typ, n := range t.Failures {
-			byOutcome[outcomeOf(typ)] += n
+			byOutcome[string(recorder.Categorize(false, typ))] += n
 		}
 		for _, o := range Outcomes {
-			ch <- prometheus.MustNewConstMetric(c.runs, prometheus.CounterValue, float64(byOutcome[o]), t.Task, o)
+			send(prometheus.NewConstMetric(c.runs, prometheus.CounterValue, float64(byOutcome[o]), t.Task, o))
 		}
-		ch <- prometheus.MustNewConstMetric(c.tokens, prometheus.CounterValue, float64(t.Tokens), t.Task)
+		send(prometheus.NewConstMetric(c.tokens, prometheus.CounterValue, float64(t.Tokens), t.Task))
 		if t.RunsWithCost > 0 {
-			ch <- prometheus.MustNewConstMetric(c.cost, prometheus.CounterValue, t.CostUSD, t.Task)
+			send(prometheus.NewConstMetric(c.cost, prometheus.CounterValue, t.CostUSD, t.Task))
 		}
 		buckets := make(map[float64]uint64, len(c.bounds))
 		var cum int64
@@ -90,17 +96,17 @@ func (c *runsCollector) Collect(ch chan<- prometheus.Metric) {
 			cum += t.DurationBuckets[i]
 			buckets[le] = uint64(cum)
 		}
-		ch <- prometheus.MustNewConstHistogram(c.duration, uint64(t.DurationRuns), float64(t.DurationSumMs)/1000, buckets, t.Task)
+		send(prometheus.NewConstHistogram(c.duration, uint64(t.DurationRuns), float64(t.DurationSumMs)/1000, buckets, t.Task))
 		if t.LastRunMs != 0 {
-			ch <- prometheus.MustNewConstMetric(c.lastRun, prometheus.GaugeValue, float64(t.LastRunMs)/1000, t.Task)
+			send(prometheus.NewConstMetric(c.lastRun, prometheus.GaugeValue, float64(t.LastRunMs)/1000, t.Task))
 			ok := 0.0
 			if t.LastRunSuccess {
 				ok = 1
 			}
-			ch <- prometheus.MustNewConstMetric(c.lastOK, prometheus.GaugeValue, ok, t.Task)
+			send(prometheus.NewConstMetric(c.lastOK, prometheus.GaugeValue, ok, t.Task))
 		}
 		if t.LastSuccessMs != 0 {
-			ch <- prometheus.MustNewConstMetric(c.lastSuccess, prometheus.GaugeValue, float64(t.LastSuccessMs)/1000, t.Task)
+			send(prometheus.NewConstMetric(c.lastSuccess, prometheus.GaugeValue, float64(t.LastSuccessMs)/1000, t.Task))
 		}
 	}
 }
@@ -119,8 +125,9 @@ func newReaderCollector(src *Source) *readerCollector {
 func (c *readerCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.unreadable }
 
 func (c *readerCollector) Collect(ch chan<- prometheus.Metric) {
+	send := sender(ch)
 	tot, _ := c.src.snapshot()
-	ch <- prometheus.MustNewConstMetric(c.unreadable, prometheus.CounterValue, float64(tot.Skipped))
+	send(prometheus.NewConstMetric(c.unreadable, prometheus.CounterValue, float64(tot.Skipped)))
 }
 
 // inProgressCollector: runs started and not finished.
@@ -137,6 +144,7 @@ func newInProgressCollector(src *Source) *inProgressCollector {
 func (c *inProgressCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.inProgress }
 
 func (c *inProgressCollector) Collect(ch chan<- prometheus.Metric) {
+	send := sender(ch)
 	tot, running := c.src.snapshot()
 	// Every task known, 0 when idle, so the series do not come and go.
 	n := make(map[string]int, len(tot.Tasks)+len(running))
@@ -152,7 +160,7 @@ func (c *inProgressCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	slices.Sort(tasks)
 	for _, task := range tasks {
-		ch <- prometheus.MustNewConstMetric(c.inProgress, prometheus.GaugeValue, float64(n[task]), task)
+		send(prometheus.NewConstMetric(c.inProgress, prometheus.GaugeValue, float64(n[task]), task))
 	}
 }
 

@@ -5,8 +5,10 @@ import (
 	"cmp"
 	"container/heap"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/stats"
 	"github.com/tidwall/gjson"
 )
@@ -27,18 +29,17 @@ const (
 	nOutcomes
 )
 
-var outcomeNames = [nOutcomes]string{"success", stats.ErrTimeout, stats.ErrExit, stats.ErrException, "other"}
-
+// outcomeOf is where a run counts in the stacked bars: its category, as
+// recorder.Categorize decides it for every output.
 func outcomeOf(r *stats.Record) int {
-	if r.Success {
+	switch recorder.Categorize(r.Success, string(r.ErrorType)) {
+	case recorder.CategorySuccess:
 		return outSuccess
-	}
-	switch string(r.ErrorType) {
-	case stats.ErrTimeout:
+	case recorder.CategoryTimeout:
 		return outTimeout
-	case stats.ErrExit:
+	case recorder.CategoryExitError:
 		return outExit
-	case stats.ErrException:
+	case recorder.CategoryException:
 		return outException
 	}
 	return outOther
@@ -255,6 +256,11 @@ func parseFailure(line []byte) Failure {
 	res := gjson.GetManyBytes(line, "timestamp", "task_id", "error_type", "error_detail", "run_id", "log_file")
 	f := Failure{Time: shortTime(res[0].String()), Task: res[1].String(), ErrorType: res[2].String(),
 		Detail: res[3].String(), RunID: res[4].String(), LogFile: res[5].String()}
+	// Valid UTF-8, as stats.ParseLine gives the figures: a stray byte
+	// names the task as it does everywhere else.
+	for _, p := range []*string{&f.Task, &f.ErrorType, &f.Detail, &f.RunID} {
+		*p = strings.Map(func(r rune) rune { return r }, *p)
+	}
 	if f.Task == "" {
 		f.Task = "unnamed"
 	}

@@ -38,14 +38,10 @@ func (f *Filter) MatchTask(task string) bool {
 	return false
 }
 
-// Error types as the recorder writes them, plus "unknown" for a failed run
-// whose line names none.
-const (
-	ErrTimeout   = "timeout"
-	ErrExit      = "exit_error"
-	ErrException = "exception"
-	ErrUnknown   = "unknown"
-)
+// ErrUnknown is the error type shown for a failed run whose line names
+// none. Error types are listed as written; what a run counts as is
+// recorder.Categorize's to say (for an unknown type, "other").
+const ErrUnknown = "unknown"
 
 // maxDetails bounds the distinct error details kept per task and error
 // type; the rest are counted under "(other)".

@@ -35,7 +35,7 @@ import (
 // a crash costs one full read.
 const (
 	cacheMagic   = "ccq-stats-cache\n"
-	cacheVersion = 2 // 2: scheduled runs (series.go)
+	cacheVersion = 3 // 2: scheduled runs (series.go); 3: names as valid UTF-8
 	// CacheDir and CacheName place the cache in a logs directory.
 	CacheDir  = ".cache"
 	CacheName = "stats-v1.bin"

@@ -23,6 +23,9 @@ func Check(r *Report, th Thresholds) []string {
 		out = append(out, fmt.Sprintf("%s, expected at least %d", Plural(r.Overall.Runs, "run"), th.MinRuns))
 	}
 	for _, t := range r.Tasks {
+		// Misses are printed and sent as notifications: no control
+		// characters from a hand-written task name.
+		t.TaskID = Printable(t.TaskID)
 		if th.MinSuccessRate > 0 && t.SuccessRate != nil && *t.SuccessRate < th.MinSuccessRate {
 			out = append(out, fmt.Sprintf("task %s: success rate %s (%d of %s) below %s",
 				t.TaskID, ratio(*t.SuccessRate), t.Successes, Plural(t.Runs, "run"), ratio(th.MinSuccessRate)))

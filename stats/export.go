@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/ccq-dev/ccq/recorder"
 )
 
 // The machine views of a Report: JSON (the documented shape, the Report
@@ -40,12 +42,12 @@ func WriteCSV(w io.Writer, r *Report) error {
 		var counts [4]int64
 		var details []string
 		for _, f := range t.Failures {
-			switch f.ErrorType {
-			case ErrTimeout:
+			switch recorder.Categorize(false, f.ErrorType) {
+			case recorder.CategoryTimeout:
 				counts[0] += f.Count
-			case ErrExit:
+			case recorder.CategoryExitError:
 				counts[1] += f.Count
-			case ErrException:
+			case recorder.CategoryException:
 				counts[2] += f.Count
 			default:
 				counts[3] += f.Count

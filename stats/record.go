@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 )
@@ -45,11 +46,37 @@ var unnamed = []byte("unnamed")
 // whole number from 0 to 2^63-1, a negative duration_s or cost_usd, or one
 // too large for a float64. Missing or null numbers are unknown, not
 // malformed; a number field holding another type is malformed.
+//
+// The strings every output shows (task_id, error_type, error_detail) come
+// out as valid UTF-8, each invalid byte replaced by U+FFFD as
+// encoding/json reads it, so a stray byte in a hand-edited line can
+// neither break an output that needs UTF-8 (Prometheus labels) nor make
+// a task count under two names.
 func ParseLine(line []byte, r *Record) (ok bool) {
-	if parseFast(line, r) {
-		return true
+	if !parseFast(line, r) && !parseSlow(line, r) {
+		return false
 	}
-	return parseSlow(line, r)
+	r.Task, r.ErrorType, r.Detail = validUTF8(r.Task), validUTF8(r.ErrorType), validUTF8(r.Detail)
+	return true
+}
+
+// validUTF8 returns b, or when it is not valid UTF-8 a copy with each
+// invalid byte replaced by U+FFFD.
+func validUTF8(b []byte) []byte {
+	if utf8.Valid(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+8)
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n == 1 {
+			out = utf8.AppendRune(out, utf8.RuneError)
+		} else {
+			out = append(out, b[:n]...)
+		}
+		b = b[n:]
+	}
+	return out
 }
 
 // parseSlow is the reference: gjson decides validity and every value.

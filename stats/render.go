@@ -102,9 +102,9 @@ func WriteTable(w io.Writer, r *Report, st Style) error {
 		for _, f := range ts.Failures {
 			var ds []string
 			for _, d := range f.TopDetails {
-				ds = append(ds, fmt.Sprintf("%s ×%d", d.Detail, d.Count))
+				ds = append(ds, fmt.Sprintf("%s ×%d", Printable(d.Detail), d.Count))
 			}
-			line := fmt.Sprintf("  %s: %s ×%d", ts.TaskID, st.paint(ansiRed, f.ErrorType), f.Count)
+			line := fmt.Sprintf("  %s: %s ×%d", Printable(ts.TaskID), st.paint(ansiRed, Printable(f.ErrorType)), f.Count)
 			if len(ds) > 0 {
 				line += " (" + strings.Join(ds, ", ") + ")"
 			}
@@ -119,6 +119,19 @@ func WriteTable(w io.Writer, r *Report, st Style) error {
 		}
 	}
 	return nil
+}
+
+// Printable makes text from the history safe to print on a terminal:
+// control characters (C0, DEL and C1, escape sequences among them) become
+// '?' and invalid UTF-8 becomes U+FFFD, so a hand-written line can neither
+// drive the terminal nor break a table's alignment.
+func Printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 // Colours a Table cell can be painted in.
@@ -136,9 +149,14 @@ type Table struct {
 }
 
 // Add appends a row; colors, if not nil, holds a colour per cell ("" for
-// none), used only when the Style allows colour.
+// none), used only when the Style allows colour. Cells are made Printable:
+// a table shows text from the history, which anyone can edit.
 func (t *Table) Add(colors []string, cells ...string) {
-	t.rows = append(t.rows, cells)
+	row := make([]string, len(cells))
+	for i, c := range cells {
+		row[i] = Printable(c)
+	}
+	t.rows = append(t.rows, row)
 	t.colors = append(t.colors, colors)
 }
 

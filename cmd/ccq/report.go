@@ -5,8 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -39,7 +39,9 @@ its exact values; every chart's numbers are also in a table.
 
 The page is ` + reportName + ` beside the history unless -o names another file
 (-o - writes it to stdout). --serve ADDR serves the same page over HTTP
-instead, regenerated on every load.`,
+instead: made again when the history or the runs in progress change (or it
+is a minute old), one page at a time; a few requests wait for it, more are
+answered 503.`,
 		Flags: append(filterFlags(),
 			historyFlag(),
 			logsDirFlag(),
@@ -148,51 +150,75 @@ func writeFileAtomic(path string, data []byte) error {
 	return err
 }
 
-// serveReport answers every GET of / with the page as of that moment, until
-// SIGINT or SIGTERM. Session logs are not served (they can hold secrets), so
-// the page names their paths without linking them.
+// reportServer is what ccq report --serve reads from its command line,
+// once: the pages are made long after the command's flags were parsed.
+type reportServer struct {
+	history      string // resolved
+	cache        string // the summary cache, "" for none
+	tasks        []string
+	since, until string // as given: an age is relative to each page's time
+	by           string
+	workDir      string
+	version      string
+	elsewhere    []string
+	stderr       io.Writer
+}
+
+// options are the page's options as of now, as ccq report would use them:
+// runs whose recorder died are closed first, so they count.
+func (s *reportServer) options(now time.Time) (htmlreport.Options, error) {
+	f := stats.Filter{Tasks: s.tasks}
+	var err error
+	if s.since != "" {
+		if f.Since, err = stats.ParseWhen(s.since, now, false); err != nil {
+			return htmlreport.Options{}, fmt.Errorf("--since: %w", err)
+		}
+	}
+	if s.until != "" {
+		if f.Until, err = stats.ParseWhen(s.until, now, true); err != nil {
+			return htmlreport.Options{}, fmt.Errorf("--until: %w", err)
+		}
+	}
+	opt := htmlreport.Options{
+		History:   s.history,
+		Stats:     stats.Options{Filter: f, Period: s.by, Cache: s.cache},
+		Now:       now,
+		WorkDir:   s.workDir,
+		Version:   s.version,
+		Elsewhere: s.elsewhere,
+	}
+	if filepath.Base(s.history) == recorder.HistoryName {
+		dir := filepath.Dir(s.history)
+		if _, err := recorder.CloseStale(dir, now); err != nil {
+			fmt.Fprintf(s.stderr, "ccq: warning: cannot close unfinished runs: %v\n", err)
+		}
+		opt.InProgress = recorder.InProgress(dir, now)
+	}
+	return opt, nil
+}
+
+// serveReport serves the page (htmlreport.Serve) until SIGINT or SIGTERM.
+// Session logs are not served (they can hold secrets), so the page names
+// their paths without linking them.
 func (a *appEnv) serveReport(c *cli.Context, addr, by string) error {
-	if _, _, err := a.reportOptions(c, by, time.Now()); err != nil {
+	h, err := a.openHistory(c, time.Now())
+	if err != nil {
 		return err // bad filters: say so before listening
+	}
+	defer h.Close()
+	srv := &reportServer{
+		history: h.path, cache: h.cache(), tasks: h.filter.Tasks, since: c.String(flagSince), until: c.String(flagUntil),
+		by: by, workDir: a.cwd, version: buildVersion(), elsewhere: a.otherHistories(h), stderr: a.stderr,
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("cannot serve the report: %w", err)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		_, opt, err := a.reportOptions(c, by, time.Now())
-		opt.NoLogLinks = true
-		if err == nil {
-			var p *htmlreport.Page
-			if p, err = htmlreport.Build(opt); err == nil {
-				var b bytes.Buffer
-				if err = p.Write(&b); err == nil {
-					w.Header().Set("Content-Type", "text/html; charset=utf-8")
-					w.Header().Set("Cache-Control", "no-store")
-					_, _ = w.Write(b.Bytes())
-					return
-				}
-			}
-		}
-		fmt.Fprintf(a.stderr, "ccq: error: report: %v\n", err)
-		http.Error(w, "ccq report: "+err.Error(), http.StatusInternalServerError)
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Fprintf(a.stdout, "serving the report at http://%s/ (Ctrl-C stops)\n", ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
+	if err := htmlreport.Serve(ctx, ln, htmlreport.ServeOptions{Options: srv.options, Log: a.stderr}); err != nil {
 		return fmt.Errorf("cannot serve the report: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
 	}
 	return nil
 }

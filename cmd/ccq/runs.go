@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ccq-dev/ccq/recorder"
@@ -118,8 +117,8 @@ func writeInProgress(w io.Writer, runs []*recorder.Run, match func(task string) 
 			state = "waiting to be recorded: " + r.Waiting
 			end = endOf(r)
 		}
-		t.Add(nil, r.Start.UTC().Format("2006-01-02 15:04:05Z"), printable(r.Task),
-			stats.HumanSeconds(max(end.Sub(r.Start), 0).Seconds()), printable(state), printable(r.ID), printable(log))
+		t.Add(nil, r.Start.UTC().Format("2006-01-02 15:04:05Z"), stats.Printable(r.Task),
+			stats.HumanSeconds(max(end.Sub(r.Start), 0).Seconds()), stats.Printable(state), stats.Printable(r.ID), stats.Printable(log))
 		n++
 	}
 	if n == 0 {
@@ -181,6 +180,7 @@ func writeWaitingJSON(w io.Writer, runs []*recorder.Run, match func(task string)
 type runView struct {
 	time, task, outcome, duration, tokens, runID, log string
 	ok                                                bool
+	category                                          recorder.Category // as every output counts the run
 	raw                                               gjson.Result
 	attempt                                           int64 // 0 when not written
 	retry                                             bool  // a retry: retry_of set, or attempt above 1
@@ -189,7 +189,7 @@ type runView struct {
 
 func viewRun(l *stats.Line) runView {
 	g := gjson.ParseBytes(l.Raw)
-	v := runView{raw: g, task: printable(g.Get("task_id").String()), runID: g.Get("run_id").String(), log: g.Get("log_file").String()}
+	v := runView{raw: g, task: stats.Printable(g.Get("task_id").String()), runID: g.Get("run_id").String(), log: g.Get("log_file").String()}
 	if l.TSMs != 0 {
 		v.time = time.UnixMilli(l.TSMs).UTC().Format("2006-01-02 15:04:05Z")
 	} else {
@@ -204,6 +204,7 @@ func viewRun(l *stats.Line) runView {
 		v.attempt = 2 // a retry_of without an attempt number
 	}
 	v.ok = g.Get("success").Bool()
+	v.category = recorder.Categorize(v.ok, g.Get("error_type").String())
 	if v.ok {
 		v.outcome = "ok"
 	} else {
@@ -215,9 +216,9 @@ func viewRun(l *stats.Line) runView {
 			v.outcome += ": " + d
 		}
 	}
-	v.outcome = printable(v.outcome)
-	v.log = printable(v.log)
-	v.runID = printable(v.runID)
+	v.outcome = stats.Printable(v.outcome)
+	v.log = stats.Printable(v.log)
+	v.runID = stats.Printable(v.runID)
 	if d := g.Get("duration_s"); d.Exists() {
 		v.duration = stats.HumanSeconds(d.Float())
 	} else {
@@ -225,17 +226,6 @@ func viewRun(l *stats.Line) runView {
 	}
 	v.tokens = stats.HumanCount(g.Get("tokens").Int())
 	return v
-}
-
-// printable replaces control characters, so a history line cannot move the
-// cursor or change colours on the reader's terminal.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '?'
-		}
-		return r
-	}, s)
 }
 
 func writeRunsTable(w io.Writer, lines []*stats.Line, color bool) error {

@@ -111,8 +111,8 @@ func writeEntry(w io.Writer, raw []byte) {
 				val = b.String()
 			}
 		}
-		key := printable(k.String())
-		fmt.Fprintf(w, "%s:%s %s\n", key, strings.Repeat(" ", max(0, width-len(key))), printable(val))
+		key := stats.Printable(k.String())
+		fmt.Fprintf(w, "%s:%s %s\n", key, strings.Repeat(" ", max(0, width-len(key))), stats.Printable(val))
 		return true
 	})
 }
@@ -136,12 +136,12 @@ func (a *appEnv) showLog(path, historyDir string) error {
 		}
 	}
 	if strings.HasSuffix(path, ".jsonl") {
-		fmt.Fprintf(a.stdout, "\n--- transcript (recorded by the hook; not printed): %s\n", printable(path))
+		fmt.Fprintf(a.stdout, "\n--- transcript (recorded by the hook; not printed): %s\n", stats.Printable(path))
 		return nil
 	}
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		fmt.Fprintf(a.stdout, "\n--- session log: %s (missing)\n", printable(path))
+		fmt.Fprintf(a.stdout, "\n--- session log: %s (missing)\n", stats.Printable(path))
 		fmt.Fprintf(a.stderr, "ccq: warning: session log %s does not exist\n", path)
 		return nil
 	}
@@ -149,7 +149,7 @@ func (a *appEnv) showLog(path, historyDir string) error {
 		return fmt.Errorf("open session log: %w", err)
 	}
 	defer f.Close()
-	fmt.Fprintf(a.stdout, "\n--- session log: %s\n", printable(path))
+	fmt.Fprintf(a.stdout, "\n--- session log: %s\n", stats.Printable(path))
 	if _, err := io.Copy(a.stdout, f); err != nil {
 		return fmt.Errorf("read session log: %w", err)
 	}

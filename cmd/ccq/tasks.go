@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ccq-dev/ccq/launch"
+	"github.com/ccq-dev/ccq/stats"
 	"github.com/urfave/cli/v2"
 )
 
@@ -45,7 +46,9 @@ func listTasks(a *appEnv, dir string) error {
 		if t.Settings.Timeout > 0 {
 			timeout = shortDuration(t.Settings.Timeout)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, timeout, desc)
+		// A task file's description is anyone's text: no control
+		// characters on the terminal (nor tabs to upset the columns).
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", stats.Printable(t.Name), timeout, stats.Printable(desc))
 	}
 	tw.Flush()
 	for _, e := range bad {

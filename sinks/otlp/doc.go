@@ -14,6 +14,7 @@
 //	cicd.pipeline.run.id     run_id
 //	cicd.pipeline.result     see below
 //	log.record.uid           run_id (a hash of the line when it has none), for de-duplication
+//	ccq.outcome              the outcome category (recorder.Categorize), as every ccq output counts it
 //	ccq.success              success
 //	ccq.error.type           error_type (when the run failed)
 //	ccq.error.detail         error_detail
@@ -28,12 +29,12 @@
 //
 // cicd.pipeline.result, from the CICD semantic conventions' values:
 //
-//	ccq outcome                    cicd.pipeline.result
-//	success                        success
-//	error_type exit_error          failure   Claude Code ended the run unsuccessfully
-//	error_type timeout             timeout   ccq's deadline ended the run
-//	error_type exception           error     cut short from outside, or could not start
-//	(another or no error_type)     failure
+//	ccq.outcome (recorder.Categorize)   cicd.pipeline.result
+//	success                             success
+//	exit_error                          failure   Claude Code ended the run unsuccessfully
+//	timeout                             timeout   ccq's deadline ended the run
+//	exception                           error     cut short from outside, or could not start
+//	other (another or no error_type)    failure
 //
 // A span named after the task, from the run's start to its end, with the
 // attributes above and status Ok, or Error with "<error_type>: <detail>".

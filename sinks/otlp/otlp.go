@@ -321,11 +321,10 @@ func (s *Sink) SendLine(ctx context.Context, line []byte) error {
 	if s == nil || s.logger == nil {
 		return errors.New("otlp: logs export is off (no logs endpoint, or OTEL_LOGS_EXPORTER=none)")
 	}
-	e, err := ParseLine(line)
+	rec, e, err := LogRecord(line, time.Now())
 	if err != nil {
 		return &LineError{err}
 	}
-	rec := logRecord(line, &e, time.Now())
 	pctx := ctx
 	if e.RunID != "" {
 		pctx = trace.ContextWithSpanContext(ctx, runSpanContext(e.RunID))

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ccq-dev/ccq/recorder"
+	"github.com/tidwall/gjson"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/trace"
@@ -27,6 +28,7 @@ const (
 	keyPipelineRunID  = "cicd.pipeline.run.id"
 	keyPipelineResult = "cicd.pipeline.result"
 	keyRecordUID      = "log.record.uid"
+	keyOutcome        = "ccq.outcome"
 )
 
 // The cicd.pipeline.result values ccq's outcomes map to.
@@ -37,22 +39,24 @@ const (
 	ResultError   = "error"
 )
 
-// Result maps a history line's outcome to cicd.pipeline.result:
+// Result maps a history line's outcome category (recorder.Categorize) to
+// cicd.pipeline.result:
 //
-//	success: true              → success
-//	error_type "exit_error"    → failure  (Claude Code ended the run unsuccessfully)
-//	error_type "timeout"       → timeout  (ccq's deadline ended it)
-//	error_type "exception"     → error    (cut short from outside, or could not start)
+//	success     → success
+//	exit_error  → failure  (Claude Code ended the run unsuccessfully)
+//	timeout     → timeout  (ccq's deadline ended it)
+//	exception   → error    (cut short from outside, or could not start)
+//	other       → failure  (a failed run with another or no error type)
 //
-// A failed run with another or no error type is a failure.
+// The category itself is the ccq.outcome attribute, the word every other
+// output of ccq uses.
 func Result(e *recorder.Entry) string {
-	if e.Success {
+	switch e.Category() {
+	case recorder.CategorySuccess:
 		return ResultSuccess
-	}
-	switch e.ErrorType {
-	case recorder.ErrTimeout:
+	case recorder.CategoryTimeout:
 		return ResultTimeout
-	case recorder.ErrException:
+	case recorder.CategoryException:
 		return ResultError
 	}
 	return ResultFailure
@@ -79,6 +83,7 @@ func attributes(e *recorder.Entry) []attribute.KeyValue {
 	kv := []attribute.KeyValue{
 		attribute.String(keyPipelineName, e.TaskID),
 		attribute.String(keyPipelineResult, Result(e)),
+		attribute.String(keyOutcome, string(e.Category())),
 		attribute.Bool("ccq.success", e.Success),
 		attribute.Int64("ccq.tokens", e.Tokens),
 		attribute.Float64("ccq.duration_s", e.DurationS),
@@ -172,10 +177,23 @@ func logRecord(line []byte, e *recorder.Entry, now time.Time) log.Record {
 		r.SetSeverity(log.SeverityError)
 		r.SetSeverityText("ERROR")
 	}
-	r.SetBody(attribute.StringValue(string(line)))
+	// OTLP strings must be valid UTF-8 (an invalid one fails the whole
+	// batch's encoding): a stray byte in a hand-edited line becomes U+FFFD.
+	r.SetBody(attribute.StringValue(strings.ToValidUTF8(string(line), "\uFFFD")))
 	r.AddAttributes(attributes(e)...)
 	r.AddAttributes(attribute.String(keyRecordUID, recordUID(line, e)))
 	return r
+}
+
+// LogRecord is the log record a history line becomes (SendLine's), with
+// the entry read from it; now is when it is observed. It fails on a line
+// that is not a history entry (ParseLine).
+func LogRecord(line []byte, now time.Time) (log.Record, recorder.Entry, error) {
+	e, err := ParseLine(line)
+	if err != nil {
+		return log.Record{}, e, err
+	}
+	return logRecord(line, &e, now), e, nil
 }
 
 // recordUID is log.record.uid, what a backend may drop duplicates by: the
@@ -204,6 +222,25 @@ func ParseLine(line []byte) (recorder.Entry, error) {
 	}
 	if s, ok := all["success"]; !ok || (string(s) != "true" && string(s) != "false") {
 		return e, fmt.Errorf(`no boolean "success"`)
+	}
+	// The run's identity and outcome are read as ccq's other readers
+	// (stats.ParseLine) read them, so that every output counts the line
+	// alike: a key written twice counts with its first value
+	// (encoding/json keeps the last), and a key must match exactly
+	// (encoding/json takes "Task_ID" for task_id).
+	first := gjson.GetManyBytes(line, "success", "error_type", "task_id")
+	if first[0].Type != gjson.True && first[0].Type != gjson.False {
+		return e, fmt.Errorf(`no boolean "success"`)
+	}
+	e.Success = first[0].Type == gjson.True
+	e.ErrorType = recorder.ErrNone
+	if first[1].Type == gjson.String {
+		// Decoded as encoding/json does: invalid UTF-8 becomes U+FFFD.
+		_ = json.Unmarshal([]byte(first[1].Raw), &e.ErrorType)
+	}
+	e.TaskID = ""
+	if first[2].Type == gjson.String {
+		_ = json.Unmarshal([]byte(first[2].Raw), &e.TaskID)
 	}
 	for k, raw := range all {
 		if entryKeys[k] {
