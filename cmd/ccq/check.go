@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccq-dev/ccq/sinks/helper"
 	"github.com/ccq-dev/ccq/sinks/notify"
 	"github.com/ccq-dev/ccq/stats"
 	"github.com/urfave/cli/v2"
@@ -61,14 +62,11 @@ otherwise prints one "ok" line and exits 0.`,
 			if th.MaxDuration < 0 || th.MaxTokensPerSuccess < 0 || th.MinRuns < 0 {
 				return usageErr("thresholds cannot be negative")
 			}
-			var notifier *notify.Notifier
-			if urls, where := notifyURLs(a, c.StringSlice(flagNotify), nil); len(urls) > 0 {
-				n, err := newNotifier(notify.Config{URLs: urls}, where)
-				if err != nil {
-					return err
-				}
-				notifier = n
+			notifier, closeNotifier, err := checkNotifier(a, c.StringSlice(flagNotify))
+			if err != nil {
+				return err
 			}
+			defer closeNotifier()
 			h, err := a.openHistory(c, time.Now())
 			if err != nil {
 				return err
@@ -92,7 +90,7 @@ otherwise prints one "ok" line and exits 0.`,
 				if notifier != nil {
 					// The finding is the result; a message that cannot be
 					// sent is a warning beside it.
-					if err := notifier.Check(context.Background(), msg+where); err != nil {
+					if err := notifier(msg + where); err != nil {
 						fmt.Fprintf(a.stderr, "ccq: warning: %v\n", err)
 					}
 				}
@@ -112,4 +110,31 @@ otherwise prints one "ok" line and exits 0.`,
 			return nil
 		},
 	}
+}
+
+// checkNotifier is what sends a missed threshold to the --notify URLs
+// (else $CCQ_NOTIFY), or nil when there are none. Every URL is checked
+// first; URLs other than http(s) go through ccq-helper, which close ends.
+func checkNotifier(a *appEnv, flag []string) (send func(text string) error, close func(), err error) {
+	urls, where := notifyURLs(a, flag, nil)
+	if len(urls) == 0 {
+		return nil, func() {}, nil
+	}
+	if allWebhooks(urls) {
+		n, err := newNotifier(notify.Config{URLs: urls}, where)
+		if err != nil {
+			return nil, nil, err
+		}
+		return func(text string) error { return n.Check(context.Background(), text) }, func() {}, nil
+	}
+	hc, err := helperSinks(a, helper.Config{Notify: urls}, where)
+	if err != nil {
+		return nil, nil, err
+	}
+	send = func(text string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), notify.DefaultTimeout+time.Second)
+		defer cancel()
+		return hc.Check(ctx, text)
+	}
+	return send, func() { hc.Close(helperTimeout) }, nil
 }
