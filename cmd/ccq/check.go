@@ -42,74 +42,77 @@ otherwise prints one "ok" line and exits 0.`,
 			&cli.Int64Flag{Name: flagMinRuns, Usage: "fewest runs that must match"},
 			&cli.StringSliceFlag{Name: flagNotify, Usage: "also send a missed threshold to URL (repeatable; as ccq launch --notify; default: $" + envNotify + ")"},
 		),
-		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usageErr("check takes no arguments (use --task)")
-			}
-			th := stats.Thresholds{
-				MinSuccessRate:      c.Float64(flagMinSuccessRate),
-				MaxDuration:         c.Duration(flagMaxDuration),
-				MaxTokensPerSuccess: c.Float64(flagMaxTokensPerSuccess),
-				MinRuns:             c.Int64(flagMinRuns),
-			}
-			if th == (stats.Thresholds{}) {
-				return usageErr("check needs at least one threshold: --%s, --%s, --%s or --%s",
-					flagMinSuccessRate, flagMaxDuration, flagMaxTokensPerSuccess, flagMinRuns)
-			}
-			if th.MinSuccessRate < 0 || th.MinSuccessRate > 1 {
-				return usageErr("--%s must be between 0 and 1", flagMinSuccessRate)
-			}
-			if th.MaxDuration < 0 || th.MaxTokensPerSuccess < 0 || th.MinRuns < 0 {
-				return usageErr("thresholds cannot be negative")
-			}
-			notifier, closeNotifier, err := checkNotifier(a, c.StringSlice(flagNotify))
-			if err != nil {
-				return err
-			}
-			defer closeNotifier()
-			h, err := a.openHistory(c, time.Now())
-			if err != nil {
-				return err
-			}
-			rep, err := stats.Compute(h.path, stats.Options{Filter: h.filter})
-			if err != nil {
-				return err
-			}
-			warnSkipped(a.stderr, h.path, stats.Counts{Skipped: rep.Skipped, FirstSkipped: rep.FirstSkippedLine})
-			where := ""
-			if s := c.String(flagSince); s != "" {
-				where = " since " + s
-			}
-			if misses := stats.Check(rep, th); len(misses) > 0 {
-				// One line for cron mail: the first misses, then a count.
-				const shown = 3
-				msg := strings.Join(misses[:min(shown, len(misses))], "; ")
-				if len(misses) > shown {
-					msg += fmt.Sprintf("; and %d more", len(misses)-shown)
-				}
-				if notifier != nil {
-					// The finding is the result; a message that cannot be
-					// sent is a warning beside it.
-					if err := notifier(msg + where); err != nil {
-						fmt.Fprintf(a.stderr, "ccq: warning: %v\n", err)
-					}
-				}
-				return withCode(exitFailure, errors.New(msg+where))
-			}
-			o := rep.Overall
-			if o.Runs == 0 {
-				fmt.Fprintf(a.stdout, "ok: no runs%s to check (%s)\n", where, h.path)
-				return nil
-			}
-			verb := "meet"
-			if o.Runs == 1 {
-				verb = "meets"
-			}
-			fmt.Fprintf(a.stdout, "ok: %s of %s%s %s every threshold (success %.1f%%)\n",
-				stats.Plural(o.Runs, "run"), stats.Plural(int64(len(rep.Tasks)), "task"), where, verb, *o.SuccessRate*100)
-			return nil
-		},
+		Action: func(c *cli.Context) error { return checkAction(a, c) },
 	}
+}
+
+// checkAction holds the runs to the thresholds and reports the misses.
+func checkAction(a *appEnv, c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usageErr("check takes no arguments (use --task)")
+	}
+	th := stats.Thresholds{
+		MinSuccessRate:      c.Float64(flagMinSuccessRate),
+		MaxDuration:         c.Duration(flagMaxDuration),
+		MaxTokensPerSuccess: c.Float64(flagMaxTokensPerSuccess),
+		MinRuns:             c.Int64(flagMinRuns),
+	}
+	if th == (stats.Thresholds{}) {
+		return usageErr("check needs at least one threshold: --%s, --%s, --%s or --%s",
+			flagMinSuccessRate, flagMaxDuration, flagMaxTokensPerSuccess, flagMinRuns)
+	}
+	if th.MinSuccessRate < 0 || th.MinSuccessRate > 1 {
+		return usageErr("--%s must be between 0 and 1", flagMinSuccessRate)
+	}
+	if th.MaxDuration < 0 || th.MaxTokensPerSuccess < 0 || th.MinRuns < 0 {
+		return usageErr("thresholds cannot be negative")
+	}
+	notifier, closeNotifier, err := checkNotifier(a, c.StringSlice(flagNotify))
+	if err != nil {
+		return err
+	}
+	defer closeNotifier()
+	h, err := a.openHistory(c, time.Now())
+	if err != nil {
+		return err
+	}
+	rep, err := stats.Compute(h.path, stats.Options{Filter: h.filter})
+	if err != nil {
+		return err
+	}
+	warnSkipped(a.stderr, h.path, stats.Counts{Skipped: rep.Skipped, FirstSkipped: rep.FirstSkippedLine})
+	where := ""
+	if s := c.String(flagSince); s != "" {
+		where = " since " + s
+	}
+	if misses := stats.Check(rep, th); len(misses) > 0 {
+		// One line for cron mail: the first misses, then a count.
+		const shown = 3
+		msg := strings.Join(misses[:min(shown, len(misses))], "; ")
+		if len(misses) > shown {
+			msg += fmt.Sprintf("; and %d more", len(misses)-shown)
+		}
+		if notifier != nil {
+			// The finding is the result; a message that cannot be
+			// sent is a warning beside it.
+			if err := notifier(msg + where); err != nil {
+				fmt.Fprintf(a.stderr, "ccq: warning: %v\n", err)
+			}
+		}
+		return withCode(exitFailure, errors.New(msg+where))
+	}
+	o := rep.Overall
+	if o.Runs == 0 {
+		fmt.Fprintf(a.stdout, "ok: no runs%s to check (%s)\n", where, h.path)
+		return nil
+	}
+	verb := "meet"
+	if o.Runs == 1 {
+		verb = "meets"
+	}
+	fmt.Fprintf(a.stdout, "ok: %s of %s%s %s every threshold (success %.1f%%)\n",
+		stats.Plural(o.Runs, "run"), stats.Plural(int64(len(rep.Tasks)), "task"), where, verb, *o.SuccessRate*100)
+	return nil
 }
 
 // checkNotifier is what sends a missed threshold to the --notify URLs
