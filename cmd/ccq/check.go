@@ -123,7 +123,11 @@ func checkNotifier(a *appEnv, flag []string) (send func(text string) error, clos
 	if len(urls) == 0 {
 		return nil, func() {}, nil
 	}
-	if allWebhooks(urls) {
+	webhooks, err := allWebhooks(urls, where)
+	if err != nil {
+		return nil, nil, err
+	}
+	if webhooks {
 		n, err := newNotifier(notify.Config{URLs: urls}, where)
 		if err != nil {
 			return nil, nil, err

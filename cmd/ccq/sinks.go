@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -97,11 +98,17 @@ func launchSinks(a *appEnv, c *cli.Context, t *launch.Task, logsDir string) ([]l
 			}
 			nc.On, cfg.NotifyOn = set, on.value
 		}
-		if !allWebhooks(urls) {
-			cfg.Notify = urls // shoutrrr's services: the helper's
-		} else if n, err := newNotifier(nc, where); err != nil {
+		webhooks, err := allWebhooks(urls, where)
+		switch {
+		case err != nil:
 			return nil, nil, err
-		} else {
+		case !webhooks:
+			cfg.Notify = urls // shoutrrr's services: the helper's
+		default:
+			n, err := newNotifier(nc, where)
+			if err != nil {
+				return nil, nil, err
+			}
 			sinks = append(sinks, n)
 		}
 	}
@@ -149,14 +156,20 @@ func helperSinks(a *appEnv, cfg helper.Config, notifyWhere string) (*helper.Clie
 }
 
 // allWebhooks says whether every URL is a plain http(s) webhook, which ccq
-// posts itself; any other needs the helper.
-func allWebhooks(urls []string) bool {
+// posts itself; a service URL needs the helper. A URL that is neither (no
+// scheme, no host) is a usage error here, helper or not.
+func allWebhooks(urls []string, where string) (bool, error) {
+	all := true
 	for _, u := range urls {
-		if !notify.IsWebhook(u) {
-			return false
+		err := notify.Validate(u, nil)
+		switch {
+		case errors.Is(err, notify.ErrNeedsServices):
+			all = false
+		case err != nil:
+			return false, usageErr("%s: %v", where, redact.Error(err, redact.Secrets(u)...))
 		}
 	}
-	return true
+	return all, nil
 }
 
 // notifyURLs are --notify, else the task's notify, else $CCQ_NOTIFY, and

@@ -38,13 +38,17 @@ func Validate(rawURL string, svc Services) error {
 		}
 		return nil
 	case svc == nil:
-		return fmt.Errorf("notify URL %s: scheme %q needs ccq-helper", printable, u.Scheme)
+		return fmt.Errorf("notify URL %s: scheme %q %w", printable, u.Scheme, ErrNeedsServices)
 	}
 	if err := svc.Validate(raw); err != nil {
 		return fmt.Errorf("notify URL %s: %w", printable, redact.Error(err, secrets...))
 	}
 	return nil
 }
+
+// ErrNeedsServices is Validate's error for a service URL when it has no
+// Services to check it with.
+var ErrNeedsServices = errors.New("needs ccq-helper")
 
 // IsWebhook says whether a notification URL is a plain http(s) webhook,
 // which ccq posts to itself, rather than a chat or mail service.
