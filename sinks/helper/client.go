@@ -183,11 +183,11 @@ func (c *Client) event(ctx context.Context, key string, req Request) (map[string
 
 // Check sends ccq check's message to the helper's notify sink.
 func (c *Client) Check(ctx context.Context, text string) error {
-	errs, err := c.event(ctx, "check", Request{Event: EventCheck, Text: text})
+	r, err := c.roundTrip(ctx, Request{Event: EventCheck, Text: text}) // each call a message of its own
 	if err != nil {
 		return err
 	}
-	if m := errs[SinkNotify]; m != "" {
+	if m := r.Errors[SinkNotify]; m != "" {
 		return errors.New(m)
 	}
 	return nil
