@@ -20,7 +20,7 @@ BENCH_DIR=${BENCH_DIR:-/tmp/ccq-metrics-bench}
 SIZE=${SIZE:-10000000}
 ONLY=${ONLY:-}
 mkdir -p "$BENCH_DIR"
-go build -o "$BENCH_DIR/ccq" ./cmd/ccq
+go build -o "$BENCH_DIR/" ./cmd/ccq ./cmd/ccq-helper # ccq hands metrics to ccq-helper
 go build -o "$BENCH_DIR/genhistory" ./stats/internal/genhistory
 CCQ=$BENCH_DIR/ccq
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"

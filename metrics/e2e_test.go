@@ -35,7 +35,8 @@ func TestE2EPrometheus(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	ccq := filepath.Join(tmp, "ccq")
-	build := exec.Command(goBin, "build", "-o", ccq, "../cmd/ccq")
+	// ccq hands `metrics` to ccq-helper, which it finds next to itself.
+	build := exec.Command(goBin, "build", "-o", tmp+"/", "../cmd/ccq", "../cmd/ccq-helper")
 	if b, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build ccq: %v\n%s", err, b)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccq-dev/ccq/sinks/helper"
 	"github.com/ccq-dev/ccq/sinks/notify"
 	"github.com/ccq-dev/ccq/stats"
 	"github.com/urfave/cli/v2"
@@ -41,75 +42,106 @@ otherwise prints one "ok" line and exits 0.`,
 			&cli.Int64Flag{Name: flagMinRuns, Usage: "fewest runs that must match"},
 			&cli.StringSliceFlag{Name: flagNotify, Usage: "also send a missed threshold to URL (repeatable; as ccq launch --notify; default: $" + envNotify + ")"},
 		),
-		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usageErr("check takes no arguments (use --task)")
-			}
-			th := stats.Thresholds{
-				MinSuccessRate:      c.Float64(flagMinSuccessRate),
-				MaxDuration:         c.Duration(flagMaxDuration),
-				MaxTokensPerSuccess: c.Float64(flagMaxTokensPerSuccess),
-				MinRuns:             c.Int64(flagMinRuns),
-			}
-			if th == (stats.Thresholds{}) {
-				return usageErr("check needs at least one threshold: --%s, --%s, --%s or --%s",
-					flagMinSuccessRate, flagMaxDuration, flagMaxTokensPerSuccess, flagMinRuns)
-			}
-			if th.MinSuccessRate < 0 || th.MinSuccessRate > 1 {
-				return usageErr("--%s must be between 0 and 1", flagMinSuccessRate)
-			}
-			if th.MaxDuration < 0 || th.MaxTokensPerSuccess < 0 || th.MinRuns < 0 {
-				return usageErr("thresholds cannot be negative")
-			}
-			var notifier *notify.Notifier
-			if urls, where := notifyURLs(a, c.StringSlice(flagNotify), nil); len(urls) > 0 {
-				n, err := newNotifier(notify.Config{URLs: urls}, where)
-				if err != nil {
-					return err
-				}
-				notifier = n
-			}
-			h, err := a.openHistory(c, time.Now())
-			if err != nil {
-				return err
-			}
-			rep, err := stats.Compute(h.path, stats.Options{Filter: h.filter})
-			if err != nil {
-				return err
-			}
-			warnSkipped(a.stderr, h.path, stats.Counts{Skipped: rep.Skipped, FirstSkipped: rep.FirstSkippedLine})
-			where := ""
-			if s := c.String(flagSince); s != "" {
-				where = " since " + s
-			}
-			if misses := stats.Check(rep, th); len(misses) > 0 {
-				// One line for cron mail: the first misses, then a count.
-				const shown = 3
-				msg := strings.Join(misses[:min(shown, len(misses))], "; ")
-				if len(misses) > shown {
-					msg += fmt.Sprintf("; and %d more", len(misses)-shown)
-				}
-				if notifier != nil {
-					// The finding is the result; a message that cannot be
-					// sent is a warning beside it.
-					if err := notifier.Check(context.Background(), msg+where); err != nil {
-						fmt.Fprintf(a.stderr, "ccq: warning: %v\n", err)
-					}
-				}
-				return withCode(exitFailure, errors.New(msg+where))
-			}
-			o := rep.Overall
-			if o.Runs == 0 {
-				fmt.Fprintf(a.stdout, "ok: no runs%s to check (%s)\n", where, h.path)
-				return nil
-			}
-			verb := "meet"
-			if o.Runs == 1 {
-				verb = "meets"
-			}
-			fmt.Fprintf(a.stdout, "ok: %s of %s%s %s every threshold (success %.1f%%)\n",
-				stats.Plural(o.Runs, "run"), stats.Plural(int64(len(rep.Tasks)), "task"), where, verb, *o.SuccessRate*100)
-			return nil
-		},
+		Action: func(c *cli.Context) error { return checkAction(a, c) },
 	}
+}
+
+// checkAction holds the runs to the thresholds and reports the misses.
+func checkAction(a *appEnv, c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usageErr("check takes no arguments (use --task)")
+	}
+	th := stats.Thresholds{
+		MinSuccessRate:      c.Float64(flagMinSuccessRate),
+		MaxDuration:         c.Duration(flagMaxDuration),
+		MaxTokensPerSuccess: c.Float64(flagMaxTokensPerSuccess),
+		MinRuns:             c.Int64(flagMinRuns),
+	}
+	if th == (stats.Thresholds{}) {
+		return usageErr("check needs at least one threshold: --%s, --%s, --%s or --%s",
+			flagMinSuccessRate, flagMaxDuration, flagMaxTokensPerSuccess, flagMinRuns)
+	}
+	if th.MinSuccessRate < 0 || th.MinSuccessRate > 1 {
+		return usageErr("--%s must be between 0 and 1", flagMinSuccessRate)
+	}
+	if th.MaxDuration < 0 || th.MaxTokensPerSuccess < 0 || th.MinRuns < 0 {
+		return usageErr("thresholds cannot be negative")
+	}
+	notifier, closeNotifier, err := checkNotifier(a, c.StringSlice(flagNotify))
+	if err != nil {
+		return err
+	}
+	defer closeNotifier()
+	h, err := a.openHistory(c, time.Now())
+	if err != nil {
+		return err
+	}
+	rep, err := stats.Compute(h.path, stats.Options{Filter: h.filter})
+	if err != nil {
+		return err
+	}
+	warnSkipped(a.stderr, h.path, stats.Counts{Skipped: rep.Skipped, FirstSkipped: rep.FirstSkippedLine})
+	where := ""
+	if s := c.String(flagSince); s != "" {
+		where = " since " + s
+	}
+	if misses := stats.Check(rep, th); len(misses) > 0 {
+		// One line for cron mail: the first misses, then a count.
+		const shown = 3
+		msg := strings.Join(misses[:min(shown, len(misses))], "; ")
+		if len(misses) > shown {
+			msg += fmt.Sprintf("; and %d more", len(misses)-shown)
+		}
+		if notifier != nil {
+			// The finding is the result; a message that cannot be
+			// sent is a warning beside it.
+			if err := notifier(msg + where); err != nil {
+				fmt.Fprintf(a.stderr, "ccq: warning: %v\n", err)
+			}
+		}
+		return withCode(exitFailure, errors.New(msg+where))
+	}
+	o := rep.Overall
+	if o.Runs == 0 {
+		fmt.Fprintf(a.stdout, "ok: no runs%s to check (%s)\n", where, h.path)
+		return nil
+	}
+	verb := "meet"
+	if o.Runs == 1 {
+		verb = "meets"
+	}
+	fmt.Fprintf(a.stdout, "ok: %s of %s%s %s every threshold (success %.1f%%)\n",
+		stats.Plural(o.Runs, "run"), stats.Plural(int64(len(rep.Tasks)), "task"), where, verb, *o.SuccessRate*100)
+	return nil
+}
+
+// checkNotifier is what sends a missed threshold to the --notify URLs
+// (else $CCQ_NOTIFY), or nil when there are none. Every URL is checked
+// first; URLs other than http(s) go through ccq-helper, which close ends.
+func checkNotifier(a *appEnv, flag []string) (send func(text string) error, close func(), err error) {
+	urls, where := notifyURLs(a, flag, nil)
+	if len(urls) == 0 {
+		return nil, func() {}, nil
+	}
+	webhooks, err := allWebhooks(urls, where)
+	if err != nil {
+		return nil, nil, err
+	}
+	if webhooks {
+		n, err := newNotifier(notify.Config{URLs: urls}, where)
+		if err != nil {
+			return nil, nil, err
+		}
+		return func(text string) error { return n.Check(context.Background(), text) }, func() {}, nil
+	}
+	hc, err := helperSinks(a, helper.Config{Notify: urls}, where)
+	if err != nil {
+		return nil, nil, err
+	}
+	send = func(text string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), notify.DefaultTimeout+time.Second)
+		defer cancel()
+		return hc.Check(ctx, text)
+	}
+	return send, func() { hc.Close(helperTimeout) }, nil
 }

@@ -80,7 +80,7 @@ func TestExportOTLP(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	env := []string{"HOME=/no-home", "OTEL_EXPORTER_OTLP_ENDPOINT=" + srv.URL, "OTEL_SERVICE_NAME=test"}
+	env := []string{"HOME=/no-home", "OTEL_EXPORTER_OTLP_ENDPOINT=" + srv.URL, "OTEL_SERVICE_NAME=test", "CCQ_HELPER=" + helperPath(t)}
 	code := run([]string{"export", "otlp", "--history", path, "--task", "night*"}, nil, &stdout, &stderr, env)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())

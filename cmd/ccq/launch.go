@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
+	"github.com/ccq-dev/ccq/sinks/helper"
 	"github.com/urfave/cli/v2"
 )
 
@@ -114,17 +114,14 @@ func launchAction(a *appEnv, c *cli.Context) error {
 	if c.Bool(flagGuardian) {
 		return guardAction(a)
 	}
-	o, err := launchOptions(a, c)
+	o, hc, err := launchOptions(a, c)
 	if err != nil {
 		return err
 	}
-	if exp := otlpSink(a); exp != nil {
-		o.Sinks = append(o.Sinks, exp)
-		defer func() {
-			ctx, cancel := context.WithTimeout(context.Background(), exp.Timeout())
-			defer cancel()
-			_ = exp.Shutdown(ctx) // each run was flushed in Finished; this only closes
-		}()
+	if hc != nil {
+		// Each run was sent in Finished; this lets the helper close its
+		// connections, and ends it if it does not.
+		defer hc.Close(helperTimeout)
 	}
 	out, err := launch.Run(o)
 	if err != nil {
@@ -135,33 +132,33 @@ func launchAction(a *appEnv, c *cli.Context) error {
 
 // launchOptions reads the command line: the task, the flags that override
 // its settings, and the claude arguments after --.
-func launchOptions(a *appEnv, c *cli.Context) (launch.Options, error) {
+func launchOptions(a *appEnv, c *cli.Context) (launch.Options, *helper.Client, error) {
 	args := c.Args().Slice()
 	if len(args) == 0 {
-		return launch.Options{}, withHint(usageErr("launch: no task given"), "ccq tasks lists the tasks; usage: ccq launch <task> [-- claude arguments]")
+		return launch.Options{}, nil, withHint(usageErr("launch: no task given"), "ccq tasks lists the tasks; usage: ccq launch <task> [-- claude arguments]")
 	}
 	// urfave/cli stops parsing at "--" and drops it; everything after the
 	// task name goes to claude.
 	name, extra := args[0], args[1:]
 	if len(extra) > 0 {
 		if extra[0] != "--" {
-			return launch.Options{}, withHint(usageErr("launch: unexpected argument %q after the task name", extra[0]),
+			return launch.Options{}, nil, withHint(usageErr("launch: unexpected argument %q after the task name", extra[0]),
 				"ccq flags go before the task name, claude arguments after --: ccq launch --timeout 30m nightly -- --bare")
 		}
 		extra = extra[1:]
 	}
 	if c.Int(flagMaxTurns) < 0 {
-		return launch.Options{}, usageErr("launch: --max-turns must be positive")
+		return launch.Options{}, nil, usageErr("launch: --max-turns must be positive")
 	}
 	if c.Duration(flagTimeout) < 0 || c.Duration(flagGrace) < 0 {
-		return launch.Options{}, usageErr("launch: --timeout and --grace must be positive")
+		return launch.Options{}, nil, usageErr("launch: --timeout and --grace must be positive")
 	}
 	if err := checkScheduleFlags(c); err != nil {
-		return launch.Options{}, err
+		return launch.Options{}, nil, err
 	}
 	maxConc, err := maxConcurrent(a, c)
 	if err != nil {
-		return launch.Options{}, err
+		return launch.Options{}, nil, err
 	}
 	tasksDir := launch.TasksDir(c.String(flagTasksDir), a.env, a.cwd)
 	task, err := launch.Resolve(name, tasksDir, a.cwd)
@@ -170,7 +167,7 @@ func launchOptions(a *appEnv, c *cli.Context) (launch.Options, error) {
 		if errors.Is(err, launch.ErrNoTask) {
 			err = withHint(err, "ccq tasks lists the tasks in "+tasksDir)
 		}
-		return launch.Options{}, err
+		return launch.Options{}, nil, err
 	}
 	o := launch.Options{
 		Task:          task,
@@ -184,13 +181,14 @@ func launchOptions(a *appEnv, c *cli.Context) (launch.Options, error) {
 		Guard:         guardCommand,
 		MaxConcurrent: maxConc,
 	}
-	if o.Sinks, err = launchSinks(a, c, task, o.LogsDir); err != nil {
-		return launch.Options{}, err
+	var hc *helper.Client
+	if o.Sinks, hc, err = launchSinks(a, c, task, o.LogsDir); err != nil {
+		return launch.Options{}, nil, err
 	}
 	if !c.Bool(flagQuiet) && isTerminal(a.stderr) {
 		o.Progress = a.stderr
 	}
-	return o, nil
+	return o, hc, nil
 }
 
 // flagSettings are the task settings given as flags.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccq-dev/ccq/internal/claudetest"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/urfave/cli/v2"
 )
@@ -20,8 +21,19 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the testscript scripts in testdata/script against the
 // real ccq binary.
+// ccq-helper, built from this tree, is first on their $PATH, so the
+// scripts of metrics, export and the helper's sinks exercise it.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	dir := filepath.Dir(helperPath(t))
+	testscript.Run(t, testscript.Params{Dir: "testdata/script", Setup: func(e *testscript.Env) error {
+		e.Setenv("PATH", dir+string(os.PathListSeparator)+e.Getenv("PATH"))
+		return nil
+	}})
+}
+
+// helperPath is ccq-helper built from this tree.
+func helperPath(t testing.TB) string {
+	return filepath.Join(claudetest.Build(t, "./cmd/ccq-helper"), "ccq-helper")
 }
 
 // TestUsageErrors: every complaint about the command line, urfave/cli's or

@@ -1,15 +1,9 @@
 package main
 
 import (
-	"fmt"
-	"net"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
-	"github.com/ccq-dev/ccq/metrics"
-	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/stats"
 	"github.com/urfave/cli/v2"
 )
@@ -17,12 +11,17 @@ import (
 const (
 	flagTextfile = "textfile"
 	flagListen   = "listen"
+	// textfileName is the file --textfile writes (metrics.TextfileName,
+	// in the helper).
+	textfileName = "ccq.prom"
 	// defaultListen is loopback only: the figures name tasks and costs.
 	defaultListen = "127.0.0.1:9842"
 )
 
 // createMetricsCommand is `ccq metrics`: the history as Prometheus
 // metrics, on stdout, in node_exporter's textfile directory, or served.
+// ccq checks the flags and resolves the history; ccq-helper, which links
+// client_golang, does the rest.
 func createMetricsCommand(a *appEnv) *cli.Command {
 	serve := &cli.Command{
 		Name:  "serve",
@@ -44,19 +43,7 @@ costs the same however long the history is. /healthz answers "ok".
 			if err != nil {
 				return err
 			}
-			ln, err := net.Listen("tcp", c.String(flagListen))
-			if err != nil {
-				return withHint(fmt.Errorf("metrics serve: %w", err), "--listen takes host:port, e.g. 127.0.0.1:9842 or :9842")
-			}
-			src := metricsSource(h)
-			if err := src.Refresh(); err != nil {
-				ln.Close()
-				return fmt.Errorf("metrics serve: %w", err)
-			}
-			fmt.Fprintf(a.stderr, "ccq: serving metrics of %s on http://%s/metrics\n", h.path, ln.Addr())
-			ctx, stop := signal.NotifyContext(c.Context, syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
-			return metrics.Serve(ctx, ln, src, a.stderr)
+			return handOff(a, "metrics serve", "metrics", "serve", "--history", h.path, "--listen", c.String(flagListen))
 		},
 	}
 	return &cli.Command{
@@ -65,7 +52,7 @@ costs the same however long the history is. /healthz answers "ok".
 		Description: `Prints the Prometheus text exposition of the history: per task, runs by
 outcome (ccq_runs_total), tokens, cost, a run-duration histogram, the last
 run and last success times, runs in progress; and the history lines that
-could not be read. --textfile DIR writes DIR/` + metrics.TextfileName + ` instead, atomically
+could not be read. --textfile DIR writes DIR/` + textfileName + ` instead, atomically
 and readable by all (mode 0644), for node_exporter's textfile collector
 (--collector.textfile.directory). ` + "`ccq metrics serve`" + ` serves them over HTTP.
 
@@ -74,7 +61,7 @@ The history is read through the summary cache in the logs directory's
 		Flags: []cli.Flag{
 			historyFlag(),
 			logsDirFlag(),
-			&cli.StringFlag{Name: flagTextfile, Usage: "write DIR/" + metrics.TextfileName + " for node_exporter instead of printing"},
+			&cli.StringFlag{Name: flagTextfile, Usage: "write DIR/" + textfileName + " for node_exporter instead of printing"},
 		},
 		Subcommands: []*cli.Command{serve},
 		Action: func(c *cli.Context) error {
@@ -85,31 +72,14 @@ The history is read through the summary cache in the logs directory's
 			if err != nil {
 				return err
 			}
-			src := metricsSource(h)
-			if err := src.Refresh(); err != nil {
-				return fmt.Errorf("metrics: %w", err)
-			}
-			reg := metrics.NewRegistry(src)
+			args := []string{"metrics", "--history", h.path}
 			if dir := c.String(flagTextfile); dir != "" {
 				if !filepath.IsAbs(dir) {
 					dir = filepath.Join(a.cwd, dir)
 				}
-				if err := metrics.WriteTextfile(dir, reg); err != nil {
-					return withHint(fmt.Errorf("metrics: %w", err), "--textfile names a directory ccq can write and node_exporter can read")
-				}
-				return nil
+				args = append(args, "--textfile", dir)
 			}
-			return metrics.Write(a.stdout, reg)
+			return handOff(a, "metrics", args...)
 		},
 	}
-}
-
-// metricsSource reads h through the summary cache, and looks for runs in
-// progress, when h is a logs directory's history; another file is only
-// read.
-func metricsSource(h history) *metrics.Source {
-	if filepath.Base(h.path) != recorder.HistoryName {
-		return metrics.NewSource(h.path, "", "")
-	}
-	return metrics.NewSource(h.path, stats.CachePath(h.path), filepath.Dir(h.path))
 }

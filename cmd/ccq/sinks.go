@@ -1,19 +1,19 @@
 package main
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ccq-dev/ccq/internal/clierr"
 	"github.com/ccq-dev/ccq/internal/redact"
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
+	"github.com/ccq-dev/ccq/sinks/helper"
 	"github.com/ccq-dev/ccq/sinks/notify"
-	"github.com/ccq-dev/ccq/sinks/otlp"
 	"github.com/ccq-dev/ccq/sinks/ping"
 	"github.com/ccq-dev/ccq/sinks/retention"
-	"github.com/ccq-dev/ccq/sinks/textfile"
 	"github.com/urfave/cli/v2"
 )
 
@@ -57,11 +57,18 @@ func frontMatterWhere(t *launch.Task, key string) string {
 
 // launchSinks builds the run's sinks from the flags, the task's front
 // matter and the environment. Every URL is checked here, before anything
-// runs: a bad one is a usage error that shows it redacted.
-func launchSinks(a *appEnv, c *cli.Context, t *launch.Task, logsDir string) ([]launch.Sink, error) {
-	sinks, err := envSinks(a, logsDir)
+// runs: a bad one is a usage error that shows it redacted. The sinks that
+// need ccq-helper (OTLP, $CCQ_TEXTFILE_DIR, notify URLs other than
+// http(s)) are set up by the helper, started here only when one of them
+// is asked for; the caller closes it after the run.
+func launchSinks(a *appEnv, c *cli.Context, t *launch.Task, logsDir string) ([]launch.Sink, *helper.Client, error) {
+	var sinks []launch.Sink
+	rt, err := retention.New(a.env, logsDir)
 	if err != nil {
-		return nil, err
+		return nil, nil, usageErr("%v", err)
+	}
+	if rt != nil {
+		sinks = append(sinks, rt)
 	}
 	pu := pick(setting{c.String(flagPingURL), "--" + flagPingURL},
 		setting{t.Settings.PingURL, frontMatterWhere(t, "ping_url")},
@@ -69,67 +76,100 @@ func launchSinks(a *appEnv, c *cli.Context, t *launch.Task, logsDir string) ([]l
 	if pu.value != "" {
 		p, err := ping.New(ping.Config{URL: pu.value, Timeout: c.Duration(flagPingTime)})
 		if err != nil {
-			return nil, usageErr("%s: %v", pu.where, redact.Error(err, redact.Secrets(pu.value)...))
+			return nil, nil, usageErr("%s: %v", pu.where, redact.Error(err, redact.Secrets(pu.value)...))
 		}
 		sinks = append(sinks, p)
 	}
+	cfg := helper.Config{LogsDir: logsDir, History: recorder.HistoryPath(logsDir), Version: buildVersion(),
+		OTLP: wantsOTLP(a.env), Textfile: a.env[envTextfileDir] != ""}
 	urls, where := notifyURLs(a, c.StringSlice(flagNotify), t)
-	if len(urls) == 0 {
-		if c.IsSet(flagNotifyOn) {
-			return nil, usageErr("--%s needs somewhere to send: --%s URL", flagNotifyOn, flagNotify)
-		}
-		return sinks, nil
+	if len(urls) == 0 && c.IsSet(flagNotifyOn) {
+		return nil, nil, usageErr("--%s needs somewhere to send: --%s URL", flagNotifyOn, flagNotify)
 	}
-	on := pick(setting{c.String(flagNotifyOn), "--" + flagNotifyOn},
-		setting{t.Settings.NotifyOn, frontMatterWhere(t, "notify_on")},
-		setting{strings.TrimSpace(a.env[envNotifyOn]), "$" + envNotifyOn})
-	cfg := notify.Config{URLs: urls, HistoryPath: recorder.HistoryPath(logsDir)}
-	if on.value != "" {
-		set, err := notify.ParseOn(on.value)
-		if err != nil {
-			return nil, usageErr("%s: %v", on.where, err)
+	if len(urls) > 0 {
+		on := pick(setting{c.String(flagNotifyOn), "--" + flagNotifyOn},
+			setting{t.Settings.NotifyOn, frontMatterWhere(t, "notify_on")},
+			setting{strings.TrimSpace(a.env[envNotifyOn]), "$" + envNotifyOn})
+		nc := notify.Config{URLs: urls, HistoryPath: cfg.History}
+		if on.value != "" {
+			set, err := notify.ParseOn(on.value)
+			if err != nil {
+				return nil, nil, usageErr("%s: %v", on.where, err)
+			}
+			nc.On, cfg.NotifyOn = set, on.value
 		}
-		cfg.On = set
+		webhooks, err := allWebhooks(urls, where)
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case !webhooks:
+			cfg.Notify = urls // shoutrrr's services: the helper's
+		default:
+			n, err := newNotifier(nc, where)
+			if err != nil {
+				return nil, nil, err
+			}
+			sinks = append(sinks, n)
+		}
 	}
-	n, err := newNotifier(cfg, where)
+	hc, err := helperSinks(a, cfg, where)
+	if err != nil || hc == nil {
+		return sinks, nil, err
+	}
+	return append(sinks, hc.Sinks()...), hc, nil
+}
+
+// helperSinks starts ccq-helper when cfg asks for one of its sinks. A
+// bad notify URL or textfile directory stops the launch, as a usage
+// error; OTLP settings it cannot use are a warning: export is an extra,
+// the run is not.
+func helperSinks(a *appEnv, cfg helper.Config, notifyWhere string) (*helper.Client, error) {
+	var what []string
+	if cfg.OTLP {
+		what = append(what, "OTLP export ($OTEL_EXPORTER_OTLP_*)")
+	}
+	if cfg.Textfile {
+		what = append(what, "$"+envTextfileDir)
+	}
+	if len(cfg.Notify) > 0 {
+		what = append(what, notifyWhere)
+	}
+	if len(what) == 0 {
+		return nil, nil
+	}
+	hc, errs, err := startHelper(a, cfg, strings.Join(what, ", "))
 	if err != nil {
 		return nil, err
 	}
-	return append(sinks, n), nil
+	if m := errs[helper.SinkNotify]; m != "" {
+		hc.Close(time.Second)
+		return nil, usageErr("%s: %s", notifyWhere, m)
+	}
+	if m := errs[helper.SinkTextfile]; m != "" {
+		hc.Close(time.Second)
+		return nil, usageErr("%s", m)
+	}
+	if m := errs[helper.SinkOTLP]; m != "" {
+		clierr.Warn(a.stderr, "ccq", "otlp export off: %s", m)
+	}
+	return hc, nil
 }
 
-// envSinks are the sinks set up by environment variables alone:
-// $CCQ_TEXTFILE_DIR (node_exporter's textfile) and $CCQ_RETENTION (prune
-// once a day). A bad value is a usage error before anything runs.
-func envSinks(a *appEnv, logsDir string) ([]launch.Sink, error) {
-	var sinks []launch.Sink
-	tf, err := textfile.New(a.env, logsDir)
-	if err != nil {
-		return nil, usageErr("%v", err)
+// allWebhooks says whether every URL is a plain http(s) webhook, which ccq
+// posts itself; a service URL needs the helper. A URL that is neither (no
+// scheme, no host) is a usage error here, helper or not.
+func allWebhooks(urls []string, where string) (bool, error) {
+	all := true
+	for _, u := range urls {
+		err := notify.Validate(u, nil)
+		switch {
+		case errors.Is(err, notify.ErrNeedsServices):
+			all = false
+		case err != nil:
+			return false, usageErr("%s: %v", where, redact.Error(err, redact.Secrets(u)...))
+		}
 	}
-	if tf != nil {
-		sinks = append(sinks, tf)
-	}
-	rt, err := retention.New(a.env, logsDir)
-	if err != nil {
-		return nil, usageErr("%v", err)
-	}
-	if rt != nil {
-		sinks = append(sinks, rt)
-	}
-	return sinks, nil
-}
-
-// otlpSink is the OpenTelemetry export of each run when the standard
-// OTEL_* variables ask for one (sinks/otlp). Settings it cannot use are a
-// warning, not a failure: export is an extra, the run is not.
-func otlpSink(a *appEnv) *otlp.Sink {
-	s, err := otlp.New(context.Background(), a.env, buildVersion())
-	if err != nil {
-		clierr.Warn(a.stderr, "ccq", "otlp export off: %v", err)
-		return nil
-	}
-	return s
+	return all, nil
 }
 
 // notifyURLs are --notify, else the task's notify, else $CCQ_NOTIFY, and
@@ -152,7 +192,7 @@ func newNotifier(cfg notify.Config, where string) (*notify.Notifier, error) {
 		secrets = append(secrets, redact.Secrets(u)...)
 	}
 	for _, u := range cfg.URLs {
-		if err := notify.Validate(u); err != nil {
+		if err := notify.Validate(u, nil); err != nil {
 			return nil, usageErr("%s: %v", where, redact.Error(err, secrets...))
 		}
 	}

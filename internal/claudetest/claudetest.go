@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -124,6 +125,11 @@ var (
 // binary and returns the folder holding the executables.
 func Build(t testing.TB, pkgs ...string) string {
 	t.Helper()
+	if slices.Contains(pkgs, "./cmd/ccq") && !slices.Contains(pkgs, "./cmd/ccq-helper") {
+		// ccq hands its integrations to ccq-helper, which it finds next
+		// to itself: a ccq built for a test gets its helper.
+		pkgs = append(pkgs[:len(pkgs):len(pkgs)], "./cmd/ccq-helper")
+	}
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	if builtDir == "" {

@@ -97,9 +97,11 @@ func buildCollector(moduleDir string) (string, error) {
 	return bin, os.Rename(tmpBin, bin)
 }
 
+// buildCCQ builds ccq and, next to it, ccq-helper, which holds the OTLP
+// sink and export that these tests reach the Collector through.
 func buildCCQ(tmp string) (string, error) {
 	bin := filepath.Join(tmp, "ccq")
-	return bin, goBuild(repoRoot, bin, "-tags", "urfave_cli_no_docs", "./cmd/ccq")
+	return bin, goBuild(repoRoot, tmp+string(filepath.Separator), "-tags", "urfave_cli_no_docs", "./cmd/ccq", "./cmd/ccq-helper")
 }
 
 func goBuild(dir, out string, args ...string) error {

@@ -33,7 +33,9 @@
 // send runs in a goroutine that Finished stops waiting for at the timeout
 // (the goroutine ends with its connection, or with the process — ccq is
 // short-lived). The matrix service logs in when it is set up, so Validate
-// checks a matrix:// URL's form only.
+// checks a matrix:// URL's form only. shoutrrr is reached through
+// Config.Services (sinks/notify/shoutrrr), which only ccq-helper links:
+// ccq itself posts webhooks and hands a service URL to the helper.
 //
 // # Failures
 //
@@ -164,6 +166,9 @@ type Config struct {
 	Host string
 	// UserAgent is sent to webhooks ("": "ccq/<version>").
 	UserAgent string
+	// Services delivers to the URLs that are not http(s) (nil: such a URL
+	// is refused). ccq-helper sets it to shoutrrr's.
+	Services Services
 	// Client posts to webhooks (nil: a client on http.DefaultTransport).
 	// Its CheckRedirect and Timeout are not used.
 	Client *http.Client
@@ -201,7 +206,7 @@ func New(cfg Config) (*Notifier, error) {
 	}
 	var dests []dest
 	for _, raw := range cfg.URLs {
-		if err := Validate(raw); err != nil {
+		if err := Validate(raw, cfg.Services); err != nil {
 			return nil, err
 		}
 		raw = strings.TrimSpace(raw)
@@ -335,7 +340,7 @@ func (n *Notifier) send(ctx context.Context, body func(dest) ([]byte, error), te
 				}
 				errs[i] = err
 			} else {
-				errs[i] = sendShoutrrr(ctx, d.raw, text, n.cfg.Timeout)
+				errs[i] = n.cfg.Services.Send(ctx, d.raw, text, n.cfg.Timeout)
 			}
 		}()
 	}

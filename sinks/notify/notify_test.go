@@ -18,6 +18,7 @@ import (
 	"github.com/ccq-dev/ccq/internal/redact"
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
+	"github.com/ccq-dev/ccq/sinks/notify/shoutrrr"
 )
 
 // token is the secret in every test URL's path: it must never show in an
@@ -190,7 +191,7 @@ func TestSequence(t *testing.T) {
 
 func TestWebhookBody(t *testing.T) {
 	rcv := newReceiver(t, "")
-	n, err := New(Config{URLs: []string{rcv.hook()}, Host: "box"})
+	n, err := New(Config{URLs: []string{rcv.hook()}, Host: "box", Services: shoutrrr.Services{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +243,7 @@ func TestWebhookBody(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	rcv := newReceiver(t, "")
-	n, err := New(Config{URLs: []string{rcv.hook(), "generic+" + rcv.srv.URL + "/generic/" + token}, Host: "box"})
+	n, err := New(Config{URLs: []string{rcv.hook(), "generic+" + rcv.srv.URL + "/generic/" + token}, Host: "box", Services: shoutrrr.Services{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,10 +287,10 @@ func TestShoutrrrLocal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(redact.URL(tt.url), func(t *testing.T) {
-			if err := Validate(tt.url); err != nil {
+			if err := Validate(tt.url, shoutrrr.Services{}); err != nil {
 				t.Fatal(err)
 			}
-			n, err := New(Config{URLs: []string{tt.url}, Host: "box"})
+			n, err := New(Config{URLs: []string{tt.url}, Host: "box", Services: shoutrrr.Services{}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -349,7 +350,7 @@ func TestFailures(t *testing.T) {
 			if tt.generic {
 				u = "generic+" + base + "/hook/" + token
 			}
-			n, err := New(Config{URLs: []string{u}, Timeout: timeout, Host: "box"})
+			n, err := New(Config{URLs: []string{u}, Timeout: timeout, Host: "box", Services: shoutrrr.Services{}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -389,15 +390,15 @@ func TestSecretsInEveryPath(t *testing.T) {
 	}
 	for _, u := range urls {
 		t.Run(redact.URL(u), func(t *testing.T) {
-			err := Validate(u)
+			err := Validate(u, shoutrrr.Services{})
 			noToken(t, err)
 			if err != nil {
-				if _, err2 := New(Config{URLs: []string{u}}); err2 == nil {
+				if _, err2 := New(Config{URLs: []string{u}, Services: shoutrrr.Services{}}); err2 == nil {
 					t.Error("New accepts what Validate refuses")
 				}
 				return
 			}
-			n, err := New(Config{URLs: []string{u}, Timeout: 2 * time.Second})
+			n, err := New(Config{URLs: []string{u}, Timeout: 2 * time.Second, Services: shoutrrr.Services{}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -432,7 +433,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(redact.URL(tt.url), func(t *testing.T) {
-			err := Validate(tt.url)
+			err := Validate(tt.url, shoutrrr.Services{})
 			noToken(t, err)
 			if tt.wantErr == "" {
 				if err != nil {

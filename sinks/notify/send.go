@@ -13,17 +13,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nicholas-fedor/shoutrrr/pkg/router"
-
 	"github.com/ccq-dev/ccq/internal/redact"
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
 )
 
 // Validate checks a notification URL without sending anything: it must
-// parse, and be http(s) with a host or a URL shoutrrr accepts. The error
-// names the URL only in redacted form.
-func Validate(rawURL string) error {
+// parse, and be http(s) with a host, or a URL svc accepts (svc nil: only
+// http(s) is accepted). The error names the URL only in redacted form.
+func Validate(rawURL string, svc Services) error {
 	raw := strings.TrimSpace(rawURL)
 	printable := redact.URL(raw)
 	secrets := redact.Secrets(raw)
@@ -39,51 +37,39 @@ func Validate(rawURL string) error {
 			return fmt.Errorf("notify URL %s: no host", printable)
 		}
 		return nil
+	case svc == nil:
+		return fmt.Errorf("notify URL %s: scheme %q %w", printable, u.Scheme, ErrNeedsServices)
 	}
-	service, _, _ := strings.Cut(u.Scheme, "+")
-	var r router.ServiceRouter
-	if _, err := r.NewService(service); err != nil {
-		return fmt.Errorf("notify URL %s: unknown scheme %q (want http, https or a shoutrrr service)", printable, u.Scheme)
-	}
-	if service == "matrix" {
-		return nil // setting it up logs in: no network at validation
-	}
-	if _, err := router.New(nil, raw); err != nil {
+	if err := svc.Validate(raw); err != nil {
 		return fmt.Errorf("notify URL %s: %w", printable, redact.Error(err, secrets...))
 	}
 	return nil
 }
 
-// sendShoutrrr sends text through the shoutrrr service of raw. shoutrrr
-// takes no context, so the send runs in a goroutine that is abandoned if
-// ctx ends first.
-func sendShoutrrr(ctx context.Context, raw, text string, timeout time.Duration) error {
-	result := make(chan error, 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				result <- fmt.Errorf("panic: %v", r)
-			}
-		}()
-		r, err := router.New(nil, raw)
-		if err != nil {
-			result <- err
-			return
-		}
-		// A backstop only: ctx ends the wait first, so that a slow
-		// service reads the same as a slow webhook.
-		r.Timeout = timeout + time.Second
-		result <- errors.Join(r.Send(text, nil)...)
-	}()
-	select {
-	case err := <-result:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+// ErrNeedsServices is Validate's error for a service URL when it has no
+// Services to check it with.
+var ErrNeedsServices = errors.New("needs ccq-helper")
+
+// IsWebhook says whether a notification URL is a plain http(s) webhook,
+// which ccq posts to itself, rather than a chat or mail service.
+func IsWebhook(rawURL string) bool {
+	u, err := url.Parse(strings.TrimSpace(rawURL))
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https")
 }
 
-// errStatus marks a webhook's answer that is not 2xx.
+// Services delivers to the URLs that are not http(s) webhooks: shoutrrr's
+// services (sinks/notify/shoutrrr). It lives behind an interface so that
+// ccq itself, which posts webhooks, does not link shoutrrr; ccq-helper
+// does.
+type Services interface {
+	// Validate checks a service URL without sending anything; the error
+	// need not be redacted (the caller does it).
+	Validate(rawURL string) error
+	// Send sends text and returns by ctx's deadline; timeout bounds the
+	// service's own requests.
+	Send(ctx context.Context, rawURL, text string, timeout time.Duration) error
+}
+
 var errStatus = errors.New("answered")
 
 // postJSON posts body to a webhook.
