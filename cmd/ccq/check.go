@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/sinks/notify"
 	"github.com/ccq-dev/ccq/stats"
 	"github.com/urfave/cli/v2"
@@ -17,6 +19,7 @@ const (
 	flagMaxDuration         = "max-duration"
 	flagMaxTokensPerSuccess = "max-tokens-per-success"
 	flagMinRuns             = "min-runs"
+	flagSchedules           = "schedules"
 )
 
 func createCheckCommand(a *appEnv) *cli.Command {
@@ -30,6 +33,9 @@ func createCheckCommand(a *appEnv) *cli.Command {
                               with tokens and no success misses it)
   --min-runs N                at least N runs in all (catches a schedule that
                               stopped firing)
+Every task with a schedule: in the tasks directory is also held to it: a
+slot no run started in (within the task's grace) is a miss. --schedules
+checks only that, with no threshold needed.
 On a miss, prints one line "ccq: error: …" naming each miss and exits 1;
 otherwise prints one "ok" line and exits 0.`,
 		Flags: append(filterFlags(),
@@ -39,6 +45,8 @@ otherwise prints one "ok" line and exits 0.`,
 			&cli.DurationFlag{Name: flagMaxDuration, Usage: "longest acceptable run"},
 			&cli.Float64Flag{Name: flagMaxTokensPerSuccess, Usage: "most tokens per successful run a task may use"},
 			&cli.Int64Flag{Name: flagMinRuns, Usage: "fewest runs that must match"},
+			tasksDirFlag(),
+			&cli.BoolFlag{Name: flagSchedules, Usage: "check the tasks' schedules for missed slots (the default when no threshold is given)"},
 			&cli.StringSliceFlag{Name: flagNotify, Usage: "also send a missed threshold to URL (repeatable; as ccq launch --notify; default: $" + envNotify + ")"},
 		),
 		Action: func(c *cli.Context) error {
@@ -51,8 +59,12 @@ otherwise prints one "ok" line and exits 0.`,
 				MaxTokensPerSuccess: c.Float64(flagMaxTokensPerSuccess),
 				MinRuns:             c.Int64(flagMinRuns),
 			}
-			if th == (stats.Thresholds{}) {
-				return usageErr("check needs at least one threshold: --%s, --%s, --%s or --%s",
+			scheduled, err := scheduledTasks(a, launch.TasksDir(c.String(flagTasksDir), a.env, a.cwd), nil)
+			if err != nil {
+				return err
+			}
+			if th == (stats.Thresholds{}) && len(scheduled) == 0 && !c.Bool(flagSchedules) {
+				return usageErr("check needs at least one threshold: --%s, --%s, --%s or --%s (or tasks with a schedule:)",
 					flagMinSuccessRate, flagMaxDuration, flagMaxTokensPerSuccess, flagMinRuns)
 			}
 			if th.MinSuccessRate < 0 || th.MinSuccessRate > 1 {
@@ -82,7 +94,19 @@ otherwise prints one "ok" line and exits 0.`,
 			if s := c.String(flagSince); s != "" {
 				where = " since " + s
 			}
-			if misses := stats.Check(rep, th); len(misses) > 0 {
+			misses := stats.Check(rep, th)
+			if len(scheduled) > 0 {
+				now, err := a.clock()
+				if err != nil {
+					return err
+				}
+				sm, err := scheduleMisses(h.path, filepath.Dir(h.path), scheduled, now)
+				if err != nil {
+					return err
+				}
+				misses = append(misses, sm...)
+			}
+			if len(misses) > 0 {
 				// One line for cron mail: the first misses, then a count.
 				const shown = 3
 				msg := strings.Join(misses[:min(shown, len(misses))], "; ")
@@ -99,6 +123,10 @@ otherwise prints one "ok" line and exits 0.`,
 				return withCode(exitFailure, errors.New(msg+where))
 			}
 			o := rep.Overall
+			if th == (stats.Thresholds{}) {
+				fmt.Fprintf(a.stdout, "ok: %s, no missed slot\n", plural(len(scheduled), "scheduled task"))
+				return nil
+			}
 			if o.Runs == 0 {
 				fmt.Fprintf(a.stdout, "ok: no runs%s to check (%s)\n", where, h.path)
 				return nil

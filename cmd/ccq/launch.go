@@ -187,6 +187,7 @@ func launchOptions(a *appEnv, c *cli.Context) (launch.Options, error) {
 	if o.Sinks, err = launchSinks(a, c, task, o.LogsDir); err != nil {
 		return launch.Options{}, err
 	}
+	o.Sinks = append(o.Sinks, catchUpSinks(a)...)
 	if !c.Bool(flagQuiet) && isTerminal(a.stderr) {
 		o.Progress = a.stderr
 	}

@@ -45,7 +45,7 @@ func listTasks(a *appEnv, dir string) error {
 		if t.Settings.Timeout > 0 {
 			timeout = shortDuration(t.Settings.Timeout)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, timeout, desc)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, timeout, taskSchedule(t), desc)
 	}
 	tw.Flush()
 	for _, e := range bad {
