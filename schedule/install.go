@@ -249,7 +249,7 @@ func SystemdInstalled(dir string) map[string]string {
 		for _, l := range strings.Split(string(b), "\n") {
 			if v, ok := strings.CutPrefix(l, "Description=schedule of ccq task "); ok {
 				task, _, _ := strings.Cut(v, ": ")
-				out[task] = strings.TrimSuffix(name, ".timer")
+				out[strings.ReplaceAll(task, "%%", "%")] = strings.TrimSuffix(name, ".timer")
 			}
 		}
 	}

@@ -42,14 +42,9 @@ func (s *Spec) CalendarIntervals() ([]map[string]int, error) {
 	base := []field{{"Minute", sc.Minute, 0, 59}, {"Hour", sc.Hour, 0, 23}, {"Month", sc.Month, 1, 12}}
 	dom, dow := field{"Day", sc.Dom, 1, 31}, field{"Weekday", sc.Dow, 0, 6}
 	var sets [][]field
-	switch domStar, dowStar := sc.Dom&starBit != 0, sc.Dow&starBit != 0; {
-	case domStar && dowStar:
-		sets = [][]field{base}
-	case domStar:
-		sets = [][]field{append(base, dow)}
-	case dowStar:
-		sets = [][]field{append(base, dom)}
-	default: // cron's either-day rule: the union of both
+	if sc.Dom&starBit != 0 || sc.Dow&starBit != 0 {
+		sets = [][]field{append(base, dom, dow)} // both must match (a full one is left out)
+	} else { // cron's either-day rule: the union of both
 		sets = [][]field{append(append([]field{}, base...), dom), append(base, dow)}
 	}
 	var out []map[string]int

@@ -20,17 +20,18 @@ func (s *Spec) OnCalendar() []string {
 	if s.TZ != "" {
 		tz = " " + s.TZ
 	}
-	dom := fmt.Sprintf("*-%s-%s %s%s", month, list(sc.Dom, 1, 31, "%02d", nil), clock, tz)
-	dow := fmt.Sprintf("%s *-%s-* %s%s", list(sc.Dow, 0, 6, "", dayNames), month, clock, tz)
-	switch domStar, dowStar := sc.Dom&starBit != 0, sc.Dow&starBit != 0; {
-	case domStar && dowStar:
-		return []string{fmt.Sprintf("*-%s-* %s%s", month, clock, tz)}
-	case domStar:
-		return []string{dow}
-	case dowStar:
-		return []string{dom}
+	days := list(sc.Dom, 1, 31, "%02d", nil)
+	dows := list(sc.Dow, 0, 6, "", dayNames)
+	date := func(dow, dom string) string {
+		if dow == "*" {
+			return fmt.Sprintf("*-%s-%s %s%s", month, dom, clock, tz)
+		}
+		return fmt.Sprintf("%s *-%s-%s %s%s", dow, month, dom, clock, tz)
 	}
-	return []string{dom, dow}
+	if sc.Dom&starBit != 0 || sc.Dow&starBit != 0 {
+		return []string{date(dows, days)} // both must match, as systemd does
+	}
+	return []string{date("*", days), date(dows, "*")}
 }
 
 // list writes the values of a field as systemd does: "*" for all, else
@@ -110,6 +111,9 @@ func execQuote(a string) string {
 	return strconv.Quote(a)
 }
 
+// pct escapes systemd's specifiers in a plain value.
+func pct(s string) string { return strings.ReplaceAll(s, "%", "%%") }
+
 // SystemdUnits are the service and timer of a job.
 func SystemdUnits(j Job) (service, timer string) {
 	args := make([]string, len(j.Argv))
@@ -117,15 +121,15 @@ func SystemdUnits(j Job) (service, timer string) {
 		args[i] = execQuote(a)
 	}
 	service = UnitMarker + "\n" +
-		"[Unit]\nDescription=ccq task " + j.Task + "\n\n" +
+		"[Unit]\nDescription=ccq task " + pct(j.Task) + "\n\n" +
 		"[Service]\nType=oneshot\n" +
-		"WorkingDirectory=" + execQuote(j.Dir) + "\n" +
+		"WorkingDirectory=" + pct(j.Dir) + "\n" +
 		"ExecStart=" + strings.Join(args, " ") + "\n" +
 		"# ccq ends the run at its own --timeout; systemd does not cut it short.\n" +
 		"TimeoutStartSec=infinity\n"
 	var b strings.Builder
 	b.WriteString(UnitMarker + "\n")
-	fmt.Fprintf(&b, "[Unit]\nDescription=schedule of ccq task %s: %s\n\n[Timer]\n", j.Task, j.Spec.String())
+	fmt.Fprintf(&b, "[Unit]\nDescription=schedule of ccq task %s: %s\n\n[Timer]\n", pct(j.Task), pct(j.Spec.String()))
 	for _, c := range j.Spec.OnCalendar() {
 		b.WriteString("OnCalendar=" + c + "\n")
 	}
