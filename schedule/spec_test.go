@@ -108,7 +108,7 @@ func checkSlots(t *testing.T, name string, got []time.Time, want []string) {
 // TestDayOrRule: cron runs a job when either restricted day field
 // matches, and a field starting with * (even */2) is a wildcard.
 func TestDayOrRule(t *testing.T) {
-	s := mustParse(t, "TZ=UTC 0 0 1 * 1") // the 1st, or a Monday
+	s := mustParse(t, "TZ=UTC 0 0 1 * 1")               // the 1st, or a Monday
 	from := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) // a Monday, the 1st
 	checkSlots(t, "dom or dow", s.Slots(from.Add(-time.Second), from.AddDate(0, 0, 15), 0),
 		[]string{"2026-06-01T00:00:00Z", "2026-06-08T00:00:00Z", "2026-06-15T00:00:00Z"})
