@@ -339,8 +339,5 @@ func entryPaths(a *appEnv, c *cli.Context) (schedule.Paths, error) {
 		p.Claude = schedule.LookPath("claude", a.env)
 	}
 	p.Claude = absPath(p.Claude, a.cwd)
-	if p.Claude == "" {
-		fmt.Fprintf(a.stderr, "ccq: warning: no claude on $PATH: the entries look for it on the scheduler's PATH (set --%s)\n", flagClaude)
-	}
 	return p, p.Check()
 }

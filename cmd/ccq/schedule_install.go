@@ -96,6 +96,9 @@ func scheduleInstall(a *appEnv, c *cli.Context) error {
 		p.Jobs = append(p.Jobs, schedule.Job{Task: t.Name, Spec: t.Settings.Schedule, CatchUp: t.Settings.CatchUpOn(),
 			Jitter: t.Settings.Jitter, Argv: p.Paths.LaunchArgv(t.Name), Dir: p.Paths.Dir})
 	}
+	if p.Paths.Claude == "" {
+		fmt.Fprintf(a.stderr, "ccq: warning: no claude on $PATH: the entries look for it on the scheduler's PATH (set --%s)\n", flagClaude)
+	}
 	if p.Watchdog = c.Duration(flagWatchdog); p.Watchdog != 0 {
 		if backend != schedule.BackendCron {
 			return usageErr("--%s is written as a cron entry: use it with --%s cron", flagWatchdog, flagBackend)
