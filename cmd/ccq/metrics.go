@@ -34,6 +34,7 @@ costs the same however long the history is. /healthz answers "ok".
 		Flags: []cli.Flag{
 			historyFlag(),
 			logsDirFlag(),
+			tasksDirFlag(),
 			&cli.StringFlag{Name: flagListen, Value: defaultListen, Usage: "address to listen on (host:port)"},
 		},
 		Action: func(c *cli.Context) error {
@@ -49,6 +50,7 @@ costs the same however long the history is. /healthz answers "ok".
 				return withHint(fmt.Errorf("metrics serve: %w", err), "--listen takes host:port, e.g. 127.0.0.1:9842 or :9842")
 			}
 			src := metricsSource(h)
+			src.WatchSchedules(scheduleWatch(a, c, h.path))
 			if err := src.Refresh(); err != nil {
 				ln.Close()
 				return fmt.Errorf("metrics serve: %w", err)
@@ -74,6 +76,7 @@ The history is read through the summary cache in the logs directory's
 		Flags: []cli.Flag{
 			historyFlag(),
 			logsDirFlag(),
+			tasksDirFlag(),
 			&cli.StringFlag{Name: flagTextfile, Usage: "write DIR/" + metrics.TextfileName + " for node_exporter instead of printing"},
 		},
 		Subcommands: []*cli.Command{serve},
@@ -86,6 +89,7 @@ The history is read through the summary cache in the logs directory's
 				return err
 			}
 			src := metricsSource(h)
+			src.WatchSchedules(scheduleWatch(a, c, h.path))
 			if err := src.Refresh(); err != nil {
 				return fmt.Errorf("metrics: %w", err)
 			}
