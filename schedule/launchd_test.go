@@ -110,6 +110,8 @@ func TestLaunchdAndSystemdRoundTrip(t *testing.T) {
 		dir := t.TempDir()
 		mine := filepath.Join(dir, "mine.timer")
 		os.WriteFile(mine, []byte("[Timer]\n"), 0o644)
+		os.Symlink("/etc/passwd", filepath.Join(dir, "link.service"))
+		before := snapshot(t, dir)
 		p := Plan{Jobs: []Job{job(t, "n", "@daily"), job(t, "m", "@hourly")}, Paths: testPaths, Out: io.Discard}
 		install := func() error {
 			if b == BackendLaunchd {
@@ -121,7 +123,7 @@ func TestLaunchdAndSystemdRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		ents, _ := os.ReadDir(dir)
-		if len(ents) != map[string]int{BackendLaunchd: 3, BackendSystemd: 5}[b] {
+		if len(ents) != map[string]int{BackendLaunchd: 4, BackendSystemd: 6}[b] {
 			t.Errorf("%s: %d files after install", b, len(ents))
 		}
 		var out bytes.Buffer
@@ -137,9 +139,8 @@ func TestLaunchdAndSystemdRoundTrip(t *testing.T) {
 			}
 			RemoveSystemd(dir, Systemctl{}, rp)
 		}
-		ents, _ = os.ReadDir(dir)
-		if len(ents) != 1 || ents[0].Name() != "mine.timer" {
-			t.Errorf("%s: after remove: %v\n%s", b, ents, out.String())
+		if after := snapshot(t, dir); after != before {
+			t.Errorf("%s: after remove:\n%s\nwant\n%s\n%s", b, after, before, out.String())
 		}
 		name := map[string]string{BackendLaunchd: LaunchdLabel("n") + ".plist", BackendSystemd: "ccq-n.timer"}[b]
 		os.WriteFile(filepath.Join(dir, name), []byte("the user's own\n"), 0o644)
@@ -147,4 +148,28 @@ func TestLaunchdAndSystemdRoundTrip(t *testing.T) {
 			t.Errorf("%s: install over a user's file: %v", b, err)
 		}
 	}
+}
+
+// snapshot is every entry of dir: name, mode, content or link target.
+func snapshot(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(dir, p)
+		b.WriteString(rel + " " + fi.Mode().String())
+		switch {
+		case fi.Mode()&os.ModeSymlink != 0:
+			l, _ := os.Readlink(p)
+			b.WriteString(" -> " + l)
+		case fi.Mode().IsRegular():
+			c, _ := os.ReadFile(p)
+			b.WriteString(" " + strconv.Quote(string(c)))
+		}
+		b.WriteString("\n")
+		return nil
+	})
+	return b.String()
 }
