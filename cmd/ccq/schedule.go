@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/ccq-dev/ccq/launch"
-	"github.com/ccq-dev/ccq/metrics"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/schedule"
 	"github.com/urfave/cli/v2"
@@ -341,46 +340,4 @@ func entryPaths(a *appEnv, c *cli.Context) (schedule.Paths, error) {
 	}
 	p.Claude = absPath(p.Claude, a.cwd)
 	return p, p.Check()
-}
-
-// scheduleWatch is the schedule metrics' source: the tasks dir read again
-// at every scrape (an edited schedule counts at once), judged against
-// the history at historyPath.
-func scheduleWatch(a *appEnv, c *cli.Context, historyPath string) metrics.ScheduleWatch {
-	tasksDir := launch.TasksDir(c.String(flagTasksDir), a.env, a.cwd)
-	logsDir := ""
-	if filepath.Base(historyPath) == recorder.HistoryName {
-		logsDir = filepath.Dir(historyPath)
-	}
-	fixed, err := a.clock()
-	return func(now time.Time) ([]metrics.TaskSchedule, error) {
-		if err != nil {
-			return nil, err
-		}
-		if _, set := a.env[envNow]; set {
-			now = fixed
-		}
-		all, _, lerr := launch.List(tasksDir)
-		if lerr != nil {
-			if errors.Is(lerr, fs.ErrNotExist) {
-				return nil, nil
-			}
-			return nil, lerr
-		}
-		var tasks []*launch.Task
-		for _, t := range all {
-			if t.Settings.Schedule != nil {
-				tasks = append(tasks, t)
-			}
-		}
-		sts, werr := watchTasks(historyPath, logsDir, tasks, now)
-		if werr != nil {
-			return nil, werr
-		}
-		out := make([]metrics.TaskSchedule, len(tasks))
-		for i, st := range sts {
-			out[i] = metrics.TaskSchedule{Task: tasks[i].Name, Next: st.Next, Grace: st.Grace, Missed: len(st.Missed)}
-		}
-		return out, nil
-	}
 }
