@@ -91,8 +91,9 @@ func Evaluate(spec *Spec, p Policy, runs []Run, now time.Time) *Status {
 		from = w
 	}
 	window := p.Jitter + grace
+	idx := newRunIndex(runs)
 	for _, s := range spec.Slots(from, now, MaxSlots) {
-		if met(runs, s, window) {
+		if idx.met(s, window) {
 			continue
 		}
 		if now.Sub(s) <= window {
@@ -114,22 +115,40 @@ func Evaluate(spec *Spec, p Policy, runs []Run, now time.Time) *Status {
 	return st
 }
 
-// met reports whether slot s has a run (see Evaluate); runs are sorted by
-// start.
-func met(runs []Run, s time.Time, window time.Duration) bool {
-	i := sort.Search(len(runs), func(i int) bool { return !runs[i].Start.Before(s) })
-	if i < len(runs) && !runs[i].Start.After(s.Add(window)) {
+// runIndex answers "was slot s met" in O(log n): runs sorted by start,
+// the latest end among the runs before each index, the catch-up slots.
+type runIndex struct {
+	runs    []Run
+	maxEnd  []time.Time // maxEnd[i]: latest end of runs[:i]; far future while one runs
+	catchUp map[int64]bool
+}
+
+func newRunIndex(runs []Run) *runIndex {
+	x := &runIndex{runs: runs, maxEnd: make([]time.Time, len(runs)+1), catchUp: map[int64]bool{}}
+	forever := time.Unix(1<<62, 0)
+	for i, r := range runs {
+		end := r.End
+		if end.IsZero() {
+			end = forever
+		}
+		x.maxEnd[i+1] = x.maxEnd[i]
+		if end.After(x.maxEnd[i+1]) {
+			x.maxEnd[i+1] = end
+		}
+		if !r.CatchUpSlot.IsZero() {
+			x.catchUp[r.CatchUpSlot.Unix()] = true
+		}
+	}
+	return x
+}
+
+// met reports whether slot s has a run (see Evaluate).
+func (x *runIndex) met(s time.Time, window time.Duration) bool {
+	i := sort.Search(len(x.runs), func(i int) bool { return !x.runs[i].Start.Before(s) })
+	if i < len(x.runs) && !x.runs[i].Start.After(s.Add(window)) {
 		return true
 	}
-	for _, r := range runs {
-		if r.CatchUpSlot.Equal(s) {
-			return true
-		}
-		if r.Start.Before(s) && (r.End.IsZero() || r.End.After(s)) {
-			return true
-		}
-	}
-	return false
+	return x.maxEnd[i].After(s) || x.catchUp[s.Unix()]
 }
 
 // LastMissed is the newest missed slot not made up for since: no run

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -94,19 +93,11 @@ otherwise prints one "ok" line and exits 0.`,
 			if s := c.String(flagSince); s != "" {
 				where = " since " + s
 			}
-			misses := stats.Check(rep, th)
-			if len(scheduled) > 0 {
-				now, err := a.clock()
-				if err != nil {
-					return err
-				}
-				sm, err := scheduleMisses(h.path, filepath.Dir(h.path), scheduled, now)
-				if err != nil {
-					return err
-				}
-				misses = append(misses, sm...)
+			sm, err := a.scheduleMisses(h.path, scheduled)
+			if err != nil {
+				return err
 			}
-			if len(misses) > 0 {
+			if misses := append(stats.Check(rep, th), sm...); len(misses) > 0 {
 				// One line for cron mail: the first misses, then a count.
 				const shown = 3
 				msg := strings.Join(misses[:min(shown, len(misses))], "; ")

@@ -254,9 +254,21 @@ func lastRun(st *schedule.Status) string {
 	return when(st.LastRun.Start, st.Spec.Loc) + " " + st.LastRun.Outcome
 }
 
-// scheduleMisses are `ccq check`'s findings on the schedules: one line per
-// task with missed slots, naming the newest and how long ago.
-func scheduleMisses(historyPath, logsDir string, tasks []*launch.Task, now time.Time) ([]string, error) {
+// scheduleMisses are `ccq check`'s findings on the schedules of tasks,
+// judged at a.clock(): one line per task with missed slots, naming the
+// newest and how long ago.
+func (a *appEnv) scheduleMisses(historyPath string, tasks []*launch.Task) ([]string, error) {
+	if len(tasks) == 0 {
+		return nil, nil
+	}
+	now, err := a.clock()
+	if err != nil {
+		return nil, err
+	}
+	logsDir := ""
+	if filepath.Base(historyPath) == recorder.HistoryName {
+		logsDir = filepath.Dir(historyPath)
+	}
 	sts, err := watchTasks(historyPath, logsDir, tasks, now)
 	if err != nil {
 		return nil, err
