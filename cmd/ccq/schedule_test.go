@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,5 +45,38 @@ func TestScheduleMissingScheduler(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "config")); !os.IsNotExist(err) {
 		t.Errorf("remove created the unit directory")
+	}
+}
+
+// TestCheckNotifiesMissedSlot: ccq check --notify sends the missed slot
+// (the watchdog's message) to a real HTTP endpoint, and still exits 1
+// with it on stderr.
+func TestCheckNotifiesMissedSlot(t *testing.T) {
+	got := make(chan string, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- string(b)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	tasks, logs := filepath.Join(dir, "tasks"), filepath.Join(dir, "logs")
+	os.MkdirAll(tasks, 0o755)
+	os.MkdirAll(logs, 0o755)
+	os.WriteFile(filepath.Join(tasks, "nightly.md"), []byte("---\nschedule: \"CRON_TZ=UTC 0 3 * * *\"\n---\nx\n"), 0o644)
+	os.WriteFile(filepath.Join(logs, "history.jsonl"), []byte(`{"task_id":"nightly","success":true,"error_type":null,"tokens":1,"duration_s":1,"log_file":"","timestamp":"2026-03-08T03:00:01.000Z"}`+"\n"), 0o644)
+	env := []string{"HOME=" + dir, "PATH=/usr/bin:/bin", "CCQ_TASKS_DIR=" + tasks, "CCQ_LOGS_DIR=" + logs, "CCQ_NOW=2026-03-10T12:00:00Z"}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"check", "--schedules", "--notify", srv.URL}, nil, &stdout, &stderr, env)
+	want := "task nightly: no run started for its slot 2026-03-10 03:00 UTC (9h 0m ago, grace 1h), and 1 missed slot before it"
+	if code != exitFailure || stderr.String() != "ccq: error: "+want+"\n" {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+	select {
+	case body := <-got:
+		if !strings.Contains(body, want) {
+			t.Errorf("webhook body %s, want it to hold %q", body, want)
+		}
+	default:
+		t.Errorf("nothing was sent")
 	}
 }
