@@ -186,9 +186,26 @@ func InstallSystemd(dir string, sc Systemctl, p Plan) error {
 			return err
 		}
 	}
+	type unit struct{ name, service, timer string }
+	var units []unit
 	for _, j := range p.Jobs {
 		svc, tmr := SystemdUnits(j)
-		for _, f := range []struct{ name, text string }{{UnitName(j.Task) + ".service", svc}, {UnitName(j.Task) + ".timer", tmr}} {
+		units = append(units, unit{UnitName(j.Task), svc, tmr})
+	}
+	if p.Watchdog > 0 {
+		fields, err := WatchdogSchedule(p.Watchdog)
+		if err != nil {
+			return err
+		}
+		spec, err := Parse(fields)
+		if err != nil {
+			return err
+		}
+		svc, tmr := WatchdogUnits(p.Paths, spec)
+		units = append(units, unit{WatchdogUnit, svc, tmr})
+	}
+	for _, u := range units {
+		for _, f := range []struct{ name, text string }{{u.name + ".service", u.service}, {u.name + ".timer", u.timer}} {
 			path := filepath.Join(dir, f.name)
 			if err := checkOurs(path); err != nil {
 				return err
@@ -202,7 +219,7 @@ func InstallSystemd(dir string, sc Systemctl, p Plan) error {
 			}
 			fmt.Fprintf(p.Out, "ccq: wrote %s\n", path)
 		}
-		timers = append(timers, UnitName(j.Task)+".timer")
+		timers = append(timers, u.name+".timer")
 	}
 	if p.DryRun || len(timers) == 0 {
 		return nil
@@ -260,16 +277,22 @@ func SystemdInstalled(dir string) map[string]string {
 // of ccq's when none is named); a file ccq did not write is left.
 func RemoveSystemd(dir string, sc Systemctl, p Plan) error {
 	installed := SystemdInstalled(dir)
-	names := p.Remove
-	if len(names) == 0 {
-		names = sortedKeys(installed)
-	}
-	var timers []string
-	for _, task := range names {
+	var units []string
+	for _, task := range p.Remove {
 		unit := UnitName(task)
 		if u, ok := installed[task]; ok {
 			unit = u
 		}
+		units = append(units, unit)
+	}
+	if len(p.Remove) == 0 {
+		for _, task := range sortedKeys(installed) {
+			units = append(units, installed[task])
+		}
+		units = append(units, WatchdogUnit)
+	}
+	var timers []string
+	for _, unit := range units {
 		for _, f := range []string{unit + ".timer", unit + ".service"} {
 			path := filepath.Join(dir, f)
 			if _, err := os.Lstat(path); err != nil {

@@ -116,12 +116,27 @@ func pct(s string) string { return strings.ReplaceAll(s, "%", "%%") }
 
 // SystemdUnits are the service and timer of a job.
 func SystemdUnits(j Job) (service, timer string) {
+	return systemdUnits(j, "ccq task "+j.Task, "schedule of ccq task "+j.Task+": "+j.Spec.String())
+}
+
+// WatchdogUnit is the unit name of the watchdog: no task's UnitName (a
+// task name's leading "-" is escaped).
+const WatchdogUnit = "ccq--watchdog"
+
+// WatchdogUnits are the service and timer running `ccq check --schedules`
+// on spec (install --watchdog).
+func WatchdogUnits(p Paths, spec *Spec) (service, timer string) {
+	j := Job{Spec: spec, Argv: p.WatchdogArgv(), Dir: p.Dir}
+	return systemdUnits(j, "ccq schedule watchdog: ccq check --schedules", "ccq schedule watchdog: every "+spec.String())
+}
+
+func systemdUnits(j Job, desc, timerDesc string) (service, timer string) {
 	args := make([]string, len(j.Argv))
 	for i, a := range j.Argv {
 		args[i] = execQuote(a)
 	}
 	service = UnitMarker + "\n" +
-		"[Unit]\nDescription=ccq task " + pct(j.Task) + "\n\n" +
+		"[Unit]\nDescription=" + pct(desc) + "\n\n" +
 		"[Service]\nType=oneshot\n" +
 		"WorkingDirectory=" + pct(j.Dir) + "\n" +
 		"ExecStart=" + strings.Join(args, " ") + "\n" +
@@ -129,7 +144,7 @@ func SystemdUnits(j Job) (service, timer string) {
 		"TimeoutStartSec=infinity\n"
 	var b strings.Builder
 	b.WriteString(UnitMarker + "\n")
-	fmt.Fprintf(&b, "[Unit]\nDescription=schedule of ccq task %s: %s\n\n[Timer]\n", pct(j.Task), pct(j.Spec.String()))
+	fmt.Fprintf(&b, "[Unit]\nDescription=%s\n\n[Timer]\n", pct(timerDesc))
 	for _, c := range j.Spec.OnCalendar() {
 		b.WriteString("OnCalendar=" + c + "\n")
 	}

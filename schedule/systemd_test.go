@@ -128,6 +128,10 @@ func TestSystemdVerify(t *testing.T) {
 			j.Jitter = 5 * time.Minute
 		}
 		svc, tmr := SystemdUnits(j)
+		if i == len(testExprs)-1 {
+			task = "-watchdog"
+			svc, tmr = WatchdogUnits(p, mustParse(t, "*/15 * * * *"))
+		}
 		unitDir := filepath.Join(dir, "units", UnitName(task)+"-"+string(rune('a'+i)))
 		if err := os.MkdirAll(unitDir, 0o755); err != nil {
 			t.Fatal(err)

@@ -66,7 +66,7 @@ missed slot runs once later (catch_up:, default true) and a random delay
 				Flags: dirs(backend, dry,
 					&cli.StringFlag{Name: flagClaude, Usage: "claude binary the runs use (default: $" + launch.EnvClaude + ", else claude on $PATH now)"},
 					&cli.StringFlag{Name: flagCCQ, Usage: "ccq binary the entries run (default: this one)"},
-					&cli.DurationFlag{Name: flagWatchdog, Usage: "also run `ccq check --schedules` every D (15m), failing on a missed slot (cron only)"}),
+					&cli.DurationFlag{Name: flagWatchdog, Usage: "also run `ccq check --schedules` every D (15m), failing on a missed slot (cron and systemd)"}),
 				Action: func(c *cli.Context) error { return scheduleInstall(a, c) },
 			},
 			{

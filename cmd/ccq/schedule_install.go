@@ -100,8 +100,8 @@ func scheduleInstall(a *appEnv, c *cli.Context) error {
 		fmt.Fprintf(a.stderr, "ccq: warning: no claude on $PATH: the entries look for it on the scheduler's PATH (set --%s)\n", flagClaude)
 	}
 	if p.Watchdog = c.Duration(flagWatchdog); p.Watchdog != 0 {
-		if backend != schedule.BackendCron {
-			return usageErr("--%s is written as a cron entry: use it with --%s cron", flagWatchdog, flagBackend)
+		if backend == schedule.BackendLaunchd {
+			return usageErr("--%s is written for cron or systemd, not launchd", flagWatchdog)
 		}
 		if _, err := schedule.WatchdogSchedule(p.Watchdog); err != nil {
 			return withCode(exitUsage, err)
