@@ -187,7 +187,7 @@ func launchOptions(a *appEnv, c *cli.Context) (launch.Options, error) {
 	if o.Sinks, err = launchSinks(a, c, task, o.LogsDir); err != nil {
 		return launch.Options{}, err
 	}
-	o.Sinks = append(o.Sinks, catchUpSinks(a)...)
+	o.Sinks = append(o.Sinks, catchUpSinks(a, task)...)
 	if !c.Bool(flagQuiet) && isTerminal(a.stderr) {
 		o.Progress = a.stderr
 	}

@@ -225,13 +225,32 @@ func scheduleCatchUp(a *appEnv, c *cli.Context) error {
 // catchUpSink marks a catch-up run's line: catch_up and catch_up_slot.
 type catchUpSink struct{ slot string }
 
-// catchUpSinks is the catch-up sink when $CCQ_CATCH_UP_SLOT is set.
-func catchUpSinks(a *appEnv) []launch.Sink {
+// catchUpSinks is the catch-up sink when $CCQ_CATCH_UP_SLOT is set (by
+// `ccq schedule catch-up`), or when systemd ($INVOCATION_ID) starts a
+// scheduled task later than its newest slot's grace: a Persistent= timer
+// making up for a slot missed while the machine was off.
+func catchUpSinks(a *appEnv, t *launch.Task) []launch.Sink {
 	slot := a.env[envCatchUpSlot]
-	if _, err := time.Parse(time.RFC3339, slot); err != nil {
+	if _, err := time.Parse(time.RFC3339, slot); err == nil {
+		return []launch.Sink{catchUpSink{slot: slot}}
+	}
+	s := t.Settings
+	if a.env["INVOCATION_ID"] == "" || s.Schedule == nil {
 		return nil
 	}
-	return []launch.Sink{catchUpSink{slot: slot}}
+	now, err := a.clock()
+	if err != nil {
+		now = time.Now()
+	}
+	prev := s.Schedule.Previous(now, schedule.Window)
+	grace := s.Grace
+	if grace <= 0 {
+		grace = s.Schedule.DefaultGrace()
+	}
+	if prev.IsZero() || now.Sub(prev) <= grace+s.Jitter {
+		return nil
+	}
+	return []launch.Sink{catchUpSink{slot: prev.UTC().Format(time.RFC3339)}}
 }
 
 func (catchUpSink) Started(context.Context, launch.RunInfo) error { return nil }
