@@ -72,6 +72,19 @@ func TestCronDaemonRunsInstalledEntry(t *testing.T) {
 		}
 	})
 
+	// The user's own lines, which install and remove must keep byte for
+	// byte: the table as it was, or, with none, one seeded here (and
+	// deleted again by the cleanup above).
+	own := before
+	if !hadTable {
+		own = []byte("# a line of the user's own\n17 4 * * *  /bin/true  # kept as is\n")
+		cmd := exec.Command(crontabBin, "-")
+		cmd.Stdin = bytes.NewReader(own)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("crontab -: %v\n%s", err, out)
+		}
+	}
+
 	var cronLog bytes.Buffer
 	daemon := exec.Command(cronBin, "-f", "-L", "15")
 	daemon.Stdout, daemon.Stderr = &cronLog, &cronLog
@@ -113,7 +126,7 @@ func TestCronDaemonRunsInstalledEntry(t *testing.T) {
 	}
 	ccq("schedule", "install", "--backend", "cron", "--ccq", filepath.Join(bin, "ccq"), "--claude", claude, "--tasks-dir", tasks, "--logs-dir", logs, task)
 	installed, _ := readCrontab(t, crontabBin)
-	if !bytes.HasPrefix(installed, before) || !bytes.Contains(installed, []byte("* * * * *  cd "+project+" && exec "+filepath.Join(bin, "ccq")+" launch")) {
+	if !bytes.HasPrefix(installed, own) || !bytes.Contains(installed, []byte("* * * * *  cd "+project+" && exec "+filepath.Join(bin, "ccq")+" launch")) {
 		t.Fatalf("crontab after install:\n%s", installed)
 	}
 
@@ -148,8 +161,8 @@ func TestCronDaemonRunsInstalledEntry(t *testing.T) {
 
 	ccq("schedule", "remove", "--backend", "cron", "--tasks-dir", tasks, "--logs-dir", logs, task)
 	after, has := readCrontab(t, crontabBin)
-	if has != hadTable || !bytes.Equal(after, before) {
-		t.Errorf("crontab after remove (exists %v):\n%q\nwant (exists %v):\n%q", has, after, hadTable, before)
+	if !has || !bytes.Equal(after, own) {
+		t.Errorf("crontab after remove (exists %v):\n%q\nwant:\n%q", has, after, own)
 	}
 }
 
