@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ccq-dev/ccq/recorder"
+	"github.com/ccq-dev/ccq/schedule"
 )
 
 // EnvTasksDir names the tasks directory when --tasks-dir is not given.
@@ -53,6 +54,13 @@ type Settings struct {
 	PingURL  string
 	Notify   []string
 	NotifyOn string
+
+	// Schedule (package schedule): when the machine's scheduler runs the
+	// task, and how ccq watches it. Nil when the task has none.
+	Schedule *schedule.Spec
+	Grace    time.Duration // how late a run may start; 0: the schedule's default
+	Jitter   time.Duration // systemd RandomizedDelaySec=
+	CatchUp  *bool         // run once after a missed slot; nil: true
 }
 
 // Task is a resolved task file.
@@ -310,6 +318,8 @@ func setKey(t *Task, key string, v *yaml.Node) (known bool, err error) {
 		s.Notify, err = decodeList(v)
 	case "notify_on":
 		err = decodeScalar(v, &s.NotifyOn)
+	case "schedule", "grace", "jitter", "catch_up":
+		err = setScheduleKey(s, key, v)
 	default:
 		return false, nil
 	}
@@ -340,7 +350,7 @@ func decodeDuration(v *yaml.Node, name string) (time.Duration, error) {
 // frontMatterKeys are the keys a task's front matter may hold.
 var frontMatterKeys = []string{"description", "timeout", "model", "max_turns", "permission_mode", "allowed_tools", "disallowed_tools", "cwd", "args",
 	"retries", "retry_on", "retry_delay", "retry_max_delay", "deadline", "idle_timeout", "overlap", "max_budget_usd",
-	"ping_url", "notify", "notify_on"}
+	"ping_url", "notify", "notify_on", "schedule", "grace", "jitter", "catch_up"}
 
 func decodeScalar(v *yaml.Node, out any) error {
 	if v.Kind != yaml.ScalarNode {

@@ -167,6 +167,6 @@ func (c *inProgressCollector) Collect(ch chan<- prometheus.Metric) {
 // NewRegistry is a registry of ccq's collectors over src, and nothing else.
 func NewRegistry(src *Source) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(newRunsCollector(src), newReaderCollector(src), newInProgressCollector(src))
+	reg.MustRegister(newRunsCollector(src), newReaderCollector(src), newInProgressCollector(src), newScheduleCollector(src))
 	return reg
 }

@@ -19,6 +19,7 @@ type Source struct {
 	totals     *stats.Totals
 	inProgress map[string]int // runs in progress by task
 	lastSave   time.Time
+	schedules  ScheduleWatch // nil: no schedule metrics (schedule.go)
 }
 
 // saveEvery is how often a long-lived Source (the server) writes the

@@ -29,6 +29,7 @@ type Chart struct {
 	Bars    []Bar
 	Series  []Series
 	Legend  []Legend
+	Marks   []Mark // missed slots under the x axis (missed.go)
 	TableID string // the table holding the chart's numbers
 }
 

@@ -37,6 +37,10 @@ type Options struct {
 	NoLogLinks bool
 	// Version of ccq, shown in the footer.
 	Version string
+	// Missed are the missed slots of scheduled tasks (missed.go), as
+	// judged at MissedAsOf.
+	Missed     map[string][]time.Time
+	MissedAsOf time.Time
 }
 
 // Caps that keep the page small whatever the history's size: the figures
@@ -84,6 +88,7 @@ type Page struct {
 	MoreRuns   int64
 	InProgress []Running
 	Latest     []Failure
+	Missed     []MissedSlot
 }
 
 // Section is the figures, charts and period table of one task or of all.
@@ -225,6 +230,7 @@ func build(opt Options, rep *stats.Report, x *extras) *Page {
 		s := section("task-"+strconv.Itoa(i+1), t.TaskID, t, te, fr, p.Retries)
 		p.Tasks = append(p.Tasks, &s)
 	}
+	markMissed(p, opt.Missed, x.g, fr, opt.MissedAsOf)
 	pageDir := opt.PageDir
 	for _, fl := range x.latest {
 		fl.Detail = clip(fl.Detail)

@@ -22,6 +22,7 @@ func metricsCmd(args []string, stdout io.Writer) error {
 	fs := newFlags("metrics")
 	hist := fs.String("history", "", "history file")
 	dir := fs.String("textfile", "", "node_exporter's textfile directory")
+	sf := addScheduleFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -29,6 +30,9 @@ func metricsCmd(args []string, stdout io.Writer) error {
 		return usage("metrics: --history is required")
 	}
 	src := metricsSource(*hist)
+	if err := sf.watch(src, *hist); err != nil {
+		return err
+	}
 	if err := src.Refresh(); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
@@ -48,6 +52,7 @@ func metricsServe(args []string, stderr io.Writer) error {
 	fs := newFlags("metrics serve")
 	hist := fs.String("history", "", "history file")
 	listen := fs.String("listen", "", "host:port")
+	sf := addScheduleFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -59,6 +64,10 @@ func metricsServe(args []string, stderr io.Writer) error {
 		return clierr.WithHint(fmt.Errorf("metrics serve: %w", err), "--listen takes host:port, e.g. 127.0.0.1:9842 or :9842")
 	}
 	src := metricsSource(*hist)
+	if err := sf.watch(src, *hist); err != nil {
+		ln.Close()
+		return err
+	}
 	if err := src.Refresh(); err != nil {
 		ln.Close()
 		return fmt.Errorf("metrics serve: %w", err)

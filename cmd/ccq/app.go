@@ -88,6 +88,7 @@ func newApp(a *appEnv) *cli.App {
 			createReportCommand(a),
 			createMetricsCommand(a),
 			createPruneCommand(a),
+			createScheduleCommand(a),
 		},
 		// Run returns errors; run() prints them once and picks the exit code.
 		ExitErrHandler:  func(*cli.Context, error) {},

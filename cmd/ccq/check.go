@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/sinks/helper"
 	"github.com/ccq-dev/ccq/sinks/notify"
 	"github.com/ccq-dev/ccq/stats"
@@ -18,6 +19,7 @@ const (
 	flagMaxDuration         = "max-duration"
 	flagMaxTokensPerSuccess = "max-tokens-per-success"
 	flagMinRuns             = "min-runs"
+	flagSchedules           = "schedules"
 )
 
 func createCheckCommand(a *appEnv) *cli.Command {
@@ -31,6 +33,9 @@ func createCheckCommand(a *appEnv) *cli.Command {
                               with tokens and no success misses it)
   --min-runs N                at least N runs in all (catches a schedule that
                               stopped firing)
+Every task with a schedule: in the tasks directory is also held to it: a
+slot no run started in (within the task's grace) is a miss. --schedules
+checks only that, with no threshold needed.
 On a miss, prints one line "ccq: error: …" naming each miss and exits 1;
 otherwise prints one "ok" line and exits 0.`,
 		Flags: append(filterFlags(),
@@ -40,32 +45,28 @@ otherwise prints one "ok" line and exits 0.`,
 			&cli.DurationFlag{Name: flagMaxDuration, Usage: "longest acceptable run"},
 			&cli.Float64Flag{Name: flagMaxTokensPerSuccess, Usage: "most tokens per successful run a task may use"},
 			&cli.Int64Flag{Name: flagMinRuns, Usage: "fewest runs that must match"},
+			tasksDirFlag(),
+			&cli.BoolFlag{Name: flagSchedules, Usage: "check the tasks' schedules for missed slots (the default when no threshold is given)"},
 			&cli.StringSliceFlag{Name: flagNotify, Usage: "also send a missed threshold to URL (repeatable; as ccq launch --notify; default: $" + envNotify + ")"},
 		),
 		Action: func(c *cli.Context) error { return checkAction(a, c) },
 	}
 }
 
-// checkAction holds the runs to the thresholds and reports the misses.
+// checkAction holds the runs to the thresholds and the scheduled tasks to
+// their slots, and reports the misses.
 func checkAction(a *appEnv, c *cli.Context) error {
-	if c.NArg() > 0 {
-		return usageErr("check takes no arguments (use --task)")
+	th, err := checkThresholds(c)
+	if err != nil {
+		return err
 	}
-	th := stats.Thresholds{
-		MinSuccessRate:      c.Float64(flagMinSuccessRate),
-		MaxDuration:         c.Duration(flagMaxDuration),
-		MaxTokensPerSuccess: c.Float64(flagMaxTokensPerSuccess),
-		MinRuns:             c.Int64(flagMinRuns),
+	scheduled, err := scheduledTasks(a, launch.TasksDir(c.String(flagTasksDir), a.env, a.cwd), nil)
+	if err != nil {
+		return err
 	}
-	if th == (stats.Thresholds{}) {
-		return usageErr("check needs at least one threshold: --%s, --%s, --%s or --%s",
+	if th == (stats.Thresholds{}) && len(scheduled) == 0 && !c.Bool(flagSchedules) {
+		return usageErr("check needs at least one threshold: --%s, --%s, --%s or --%s (or tasks with a schedule:)",
 			flagMinSuccessRate, flagMaxDuration, flagMaxTokensPerSuccess, flagMinRuns)
-	}
-	if th.MinSuccessRate < 0 || th.MinSuccessRate > 1 {
-		return usageErr("--%s must be between 0 and 1", flagMinSuccessRate)
-	}
-	if th.MaxDuration < 0 || th.MaxTokensPerSuccess < 0 || th.MinRuns < 0 {
-		return usageErr("thresholds cannot be negative")
 	}
 	notifier, closeNotifier, err := checkNotifier(a, c.StringSlice(flagNotify))
 	if err != nil {
@@ -85,7 +86,11 @@ func checkAction(a *appEnv, c *cli.Context) error {
 	if s := c.String(flagSince); s != "" {
 		where = " since " + s
 	}
-	if misses := stats.Check(rep, th); len(misses) > 0 {
+	sm, err := a.scheduleMisses(h.path, scheduled)
+	if err != nil {
+		return err
+	}
+	if misses := append(stats.Check(rep, th), sm...); len(misses) > 0 {
 		// One line for cron mail: the first misses, then a count.
 		const shown = 3
 		msg := strings.Join(misses[:min(shown, len(misses))], "; ")
@@ -102,17 +107,40 @@ func checkAction(a *appEnv, c *cli.Context) error {
 		return withCode(exitFailure, errors.New(msg+where))
 	}
 	o := rep.Overall
-	if o.Runs == 0 {
+	switch {
+	case th == (stats.Thresholds{}):
+		fmt.Fprintf(a.stdout, "ok: %s, no missed slot\n", plural(len(scheduled), "scheduled task"))
+	case o.Runs == 0:
 		fmt.Fprintf(a.stdout, "ok: no runs%s to check (%s)\n", where, h.path)
-		return nil
+	default:
+		verb := "meet"
+		if o.Runs == 1 {
+			verb = "meets"
+		}
+		fmt.Fprintf(a.stdout, "ok: %s of %s%s %s every threshold (success %.1f%%)\n",
+			stats.Plural(o.Runs, "run"), stats.Plural(int64(len(rep.Tasks)), "task"), where, verb, *o.SuccessRate*100)
 	}
-	verb := "meet"
-	if o.Runs == 1 {
-		verb = "meets"
-	}
-	fmt.Fprintf(a.stdout, "ok: %s of %s%s %s every threshold (success %.1f%%)\n",
-		stats.Plural(o.Runs, "run"), stats.Plural(int64(len(rep.Tasks)), "task"), where, verb, *o.SuccessRate*100)
 	return nil
+}
+
+// checkThresholds reads and checks the threshold flags.
+func checkThresholds(c *cli.Context) (stats.Thresholds, error) {
+	if c.NArg() > 0 {
+		return stats.Thresholds{}, usageErr("check takes no arguments (use --task)")
+	}
+	th := stats.Thresholds{
+		MinSuccessRate:      c.Float64(flagMinSuccessRate),
+		MaxDuration:         c.Duration(flagMaxDuration),
+		MaxTokensPerSuccess: c.Float64(flagMaxTokensPerSuccess),
+		MinRuns:             c.Int64(flagMinRuns),
+	}
+	if th.MinSuccessRate < 0 || th.MinSuccessRate > 1 {
+		return th, usageErr("--%s must be between 0 and 1", flagMinSuccessRate)
+	}
+	if th.MaxDuration < 0 || th.MaxTokensPerSuccess < 0 || th.MinRuns < 0 {
+		return th, usageErr("thresholds cannot be negative")
+	}
+	return th, nil
 }
 
 // checkNotifier is what sends a missed threshold to the --notify URLs

@@ -185,6 +185,7 @@ func launchOptions(a *appEnv, c *cli.Context) (launch.Options, *helper.Client, e
 	if o.Sinks, hc, err = launchSinks(a, c, task, o.LogsDir); err != nil {
 		return launch.Options{}, nil, err
 	}
+	o.Sinks = append(o.Sinks, catchUpSinks(a, task)...)
 	if !c.Bool(flagQuiet) && isTerminal(a.stderr) {
 		o.Progress = a.stderr
 	}

@@ -33,6 +33,7 @@ costs the same however long the history is. /healthz answers "ok".
 		Flags: []cli.Flag{
 			historyFlag(),
 			logsDirFlag(),
+			tasksDirFlag(),
 			&cli.StringFlag{Name: flagListen, Value: defaultListen, Usage: "address to listen on (host:port)"},
 		},
 		Action: func(c *cli.Context) error {
@@ -43,7 +44,7 @@ costs the same however long the history is. /healthz answers "ok".
 			if err != nil {
 				return err
 			}
-			return handOff(a, "metrics serve", "metrics", "serve", "--history", h.path, "--listen", c.String(flagListen))
+			return handOff(a, "metrics serve", append([]string{"metrics", "serve", "--history", h.path, "--listen", c.String(flagListen)}, a.scheduleArgs(c)...)...)
 		},
 	}
 	return &cli.Command{
@@ -61,6 +62,7 @@ The history is read through the summary cache in the logs directory's
 		Flags: []cli.Flag{
 			historyFlag(),
 			logsDirFlag(),
+			tasksDirFlag(),
 			&cli.StringFlag{Name: flagTextfile, Usage: "write DIR/" + textfileName + " for node_exporter instead of printing"},
 		},
 		Subcommands: []*cli.Command{serve},
@@ -72,7 +74,7 @@ The history is read through the summary cache in the logs directory's
 			if err != nil {
 				return err
 			}
-			args := []string{"metrics", "--history", h.path}
+			args := append([]string{"metrics", "--history", h.path}, a.scheduleArgs(c)...)
 			if dir := c.String(flagTextfile); dir != "" {
 				if !filepath.IsAbs(dir) {
 					dir = filepath.Join(a.cwd, dir)

@@ -45,6 +45,7 @@ answered 503.`,
 		Flags: append(filterFlags(),
 			historyFlag(),
 			logsDirFlag(),
+			tasksDirFlag(),
 			&cli.StringFlag{Name: flagOutput, Aliases: []string{"o"}, Usage: "file to write (- for stdout; default: " + reportName + " beside the history)"},
 			&cli.StringFlag{Name: flagBy, Usage: "chart period: day or week (default: day when the runs span 4 weeks or less)"},
 			&cli.StringFlag{Name: flagServe, Usage: "serve the page at `ADDR` (such as 127.0.0.1:8080) instead of writing it"},
@@ -85,6 +86,7 @@ func (a *appEnv) reportOptions(c *cli.Context, by string, now time.Time) (histor
 		opt.InProgress = recorder.InProgress(filepath.Dir(h.path), now)
 	}
 	opt.Elsewhere = a.otherHistories(h)
+	opt.Missed, opt.MissedAsOf = reportMissed(a, c, h.path)
 	return h, opt, nil
 }
 

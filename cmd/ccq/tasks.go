@@ -48,7 +48,7 @@ func listTasks(a *appEnv, dir string) error {
 		}
 		// A task file's description is anyone's text: no control
 		// characters on the terminal (nor tabs to upset the columns).
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", stats.Printable(t.Name), timeout, stats.Printable(desc))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", stats.Printable(t.Name), timeout, taskSchedule(t), stats.Printable(desc))
 	}
 	tw.Flush()
 	for _, e := range bad {
