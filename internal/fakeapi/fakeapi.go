@@ -48,9 +48,9 @@ type Reply struct {
 	Command string // ToolUse: the Bash command to run
 	// Tool and Input, if Tool is set, make a ToolUse answer call that tool
 	// with that input instead of Bash (StructuredOutput, for --json-schema).
-	Tool  string
-	Input any
-	Status  int    // Error: HTTP status
+	Tool   string
+	Input  any
+	Status int // Error: HTTP status
 	// Headers are added to the response (rate-limit headers on a 429).
 	Headers map[string]string
 }
