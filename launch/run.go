@@ -185,7 +185,7 @@ func prepare(o Options, s Settings, dir string, at attemptOf) (*attempt, error) 
 		_ = os.Remove(a.logPath)
 		return nil, fmt.Errorf("%w: run state: %v", ErrSetup, err)
 	}
-	a.argv = claudeArgs(o.Task.Prompt, s, o.Extra)
+	a.argv = schemaArgs(claudeArgs(o.Task.Prompt, s, o.Extra), s)
 	// A resumed session appends to an existing transcript. Hooks note where
 	// this run's part begins; for a run without hooks, note it here.
 	if resumes(a.argv) {
@@ -261,6 +261,7 @@ func (a *attempt) record(res runResult) (recorder.Recorded, error) {
 	case res.timedOut && a.deadline:
 		ev.TimeoutDetail = fmt.Sprintf("deadline %v passed", a.s.Deadline)
 	}
+	a.verify(res, snap, &ev)
 	ev.Extra = a.extra
 	ev.ReadTranscript = func(r *recorder.Run) *recorder.Transcript {
 		return readTranscript(r, snap, a.o.Env, a.dir, a.resume)

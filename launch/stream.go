@@ -3,6 +3,7 @@ package launch
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -39,7 +40,10 @@ type Snapshot struct {
 	OutputBytes int    // bytes of assistant text, for the token estimate
 	Result      *recorder.Result
 	ResultText  string // the result's final text
-	Lines       int    // lines read
+	// StructuredOutput is the result's structured_output (--json-schema),
+	// raw JSON; nil when there was none.
+	StructuredOutput json.RawMessage
+	Lines            int // lines read
 	// LastOutput is the last line of output that was not stream-json and
 	// says something (stderr, mostly: "API Error: 529 overloaded"),
 	// trimmed and cut to maxLastOutput bytes.
@@ -285,7 +289,7 @@ func (s *Stream) user(line []byte) {
 
 func (s *Stream) result(line []byte) {
 	f := gjson.GetManyBytes(line, "subtype", "is_error", "terminal_reason", "api_error_status",
-		"usage", "total_cost_usd", "num_turns", "session_id", "result")
+		"usage", "total_cost_usd", "num_turns", "session_id", "result", "structured_output")
 	r := &recorder.Result{
 		Subtype:        f[0].Str,
 		IsError:        f[1].Bool(),
@@ -310,6 +314,7 @@ func (s *Stream) result(line []byte) {
 	r.Model = s.snap.Model
 	s.snap.Result = r
 	s.snap.ResultText = f[8].Str
+	s.snap.StructuredOutput = structuredOutput(f[9].Raw)
 	if s.snap.SessionID == "" {
 		s.snap.SessionID = r.SessionID
 	}

@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ccq-dev/ccq/recorder"
+	"github.com/ccq-dev/ccq/verify"
 )
 
 // EnvTasksDir names the tasks directory when --tasks-dir is not given.
@@ -55,6 +56,11 @@ type Settings struct {
 	PingURL  string
 	Notify   []string
 	NotifyOn string
+
+	// Closing the loop (verify.go): the task's checks, run after claude
+	// succeeds, and how many past runs the feedback digest covers.
+	Verify   *verify.Spec
+	Feedback int
 }
 
 // Task is a resolved task file.
@@ -316,6 +322,8 @@ func setKey(t *Task, key string, v *yaml.Node) (known bool, err error) {
 		s.Notify, err = decodeList(v)
 	case "notify_on":
 		err = decodeScalar(v, &s.NotifyOn)
+	case "verify", "verify_timeout", "expect", "expect_not", "output_schema", "feedback":
+		err = setVerifyKey(t, key, v)
 	default:
 		return false, nil
 	}
@@ -346,7 +354,8 @@ func decodeDuration(v *yaml.Node, name string) (time.Duration, error) {
 // frontMatterKeys are the keys a task's front matter may hold.
 var frontMatterKeys = []string{"description", "timeout", "model", "max_turns", "permission_mode", "allowed_tools", "disallowed_tools", "cwd", "args",
 	"retries", "retry_on", "retry_delay", "retry_max_delay", "deadline", "idle_timeout", "overlap", "max_budget_usd",
-	"ping_url", "notify", "notify_on"}
+	"ping_url", "notify", "notify_on",
+	"verify", "verify_timeout", "expect", "expect_not", "output_schema", "feedback"}
 
 func decodeScalar(v *yaml.Node, out any) error {
 	if v.Kind != yaml.ScalarNode {
