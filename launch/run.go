@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ccq-dev/ccq/fingerprint"
 	"github.com/ccq-dev/ccq/internal/proc"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/sessionlog"
@@ -153,6 +154,7 @@ type attempt struct {
 	deadline bool          // timeout is the deadline's
 	extra    map[string]any
 	next     retryDecision
+	fp       chan fingerprint.FP // the fingerprint being taken
 }
 
 // prepare does what comes before the child: the run id, the session log,
@@ -194,6 +196,7 @@ func prepare(o Options, s Settings, dir string, at attemptOf) (*attempt, error) 
 	a.bin, a.lookErr = findClaude(o.Claude, o.Env, o.Cwd)
 	a.log.Header(sessionlog.Header{TaskName: o.Task.Name, TaskPath: o.Task.Path, RunID: a.runID, Start: a.start, Command: append([]string{a.argv0()}, a.argv...), Prompt: o.Task.Prompt, Dir: dir, Timeout: a.timeout})
 	a.stream = NewStream(a.log)
+	a.fingerprintRun()
 	return a, nil
 }
 
@@ -261,6 +264,7 @@ func (a *attempt) record(res runResult) (recorder.Recorded, error) {
 	case res.timedOut && a.deadline:
 		ev.TimeoutDetail = fmt.Sprintf("deadline %v passed", a.s.Deadline)
 	}
+	a.fingerprintDone(snap)
 	a.verify(res, snap, &ev)
 	ev.Extra = a.extra
 	ev.ReadTranscript = func(r *recorder.Run) *recorder.Transcript {
