@@ -49,12 +49,12 @@ func Make(task string, runs []Run, budget int) Digest {
 	}
 	if failed == 0 {
 		d.Runs = runs
-		d.Text = fit(fmt.Sprintf("Last %d runs of %s: all succeeded (median %s, %s tokens).", len(runs), task,
+		d.Text = fit(fmt.Sprintf("%s of %s: all succeeded (median %s, %s tokens).", last(len(runs)), task,
 			dur(median(runs, func(r Run) float64 { return r.DurationS })), tokens(int64(median(runs, func(r Run) float64 { return float64(r.Tokens) })))), limit)
 		d.Tokens = estimate(d.Text)
 		return d
 	}
-	head := fmt.Sprintf("Last %d runs of %s (newest first): %d failed, %d succeeded.", len(runs), task, failed, len(runs)-failed)
+	head := fmt.Sprintf("%s of %s (newest first): %d failed, %d succeeded.", last(len(runs)), task, failed, len(runs)-failed)
 	lines := []string{head}
 	size := len(head) + 1
 	for i, r := range runs {
@@ -104,6 +104,14 @@ func line(r Run) string {
 		fmt.Fprintf(&b, "; its answer ended: %q", oneLine(r.ResultTail, 200))
 	}
 	return b.String()
+}
+
+// last is "Last run" or "Last N runs".
+func last(n int) string {
+	if n == 1 {
+		return "Last run"
+	}
+	return fmt.Sprintf("Last %d runs", n)
 }
 
 func estimate(s string) int { return (len(s) + BytesPerToken - 1) / BytesPerToken }

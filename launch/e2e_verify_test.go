@@ -144,3 +144,44 @@ func TestE2EOutputSchema(t *testing.T) {
 		})
 	}
 }
+
+// TestE2EFeedback: with feedback, the next run's prompt carries the digest
+// of the failed runs before it (and the session log shows it as sent);
+// the failed runs kept the end of their answer.
+func TestE2EFeedback(t *testing.T) {
+	r := newE2E(t, answer("I could not find the file report.csv, token=abcdef0123456789."), false)
+	r.task("expect: 'Committed'\nfeedback: 3\n")
+	for range 2 {
+		if e, _, _ := r.launch(nil); e.Success {
+			t.Fatalf("entry %+v", e)
+		}
+	}
+	if tail := r.lastLine().Get("result_tail").Str; tail != "I could not find the file report.csv, token=REDACTED" {
+		t.Errorf("result_tail %q", tail)
+	}
+	e, _, _ := r.launch(nil)
+	bodies := r.srv.Bodies()
+	prompt := gjson.GetBytes(bodies[len(bodies)-1], `messages.0.content`).Raw
+	for _, want := range []string{"Say hi, then stop.", "## Recent runs of this task (from ccq)", "Last 2 runs of job (newest first): 2 failed, 0 succeeded.",
+		"claude succeeded but verification failed: verify: expect `Committed`: the result does not match"} {
+		if !strings.Contains(prompt, want) {
+			t.Errorf("prompt lacks %q: %s", want, prompt)
+		}
+	}
+	if strings.Contains(prompt, "abcdef0123456789") {
+		t.Error("a secret reached the prompt")
+	}
+	log, _ := os.ReadFile(e.LogFile)
+	if !strings.Contains(string(log), "Last 2 runs of job (newest first)") {
+		t.Errorf("session log lacks the digest:\n%s", log)
+	}
+	// The prompt part of the fingerprint is the task's, digest aside.
+	h := r.lastLine().Get("fp.prompt").Str
+	if h == "" {
+		t.Fatal("no fingerprint")
+	}
+	b, _ := os.ReadFile(recorder.HistoryPath(r.logs))
+	if n := strings.Count(string(b), `"prompt":"`+h+`"`); n != 3 {
+		t.Errorf("prompt hash %s on %d of 3 lines", h, n)
+	}
+}

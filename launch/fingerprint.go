@@ -1,6 +1,8 @@
 package launch
 
 import (
+	"strings"
+
 	"github.com/ccq-dev/ccq/fingerprint"
 	"github.com/ccq-dev/ccq/internal/buildinfo"
 )
@@ -11,7 +13,10 @@ import (
 func (a *attempt) fingerprintRun() {
 	ch := make(chan fingerprint.FP, 1)
 	a.fp = ch
-	st := fingerprint.Start{Dir: a.dir, Home: a.o.Env["HOME"], Prompt: a.o.Task.Prompt, CCQ: buildinfo.Version(""), Git: true}
+	// The task's prompt: a feedback digest changes with every run and is
+	// not what a prompt change means.
+	prompt, _, _ := strings.Cut(a.o.Task.Prompt, feedbackHeading)
+	st := fingerprint.Start{Dir: a.dir, Home: a.o.Env["HOME"], Prompt: prompt, CCQ: buildinfo.Version(""), Git: true}
 	go func() { ch <- fingerprint.Compute(st) }()
 }
 

@@ -61,6 +61,7 @@ func Run(o Options) (*Outcome, error) {
 		o.Grace = DefaultGrace
 	}
 	s := merge(o.Task.Settings, o.Flags)
+	o.Task = withFeedback(o, s)
 	dir, err := workDir(o.Cwd, s.Cwd)
 	if err != nil {
 		return nil, err
@@ -264,8 +265,7 @@ func (a *attempt) record(res runResult) (recorder.Recorded, error) {
 	case res.timedOut && a.deadline:
 		ev.TimeoutDetail = fmt.Sprintf("deadline %v passed", a.s.Deadline)
 	}
-	a.fingerprintDone(snap)
-	a.verify(res, snap, &ev)
+	a.closeLoop(res, snap, &ev)
 	ev.Extra = a.extra
 	ev.ReadTranscript = func(r *recorder.Run) *recorder.Transcript {
 		return readTranscript(r, snap, a.o.Env, a.dir, a.resume)
