@@ -78,6 +78,7 @@ otherwise prints one "ok" line and exits 0.`,
 				return err
 			}
 			warnSkipped(a.stderr, h.path, stats.Counts{Skipped: rep.Skipped, FirstSkipped: rep.FirstSkippedLine})
+			printShifts(a.stdout, h.path, rep)
 			where := ""
 			if s := c.String(flagSince); s != "" {
 				where = " since " + s
