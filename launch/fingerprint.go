@@ -16,7 +16,7 @@ func (a *attempt) fingerprintRun() {
 	// The task's prompt: a feedback digest changes with every run and is
 	// not what a prompt change means.
 	prompt, _, _ := strings.Cut(a.o.Task.Prompt, feedbackHeading)
-	st := fingerprint.Start{Dir: a.dir, Home: a.o.Env["HOME"], Prompt: prompt, CCQ: buildinfo.Version(""), Git: true}
+	st := fingerprint.Start{Dir: a.dir, Home: a.o.Env["HOME"], Prompt: prompt, CCQ: buildinfo.Version(a.o.Version), Git: true}
 	go func() { ch <- fingerprint.Compute(st) }()
 }
 

@@ -47,6 +47,8 @@ type Options struct {
 	// MaxConcurrent, if above 0, bounds the runs of all tasks of LogsDir
 	// at once: a launch waits for one of that many slots.
 	MaxConcurrent int
+	// Version is ccq's, for the fingerprint; empty: the build's.
+	Version string
 }
 
 // Setup errors: the run was not started and nothing was recorded.

@@ -192,6 +192,7 @@ func launchOptions(a *appEnv, c *cli.Context) (launch.Options, error) {
 	if !c.Bool(flagQuiet) && isTerminal(a.stderr) {
 		o.Progress = a.stderr
 	}
+	o.Version = buildVersion() // for the fingerprint
 	return o, nil
 }
 
