@@ -7,6 +7,9 @@ import (
 	"github.com/ccq-dev/ccq/internal/buildinfo"
 )
 
+// pendingFP delivers the fingerprint taken beside claude's start.
+type pendingFP = chan fingerprint.FP
+
 // fingerprintRun starts taking the run's fingerprint: the files and the
 // git commit as they are when claude starts. `git status` (~10 ms) runs
 // beside claude's own start instead of before it.

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ccq-dev/ccq/fingerprint"
 	"github.com/ccq-dev/ccq/internal/proc"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/sessionlog"
@@ -47,8 +46,7 @@ type Options struct {
 	// MaxConcurrent, if above 0, bounds the runs of all tasks of LogsDir
 	// at once: a launch waits for one of that many slots.
 	MaxConcurrent int
-	// Version is ccq's, for the fingerprint; empty: the build's.
-	Version string
+	Version       string // ccq's, for the fingerprint; empty: the build's
 }
 
 // Setup errors: the run was not started and nothing was recorded.
@@ -157,7 +155,7 @@ type attempt struct {
 	deadline bool          // timeout is the deadline's
 	extra    map[string]any
 	next     retryDecision
-	fp       chan fingerprint.FP // the fingerprint being taken
+	fp       pendingFP // the fingerprint being taken
 }
 
 // prepare does what comes before the child: the run id, the session log,
