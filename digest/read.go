@@ -8,10 +8,13 @@ package digest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
-	"os"
+	"io/fs"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/ccq-dev/ccq/internal/regfile"
 )
 
 // blockSize is what one backward read takes.
@@ -43,8 +46,8 @@ type Run struct {
 // ReadFile returns the last n runs of task in the history at path, newest
 // first. A history that does not exist holds no runs.
 func ReadFile(path, task string, n int) ([]Run, error) {
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
+	f, err := regfile.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
@@ -55,17 +58,8 @@ func ReadFile(path, task string, n int) ([]Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !st.Mode().IsRegular() {
-		return nil, &os.PathError{Op: "read", Path: path, Err: errNotRegular}
-	}
 	return Read(f, st.Size(), task, n)
 }
-
-type notRegular struct{}
-
-func (notRegular) Error() string { return "not a regular file" }
-
-var errNotRegular error = notRegular{}
 
 // Read returns the last n runs of task in the history r of size bytes,
 // newest first, reading blocks from the end until it has n of them or has

@@ -3,14 +3,16 @@ package drift
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
-	"os"
+	"io/fs"
 	"sort"
 	"time"
 
 	"github.com/tidwall/gjson"
 
 	"github.com/ccq-dev/ccq/fingerprint"
+	"github.com/ccq-dev/ccq/internal/regfile"
 )
 
 // TailBytes bounds what ReadTail reads: the end of the history, where the
@@ -24,8 +26,8 @@ const MaxRuns = 400
 // each task's runs, oldest first, at most MaxRuns each. keep, if set,
 // selects the tasks.
 func ReadTail(path string, keep func(task string) bool) (map[string][]Run, error) {
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
+	f, err := regfile.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
@@ -33,7 +35,7 @@ func ReadTail(path string, keep func(task string) bool) (map[string][]Run, error
 	}
 	defer f.Close()
 	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
+	if err != nil {
 		return nil, err
 	}
 	off := max(0, st.Size()-TailBytes)

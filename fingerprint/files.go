@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ccq-dev/ccq/internal/regfile"
 )
 
 // maxFile bounds what is read of one memory or settings file; a larger
@@ -73,18 +75,11 @@ func hashFiles(paths []string) string {
 // readBounded reads up to limit bytes of a regular file: a FIFO or a
 // device is never opened for reading.
 func readBounded(path string, limit int64) ([]byte, bool) {
-	st, err := os.Stat(path)
-	if err != nil || !st.Mode().IsRegular() {
-		return nil, false
-	}
-	f, err := openNoBlock(path)
+	f, err := regfile.Open(path)
 	if err != nil {
 		return nil, false
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil, false
-	}
 	b, err := io.ReadAll(io.LimitReader(f, limit))
 	return b, err == nil
 }

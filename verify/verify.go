@@ -8,14 +8,17 @@ package verify
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/ccq-dev/ccq/internal/regfile"
 )
 
 // DefaultTimeout bounds one verify command when the task sets none.
@@ -67,19 +70,17 @@ func LoadSchema(path, dir string) (*jsonschema.Schema, string, string, error) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
-	st, err := os.Stat(path)
+	f, err := regfile.Open(path)
+	if err != nil {
+		return nil, "", path, fmt.Errorf("schema %s: %w", path, errors.Unwrap(err))
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxSchemaFile+1))
+	f.Close()
 	if err != nil {
 		return nil, "", path, fmt.Errorf("schema %s: %w", path, err)
 	}
-	if !st.Mode().IsRegular() {
-		return nil, "", path, fmt.Errorf("schema %s: not a regular file", path)
-	}
-	if st.Size() > maxSchemaFile {
-		return nil, "", path, fmt.Errorf("schema %s: %d bytes, more than %d", path, st.Size(), maxSchemaFile)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, "", path, fmt.Errorf("schema %s: %w", path, err)
+	if len(data) > maxSchemaFile {
+		return nil, "", path, fmt.Errorf("schema %s: more than %d bytes", path, maxSchemaFile)
 	}
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {

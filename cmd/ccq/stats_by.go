@@ -3,8 +3,9 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"sort"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/ccq-dev/ccq/drift"
 	"github.com/ccq-dev/ccq/fingerprint"
+	"github.com/ccq-dev/ccq/internal/regfile"
 	"github.com/ccq-dev/ccq/stats"
 )
 
@@ -43,8 +45,8 @@ type partGroup struct {
 // statsByPart groups the selected runs by one fingerprint part ("unknown"
 // for lines without it) and prints one row per value.
 func (a *appEnv) statsByPart(h history, by, part string, asJSON bool) error {
-	f, err := os.Open(h.path)
-	if os.IsNotExist(err) {
+	f, err := regfile.Open(h.path)
+	if errors.Is(err, fs.ErrNotExist) {
 		f = nil
 	} else if err != nil {
 		return err

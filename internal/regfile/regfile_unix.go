@@ -1,14 +1,13 @@
 //go:build unix
 
-package fingerprint
+package regfile
 
 import (
 	"os"
 	"syscall"
 )
 
-// openNoBlock opens path for reading without blocking on a FIFO that
-// replaced a checked regular file.
+// openNoBlock opens path without blocking should it have become a FIFO.
 func openNoBlock(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 }
