@@ -49,6 +49,9 @@ func merge(task, flags Settings) Settings {
 	if flags.Retries != nil {
 		s.Retries = flags.Retries
 	}
+	if flags.Feedback > 0 {
+		s.Feedback = flags.Feedback
+	}
 	if len(flags.RetryOn) > 0 {
 		s.RetryOn = flags.RetryOn
 	}

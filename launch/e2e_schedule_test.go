@@ -375,7 +375,7 @@ func TestE2EPingTrouble(t *testing.T) {
 			for k := range x {
 				switch k {
 				case "task_id", "success", "error_type", "tokens", "duration_s", "log_file", "timestamp", "run_id", "session_id",
-					"exit_code", "usage", "tokens_source", "cost_usd", "model", "turns", "recorded_by", "ping_rid", "ping_error":
+					"exit_code", "usage", "tokens_source", "cost_usd", "model", "turns", "recorded_by", "ping_rid", "ping_error", "fp":
 				default:
 					t.Errorf("unexpected key %s in %v", k, x)
 				}

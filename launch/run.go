@@ -47,6 +47,7 @@ type Options struct {
 	// MaxConcurrent, if above 0, bounds the runs of all tasks of LogsDir
 	// at once: a launch waits for one of that many slots.
 	MaxConcurrent int
+	Version       string // ccq's, for the fingerprint; empty: the build's
 }
 
 // Setup errors: the run was not started and nothing was recorded.
@@ -61,6 +62,7 @@ func Run(o Options) (*Outcome, error) {
 		o.Grace = DefaultGrace
 	}
 	s := merge(o.Task.Settings, o.Flags)
+	o.Task = withFeedback(o, s)
 	dir, err := workDir(o.Cwd, s.Cwd)
 	if err != nil {
 		return nil, err
@@ -158,6 +160,7 @@ type attempt struct {
 	deadline bool          // timeout is the deadline's
 	extra    map[string]any
 	next     retryDecision
+	fp       pendingFP // the fingerprint being taken
 }
 
 // prepare does what comes before the child: the run id, the session log,
@@ -190,7 +193,7 @@ func prepare(o Options, s Settings, dir string, at attemptOf) (*attempt, error) 
 		_ = os.Remove(a.logPath)
 		return nil, fmt.Errorf("%w: run state: %v", ErrSetup, err)
 	}
-	a.argv = claudeArgs(o.Task.Prompt, s, o.Extra)
+	a.argv = schemaArgs(claudeArgs(o.Task.Prompt, s, o.Extra), s)
 	// A resumed session appends to an existing transcript. Hooks note where
 	// this run's part begins; for a run without hooks, note it here.
 	if resumes(a.argv) {
@@ -199,6 +202,7 @@ func prepare(o Options, s Settings, dir string, at attemptOf) (*attempt, error) 
 	a.bin, a.lookErr = findClaude(o.Claude, o.Env, o.Cwd)
 	a.log.Header(sessionlog.Header{TaskName: o.Task.Name, TaskPath: o.Task.Path, RunID: a.runID, Start: a.start, Command: append([]string{a.argv0()}, a.argv...), Prompt: o.Task.Prompt, Dir: dir, Timeout: a.timeout})
 	a.stream = NewStream(a.log)
+	a.fingerprintRun()
 	return a, nil
 }
 
@@ -280,6 +284,7 @@ func (a *attempt) record(res runResult) (recorder.Recorded, error) {
 		ev.TimeoutDetail = fmt.Sprintf("deadline %v passed", a.s.Deadline)
 	}
 	a.sinksDone()
+	a.closeLoop(res, snap, &ev)
 	ev.Extra = a.extra
 	ev.ReadTranscript = func(r *recorder.Run) *recorder.Transcript {
 		return readTranscript(r, snap, a.o.Env, a.dir, a.resume)

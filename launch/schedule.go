@@ -37,10 +37,13 @@ const (
 	RetryTimeout = "timeout"
 	// RetryIdle: the attempt was stopped by --idle-timeout.
 	RetryIdle = "idle"
+	// RetryVerify: claude succeeded but the task's checks failed. Never
+	// retried unless named: the next attempt is likely to fail the same.
+	RetryVerify = "verify"
 )
 
 // RetryClasses are the classes --retry-on takes.
-var RetryClasses = []string{RetryTransient, RetryTimeout, RetryIdle}
+var RetryClasses = []string{RetryTransient, RetryTimeout, RetryIdle, RetryVerify}
 
 // Overlap modes: what a launch does while another run of its task goes on.
 const (
@@ -139,6 +142,10 @@ func retryCause(out *Outcome, snap Snapshot) (class, reason string) {
 	switch {
 	case e.Success:
 		return "", ""
+	case e.Extra[recorder.ExtraClientSuccess] == true:
+		// The task's checks failed: not the API's fault, retried only
+		// when the task says so (retry_on: verify).
+		return RetryVerify, e.ErrorDetail
 	case out.Ending == TimedOut && out.Idle:
 		return RetryIdle, e.ErrorDetail
 	case out.Ending == TimedOut && out.Deadline:

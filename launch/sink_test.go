@@ -76,7 +76,7 @@ func TestSinks(t *testing.T) {
 	if st := sink.started[0]; st.RunID != e.RunID || st.Task != "job" || st.LogFile != e.LogFile || st.Start.IsZero() {
 		t.Errorf("Started with %+v, entry %+v", st, e)
 	}
-	if len(sink.finished) != 1 || !reflect.DeepEqual(sink.finished[0], e) || sink.finishedInfos[0] != sink.started[0] {
+	if len(sink.finished) != 1 || !reflect.DeepEqual(lineOnly(sink.finished[0]), lineOnly(e)) || sink.finishedInfos[0] != sink.started[0] {
 		t.Errorf("Finished with %+v\nhistory has %+v", sink.finished, e)
 	}
 	if len(out.Warnings) != 0 {
@@ -103,7 +103,7 @@ func TestSinksCannotChangeTheRun(t *testing.T) {
 		t.Errorf("%v (code %d, record error %v), entry %+v", out.Ending, out.Code, out.RecordErr, e)
 	}
 	good.mu.Lock()
-	if len(good.finished) != 1 || !reflect.DeepEqual(good.finished[0], e) {
+	if len(good.finished) != 1 || !reflect.DeepEqual(lineOnly(good.finished[0]), lineOnly(e)) {
 		t.Errorf("the working sink got %+v, history has %+v", good.finished, e)
 	}
 	good.mu.Unlock()

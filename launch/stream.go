@@ -3,10 +3,12 @@ package launch
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,7 +41,14 @@ type Snapshot struct {
 	OutputBytes int    // bytes of assistant text, for the token estimate
 	Result      *recorder.Result
 	ResultText  string // the result's final text
-	Lines       int    // lines read
+	// StructuredOutput is the result's structured_output (--json-schema),
+	// raw JSON; nil when there was none.
+	StructuredOutput json.RawMessage
+	// Init is the init event as printed (for the fingerprint: version,
+	// MCP servers, tools), Models the models that answered, in order.
+	Init   []byte
+	Models []string
+	Lines  int // lines read
 	// LastOutput is the last line of output that was not stream-json and
 	// says something (stderr, mostly: "API Error: 529 overloaded"),
 	// trimmed and cut to maxLastOutput bytes.
@@ -55,6 +64,9 @@ type Snapshot struct {
 	// assistant turn): "API Error: Request rejected (429) · …".
 	APIErrorText string
 }
+
+// maxInit bounds the init event kept for the fingerprint.
+const maxInit = 256 << 10
 
 // maxLastOutput bounds Snapshot.LastOutput, which goes into error_detail.
 const maxLastOutput = 200
@@ -199,6 +211,9 @@ func (s *Stream) system(line []byte) {
 		s.snap.SessionID = f[1].Str
 	}
 	s.snap.Model, s.snap.Cwd, s.snap.Version = f[2].Str, f[3].Str, f[4].Str
+	if len(line) <= maxInit {
+		s.snap.Init = append([]byte(nil), line...)
+	}
 	s.mu.Unlock()
 	s.log.Init(f[1].Str, f[2].Str, f[4].Str, f[5].Str)
 }
@@ -215,6 +230,9 @@ func (s *Stream) assistant(line []byte) {
 	newTurn := !synthetic && (id == "" && s.prevType != "assistant" || id != "" && !s.seen[id])
 	if id != "" {
 		s.seen[id] = true
+	}
+	if m := msg.Get("model").Str; newTurn && m != "" && !slices.Contains(s.snap.Models, m) && len(s.snap.Models) < 8 {
+		s.snap.Models = append(s.snap.Models, m)
 	}
 	if newTurn {
 		s.snap.Turns++
@@ -285,7 +303,7 @@ func (s *Stream) user(line []byte) {
 
 func (s *Stream) result(line []byte) {
 	f := gjson.GetManyBytes(line, "subtype", "is_error", "terminal_reason", "api_error_status",
-		"usage", "total_cost_usd", "num_turns", "session_id", "result")
+		"usage", "total_cost_usd", "num_turns", "session_id", "result", "structured_output")
 	r := &recorder.Result{
 		Subtype:        f[0].Str,
 		IsError:        f[1].Bool(),
@@ -310,6 +328,7 @@ func (s *Stream) result(line []byte) {
 	r.Model = s.snap.Model
 	s.snap.Result = r
 	s.snap.ResultText = f[8].Str
+	s.snap.StructuredOutput = structuredOutput(f[9].Raw)
 	if s.snap.SessionID == "" {
 		s.snap.SessionID = r.SessionID
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/schedule"
+	"github.com/ccq-dev/ccq/verify"
 )
 
 // EnvTasksDir names the tasks directory when --tasks-dir is not given.
@@ -61,6 +62,10 @@ type Settings struct {
 	Grace    time.Duration // how late a run may start; 0: the schedule's default
 	Jitter   time.Duration // systemd RandomizedDelaySec=
 	CatchUp  *bool         // run once after a missed slot; nil: true
+	// Closing the loop (verify.go): the task's checks, run after claude
+	// succeeds, and how many past runs the feedback digest covers.
+	Verify   *verify.Spec
+	Feedback int
 }
 
 // Task is a resolved task file.
@@ -320,6 +325,8 @@ func setKey(t *Task, key string, v *yaml.Node) (known bool, err error) {
 		err = decodeScalar(v, &s.NotifyOn)
 	case "schedule", "grace", "jitter", "catch_up":
 		err = setScheduleKey(s, key, v)
+	case "verify", "verify_timeout", "expect", "expect_not", "output_schema", "feedback":
+		err = setVerifyKey(t, key, v)
 	default:
 		return false, nil
 	}
@@ -350,7 +357,8 @@ func decodeDuration(v *yaml.Node, name string) (time.Duration, error) {
 // frontMatterKeys are the keys a task's front matter may hold.
 var frontMatterKeys = []string{"description", "timeout", "model", "max_turns", "permission_mode", "allowed_tools", "disallowed_tools", "cwd", "args",
 	"retries", "retry_on", "retry_delay", "retry_max_delay", "deadline", "idle_timeout", "overlap", "max_budget_usd",
-	"ping_url", "notify", "notify_on", "schedule", "grace", "jitter", "catch_up"}
+	"ping_url", "notify", "notify_on", "schedule", "grace", "jitter", "catch_up",
+	"verify", "verify_timeout", "expect", "expect_not", "output_schema", "feedback"}
 
 func decodeScalar(v *yaml.Node, out any) error {
 	if v.Kind != yaml.ScalarNode {

@@ -62,7 +62,17 @@ type Evidence struct {
 	// Set when a later command closes a run whose recorder died: why. It
 	// is ignored for a run whose state shows it ended (SessionEnd).
 	Unfinished string
+
+	// VerifyFailed, if set, is the error_detail of the task's own checks
+	// that failed after the client succeeded ("verify: expect ...": see
+	// package verify). It turns a success into an exit_error and adds
+	// ExtraClientSuccess to the line; it is ignored for a failed run.
+	VerifyFailed string
 }
+
+// ExtraClientSuccess is the extra key of a line whose client succeeded but
+// whose task's checks failed: "green but failed verification".
+const ExtraClientSuccess = "client_success"
 
 // signalByExit maps the exit codes Claude Code uses after catching a signal
 // (it exits 128+n instead of dying) to the signal's name.
@@ -210,6 +220,9 @@ func Tokens(ev Evidence) (Usage, string) {
 // caller sets the identity fields, the times and RecordedBy.
 func Fill(e *Entry, ev Evidence) {
 	e.ErrorType, e.ErrorDetail = Classify(ev)
+	if e.ErrorType == ErrNone && ev.VerifyFailed != "" {
+		e.ErrorType, e.ErrorDetail = ErrExit, ev.VerifyFailed
+	}
 	e.Success = e.ErrorType == ErrNone
 	u, src := Tokens(ev)
 	e.Tokens = u.Total()

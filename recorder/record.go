@@ -127,10 +127,16 @@ func buildEntry(runID string, ev Evidence, by string) Entry {
 	e.SetDuration(end.Sub(start))
 	Fill(&e, ev)
 	if len(ev.Extra) > 0 {
-		e.Extra = make(map[string]any, len(ev.Extra))
+		e.Extra = make(map[string]any, len(ev.Extra)+1)
 		for k, v := range ev.Extra {
 			e.Extra[k] = v
 		}
+	}
+	if e.ErrorType == ErrExit && ev.VerifyFailed != "" && e.ErrorDetail == ev.VerifyFailed {
+		if e.Extra == nil {
+			e.Extra = map[string]any{}
+		}
+		e.Extra[ExtraClientSuccess] = true
 	}
 	return e
 }

@@ -400,3 +400,10 @@ func mdInline(s string) string {
 
 // mdCell makes s safe in a table cell.
 func mdCell(s string) string { return strings.ReplaceAll(mdInline(s), "|", `\|`) }
+
+// Section writes a section of the log's own: a "## title" heading and
+// body, Markdown the caller made safe (the launcher's verification and
+// feedback digest).
+func (l *Log) Section(title, body string) {
+	l.write([]byte("## "+mdInline(title)+"\n\n"+strings.TrimRight(body, "\n")+"\n\n"), false)
+}

@@ -82,6 +82,7 @@ func newApp(a *appEnv) *cli.App {
 			createTasksCommand(a),
 			createStatsCommand(a),
 			createRunsCommand(a),
+			createDigestCommand(a),
 			createShowCommand(a),
 			createCheckCommand(a),
 			createExportCommand(a),

@@ -82,6 +82,7 @@ func checkAction(a *appEnv, c *cli.Context) error {
 		return err
 	}
 	warnSkipped(a.stderr, h.path, stats.Counts{Skipped: rep.Skipped, FirstSkipped: rep.FirstSkippedLine})
+	printShifts(a.stdout, h.path, rep)
 	where := ""
 	if s := c.String(flagSince); s != "" {
 		where = " since " + s

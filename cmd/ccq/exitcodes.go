@@ -1,6 +1,9 @@
 package main
 
-import "github.com/ccq-dev/ccq/launch"
+import (
+	"github.com/ccq-dev/ccq/launch"
+	"github.com/ccq-dev/ccq/recorder"
+)
 
 // Exit codes. A launched run passes its child's code through; these are the
 // ones ccq itself decides. README's "Exit codes" table mirrors this file.
@@ -17,12 +20,21 @@ const (
 // launchExit is the one table from how a run ended to the exit code of
 // `ccq launch`.
 var launchExit = map[launch.Ending]func(*launch.Outcome) int{
-	launch.Exited:      func(o *launch.Outcome) int { return o.Code }, // claude's own code, passed through
+	launch.Exited:      exitedCode, // claude's own code, passed through
 	launch.TimedOut:    func(*launch.Outcome) int { return exitTimeout },
 	launch.StartFailed: func(*launch.Outcome) int { return exitCannotStart },
 	launch.Signalled:   func(o *launch.Outcome) int { return exitSignalBase + launch.SignalNumber(o.Signal) },
 	launch.Skipped:     func(*launch.Outcome) int { return exitTempFail },
 	launch.GaveUp:      func(*launch.Outcome) int { return exitTempFail },
+}
+
+// exitedCode passes claude's own code through, except for a run claude
+// finished with 0 whose task's checks failed (verify): that is a failure.
+func exitedCode(o *launch.Outcome) int {
+	if o.Code == exitOK && o.Entry.Extra[recorder.ExtraClientSuccess] == true {
+		return exitFailure
+	}
+	return o.Code
 }
 
 // launchExitCode is the exit code of `ccq launch` for a run that ended as o.

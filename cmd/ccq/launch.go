@@ -39,6 +39,7 @@ const (
 	flagOverlap       = "overlap"
 	flagMaxConcurrent = "max-concurrent"
 	flagMaxBudgetUSD  = "max-budget-usd"
+	flagFeedback      = "feedback"
 )
 
 // Environment variables of `ccq launch` (besides launch's and recorder's).
@@ -91,6 +92,7 @@ be started; 128+n when a signal n ended the run; 2 for bad input.`,
 			&cli.BoolFlag{Name: flagQuiet, Aliases: []string{"q"}, Usage: "print nothing but errors", DisableDefaultText: true},
 			&cli.BoolFlag{Name: flagJSON, Usage: "print the run's history line on stdout at the end", DisableDefaultText: true},
 			&cli.BoolFlag{Name: flagVerbose, Aliases: []string{"v"}, Usage: "print the summary even when the run succeeds off a terminal", DisableDefaultText: true},
+			&cli.IntFlag{Name: flagFeedback, Usage: "append to the prompt a digest of the task's last N runs (see ccq digest)", DefaultText: "the task's, else 0"},
 			&cli.IntFlag{Name: flagRetries, Usage: "retry an attempt that failed for a transient reason up to N times (0 to 100)", DefaultText: "the task's, else 0"},
 			&cli.StringSliceFlag{Name: flagRetryOn, Usage: "what to retry: transient, timeout, idle (repeat or separate with commas)", DefaultText: "transient"},
 			&cli.DurationFlag{Name: flagRetryDelay, Usage: "backoff unit: wait n is drawn from [0, min(max, delay·2^(n-1))]", DefaultText: launch.DefaultRetryDelay.String()},
@@ -189,6 +191,7 @@ func launchOptions(a *appEnv, c *cli.Context) (launch.Options, *helper.Client, e
 	if !c.Bool(flagQuiet) && isTerminal(a.stderr) {
 		o.Progress = a.stderr
 	}
+	o.Version = buildVersion() // for the fingerprint
 	return o, hc, nil
 }
 
@@ -208,6 +211,7 @@ func flagSettings(c *cli.Context) launch.Settings {
 		IdleTimeout:     c.Duration(flagIdleTimeout),
 		Overlap:         c.String(flagOverlap),
 		MaxBudgetUSD:    c.Float64(flagMaxBudgetUSD),
+		Feedback:        c.Int(flagFeedback),
 	}
 	if c.IsSet(flagRetries) {
 		n := c.Int(flagRetries)
@@ -233,6 +237,11 @@ func checkScheduleFlags(c *cli.Context) error {
 	if c.IsSet(flagRetryOn) {
 		if _, err := launch.ParseRetryOn(c.StringSlice(flagRetryOn)); err != nil {
 			return usageErr("launch: --%s: %v", flagRetryOn, err)
+		}
+	}
+	if c.IsSet(flagFeedback) {
+		if err := launch.CheckFeedback(c.Int(flagFeedback)); err != nil {
+			return usageErr("launch: --%s: %v", flagFeedback, err)
 		}
 	}
 	if c.IsSet(flagOverlap) {

@@ -54,7 +54,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"stats", "--by"}, "flag needs an argument: -by", "ccq stats --help lists the flags"},
 		{[]string{"statz"}, `unknown command "statz"`, "ccq --help lists the commands"},
 		{[]string{"export", "otlp", "--no-such-flag"}, "flag provided but not defined: -no-such-flag", "ccq export otlp --help lists the flags"},
-		{[]string{"stats", "--by", "month"}, `--by must be day or week, not "month"`, ""},
+		{[]string{"stats", "--by", "month"}, `--by must be day or week, or a fingerprint part (model, claude_version, prompt, host, …), not "month"`, ""},
 		{[]string{"runs", "-n", "0"}, "-n must be at least 1", ""},
 	}
 	for _, tt := range tests {

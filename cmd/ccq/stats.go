@@ -37,7 +37,7 @@ task and per period, for spreadsheets.`,
 			historyFlag(),
 			includeArchivesFlag(),
 			logsDirFlag(),
-			&cli.StringFlag{Name: flagBy, Usage: "trend period: day or week (default: day when the runs span 4 weeks or less)"},
+			&cli.StringFlag{Name: flagBy, Usage: "trend period: day or week (default: day when the runs span 4 weeks or less); or a fingerprint part to group the runs by: model, claude_version, prompt, host, claude_md, settings, git, ccq_version, mcp, tools"},
 			&cli.BoolFlag{Name: flagJSON, Usage: "print JSON"},
 			&cli.BoolFlag{Name: flagCSV, Usage: "print CSV"},
 		),
@@ -49,8 +49,11 @@ task and per period, for spreadsheets.`,
 				return usageErr("--json and --csv cannot be combined")
 			}
 			by := c.String(flagBy)
+			if part, ok := fingerprintBy()[by]; ok {
+				return a.statsBy(c, by, part)
+			}
 			if by != "" && by != stats.PeriodDay && by != stats.PeriodWeek {
-				return usageErr("--by must be day or week, not %q", by)
+				return usageErr("--by must be day or week, or a fingerprint part (model, claude_version, prompt, host, …), not %q", by)
 			}
 			h, err := a.openHistory(c, time.Now())
 			if err != nil {

@@ -46,7 +46,11 @@ type Reply struct {
 	Kind    Kind
 	Text    string // Text and ToolUse: the text block
 	Command string // ToolUse: the Bash command to run
-	Status  int    // Error: HTTP status
+	// Tool and Input, if Tool is set, make a ToolUse answer call that tool
+	// with that input instead of Bash (StructuredOutput, for --json-schema).
+	Tool   string
+	Input  any
+	Status int // Error: HTTP status
 	// Headers are added to the response (rate-limit headers on a 429).
 	Headers map[string]string
 }
@@ -262,10 +266,15 @@ func writeStream(w http.ResponseWriter, n int, reply Reply, u Usage) {
 	evs = append(evs, event{"content_block_stop", map[string]any{"type": "content_block_stop", "index": 0}})
 	if reply.Kind == ToolUse {
 		stop = "tool_use"
+		tool := "Bash"
 		input, _ := json.Marshal(map[string]any{"command": reply.Command, "description": "Run a command"})
+		if reply.Tool != "" {
+			tool = reply.Tool
+			input, _ = json.Marshal(reply.Input)
+		}
 		evs = append(evs,
 			event{"content_block_start", map[string]any{"type": "content_block_start", "index": 1,
-				"content_block": map[string]any{"type": "tool_use", "id": fmt.Sprintf("toolu_fake_%04d", n), "name": "Bash", "input": map[string]any{}}}},
+				"content_block": map[string]any{"type": "tool_use", "id": fmt.Sprintf("toolu_fake_%04d", n), "name": tool, "input": map[string]any{}}}},
 			event{"content_block_delta", map[string]any{"type": "content_block_delta", "index": 1,
 				"delta": map[string]any{"type": "input_json_delta", "partial_json": string(input)}}},
 			event{"content_block_stop", map[string]any{"type": "content_block_stop", "index": 1}},

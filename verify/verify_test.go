@@ -1,0 +1,279 @@
+package verify
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tidwall/gjson"
+)
+
+func mustRe(t *testing.T, s string) *Spec {
+	t.Helper()
+	re, err := CompileRegexp(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Spec{Expect: re}
+}
+
+func TestExpect(t *testing.T) {
+	for _, tc := range []struct {
+		expect, expectNot, result string
+		pass                      bool
+		detail                    string
+	}{
+		{expect: `(?i)committed [0-9a-f]{7}`, result: "Done. Committed 1a2b3c4.", pass: true},
+		{expect: `(?i)committed [0-9a-f]{7}`, result: "I could not find the file.", detail: "verify: expect `(?i)committed [0-9a-f]{7}`: the result does not match: I could not find the file."},
+		{expectNot: `(?i)could not|unable to`, result: "I could not find the file.", detail: `verify: expect_not ` + "`(?i)could not|unable to`" + `: the result matches ("could not")`},
+		{expectNot: `(?i)could not`, result: "All good.", pass: true},
+		{expect: `ok`, expectNot: `fail`, result: "ok but fail", detail: "verify: expect_not"},
+	} {
+		s := &Spec{}
+		if tc.expect != "" {
+			s.Expect = mustRe(t, tc.expect).Expect
+		}
+		if tc.expectNot != "" {
+			s.ExpectNot = mustRe(t, tc.expectNot).Expect
+		}
+		r := Run(context.Background(), s, Input{Result: tc.result})
+		if r.Passed() != tc.pass || !strings.HasPrefix(r.Detail(), tc.detail) {
+			t.Errorf("%+v: passed %v, detail %q", tc, r.Passed(), r.Detail())
+		}
+	}
+}
+
+func TestCompileRegexp(t *testing.T) {
+	if _, err := CompileRegexp(`(unclosed`); err == nil || !strings.Contains(err.Error(), "missing closing )") {
+		t.Errorf("err %v", err)
+	}
+	if _, err := CompileRegexp(` `); err == nil {
+		t.Error("empty pattern accepted")
+	}
+}
+
+func writeSchema(t *testing.T, body string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "out.schema.json"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestSchema(t *testing.T) {
+	dir := writeSchema(t, `{
+  "type": "object",
+  "properties": {"committed": {"type": "boolean"}, "count": {"type": "integer", "minimum": 1}},
+  "required": ["committed", "count"]
+}`)
+	sch, js, path, err := LoadSchema("out.schema.json", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path != filepath.Join(dir, "out.schema.json") || strings.ContainsAny(js, "\n ") || !gjson.Valid(js) {
+		t.Errorf("path %s, compact %q", path, js)
+	}
+	s := &Spec{Schema: sch, SchemaJSON: js, SchemaPath: path}
+	for _, tc := range []struct {
+		out    string
+		pass   bool
+		detail string
+	}{
+		{`{"committed": true, "count": 3}`, true, ""},
+		{`{"committed": true, "count": 0}`, false, "verify: output_schema `" + path + "`: does not match the schema: at '/count': minimum"},
+		{`{"count": 2}`, false, "missing property 'committed'"},
+		{``, false, "no structured output"},
+		{`null`, false, "no structured output"},
+	} {
+		r := Run(context.Background(), s, Input{Structured: json.RawMessage(tc.out)})
+		if r.Passed() != tc.pass || !strings.Contains(r.Detail(), tc.detail) {
+			t.Errorf("%s: passed %v, detail %q", tc.out, r.Passed(), r.Detail())
+		}
+	}
+}
+
+func TestLoadSchemaErrors(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{`{"type": "objet"}`, "invalid JSON Schema"},
+		{`{"type": `, "not JSON"},
+		{`{"$ref": "https://example.com/s.json"}`, "invalid JSON Schema"},
+	} {
+		dir := writeSchema(t, tc.body)
+		if _, _, _, err := LoadSchema("out.schema.json", dir); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want %q", tc.body, err, tc.want)
+		}
+	}
+	if _, _, _, err := LoadSchema("missing.json", t.TempDir()); err == nil {
+		t.Error("missing schema accepted")
+	}
+	fifo := filepath.Join(t.TempDir(), "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := LoadSchema(fifo, ""); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("fifo: %v", err)
+	}
+}
+
+// TestSchemaOfCapturedRun validates the structured output Claude Code
+// 2.1.328 printed for --json-schema (captured against the fake API).
+func TestSchemaOfCapturedRun(t *testing.T) {
+	dir := writeSchema(t, `{"type":"object","properties":{"name":{"type":"string"}},"required":["name"]}`)
+	sch, _, _, err := LoadSchema("out.schema.json", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for file, pass := range map[string]bool{"stream-json-schema.jsonl": true, "stream-json-schema-unmet.jsonl": false} {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", "claude-code-2.1.328", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		res := gjson.Parse(lines[len(lines)-1])
+		var raw json.RawMessage
+		if so := res.Get("structured_output"); so.Exists() {
+			raw = json.RawMessage(so.Raw)
+		}
+		r := Run(context.Background(), &Spec{Schema: sch}, Input{Structured: raw, Result: res.Get("result").Str})
+		if r.Passed() != pass {
+			t.Errorf("%s: passed %v: %s", file, r.Passed(), r.Detail())
+		}
+	}
+}
+
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"PATH=" + os.Getenv("PATH"), "CCQ_RUN_ID=run-1", "CCQ_TASK=job"}
+	in := Input{Dir: dir, Env: env, Result: "the answer\nis 42\n"}
+	for _, tc := range []struct {
+		cmds   []string
+		pass   bool
+		detail string
+	}{
+		{[]string{`test "$CCQ_RUN_ID" = run-1`, `grep -q 'is 42'`, `test "$(pwd)" = "` + dir + `"`}, true, ""},
+		{[]string{`true`, `echo first; echo second >&2; echo third; echo fourth; exit 3`}, false,
+			"verify: verify[2] `echo first; echo second >&2; echo third; echo fourth; exit 3`: exit status 3: first / second / third"},
+		{[]string{`no-such-command-ccq`}, false, "verify: verify[1] `no-such-command-ccq`: command not found (exit status 127)"},
+		{[]string{`./not-exec.sh`}, false, "command not executable (exit status 126)"},
+		{[]string{`false`, `touch must-not-run`}, false, "verify[1] `false`: exit status 1"},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "not-exec.sh"), []byte("#!/bin/sh\nexit 0\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := Run(context.Background(), &Spec{Commands: tc.cmds}, in)
+		if r.Passed() != tc.pass || !strings.Contains(r.Detail(), tc.detail) {
+			t.Errorf("%q: passed %v, detail %q", tc.cmds, r.Passed(), r.Detail())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "must-not-run")); err == nil {
+		t.Error("a check ran after a failed one")
+	}
+}
+
+// TestCommandHangs: a command that hangs, with a grandchild in its group
+// holding the output pipe, is killed at its timeout, grandchild too.
+func TestCommandHangs(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "grandchild.pid")
+	cmd := `sleep 300 & echo $! > ` + pidFile + `; echo started; wait`
+	start := time.Now()
+	r := Run(context.Background(), &Spec{Commands: []string{cmd}, Timeout: 500 * time.Millisecond},
+		Input{Dir: dir, Env: []string{"PATH=" + os.Getenv("PATH")}, Grace: 200 * time.Millisecond})
+	took := time.Since(start)
+	c := r.Failed()
+	if c == nil || !c.TimedOut || !strings.Contains(r.Detail(), "timed out after 500ms: started") {
+		t.Fatalf("report %+v, detail %q", r, r.Detail())
+	}
+	if took > 20*time.Second {
+		t.Errorf("took %v", took)
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	deadline := time.Now().Add(10 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("grandchild %d outlived the timeout", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestBackgroundLeftover: a command that exits 0 but leaves a background
+// process holding its output passes, and the leftover is ended.
+func TestBackgroundLeftover(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "bg.pid")
+	r := Run(context.Background(), &Spec{Commands: []string{`sleep 300 & echo $! > ` + pidFile}},
+		Input{Dir: dir, Env: []string{"PATH=" + os.Getenv("PATH")}, Grace: 100 * time.Millisecond})
+	if !r.Passed() {
+		t.Fatalf("detail %q", r.Detail())
+	}
+	b, _ := os.ReadFile(pidFile)
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	deadline := time.Now().Add(10 * time.Second)
+	for pid > 0 && syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("background process %d left running", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestOutputBounded: megabytes of output keep only the head and the tail.
+func TestOutputBounded(t *testing.T) {
+	r := Run(context.Background(), &Spec{Commands: []string{`echo HEAD; head -c 5000000 /dev/zero | tr '\0' x; echo; echo TAIL; exit 1`}},
+		Input{Dir: t.TempDir(), Env: []string{"PATH=" + os.Getenv("PATH")}})
+	c := r.Failed()
+	if c == nil {
+		t.Fatal("passed")
+	}
+	if len(c.Output) > maxKeep+100 || !strings.HasPrefix(c.Output, "HEAD\n") || !strings.HasSuffix(c.Output, "TAIL\n") || !strings.Contains(c.Output, "bytes left out") {
+		t.Errorf("output %d bytes: %.80q … %q", len(c.Output), c.Output, c.Output[max(0, len(c.Output)-40):])
+	}
+	if len(r.Detail()) > 1024 {
+		t.Errorf("detail %d bytes", len(r.Detail()))
+	}
+}
+
+func TestBounded(t *testing.T) {
+	for _, n := range []int{0, 5, 10, 11, 37, 1000} {
+		b := newBounded(10)
+		var want strings.Builder
+		for i := 0; i < n; i++ {
+			c := byte('a' + i%26)
+			b.Write([]byte{c})
+			want.WriteByte(c)
+		}
+		w := want.String()
+		got := b.String()
+		if n <= 10 && got != w {
+			t.Errorf("%d: %q, want %q", n, got, w)
+		}
+		if n > 10 && (!strings.HasPrefix(got, w[:5]) || !strings.HasSuffix(got, w[n-5:])) {
+			t.Errorf("%d: %q from %q", n, got, w)
+		}
+	}
+}
+
+func TestMarkdown(t *testing.T) {
+	r := Run(context.Background(), &Spec{Commands: []string{"echo '```'; echo ok", "echo bad; exit 2"}},
+		Input{Dir: t.TempDir(), Env: []string{"PATH=" + os.Getenv("PATH")}})
+	md := r.Markdown()
+	for _, want := range []string{"- verify[1] ```` echo '```'; echo ok ```` — passed", "\n````\n```\nok\n````\n", "- verify[2] ` echo bad; exit 2 ` — **failed**: exit status 2"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+}
