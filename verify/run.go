@@ -126,36 +126,11 @@ func checkSchema(spec *Spec, out json.RawMessage) Check {
 		c.Why = "no structured output"
 		return c
 	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(out))
-	dec.UseNumber() // the validator wants json.Number, not float64
-	if err := dec.Decode(&v); err != nil {
-		c.Why = "structured output is not JSON: " + err.Error()
-		return c
-	}
-	if err := spec.Schema.Validate(v); err != nil {
-		c.Why = "does not match the schema"
-		c.Output = schemaErrors(err)
+	if c.Why, c.Output = spec.Schema.Validate(out); c.Why != "" {
 		return c
 	}
 	c.Passed = true
 	return c
-}
-
-// schemaErrors lists the leaf validation errors, one per line.
-func schemaErrors(err error) string {
-	s := err.Error()
-	// The library's message starts with a line naming the schema file:
-	// keep the lines that say what is wrong.
-	var lines []string
-	for _, l := range strings.Split(s, "\n") {
-		l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "- "))
-		if l == "" || strings.HasPrefix(l, "jsonschema validation failed") {
-			continue
-		}
-		lines = append(lines, l)
-	}
-	return strings.Join(lines, "\n")
 }
 
 // runCommand runs one verify command with sh -c in its own process group.

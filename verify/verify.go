@@ -16,8 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/ccq-dev/ccq/internal/regfile"
 )
 
@@ -39,7 +37,7 @@ type Spec struct {
 	ExpectNot *regexp.Regexp // expect_not: the result must not match
 	// Schema validates the structured output; SchemaJSON is the schema as
 	// passed to claude --json-schema (compact), SchemaPath its file.
-	Schema     *jsonschema.Schema
+	Schema     Schema
 	SchemaJSON string
 	SchemaPath string
 }
@@ -63,10 +61,30 @@ func CompileRegexp(pattern string) (*regexp.Regexp, error) {
 	return re, nil
 }
 
+// Schema validates a run's structured output against a task's
+// output_schema.
+type Schema interface {
+	// Validate says why out does not match the schema ("" when it does),
+	// with the validator's details, one per line.
+	Validate(out json.RawMessage) (why, details string)
+}
+
+// Compiler compiles the JSON Schema document doc, read from path, or says
+// why it is no valid schema.
+type Compiler func(path string, doc []byte) (Schema, error)
+
+var compiler Compiler
+
+// UseCompiler sets how output schemas are compiled. The validator library
+// costs every process that links it milliseconds of start-up, so ccq hands
+// schemas to ccq-helper; the helper and tests compile in process
+// (package schemacheck).
+func UseCompiler(c Compiler) { compiler = c }
+
 // LoadSchema reads and compiles the JSON Schema at path (relative paths
 // against dir, the task file's folder). It returns the schema and its
 // compact JSON for claude's --json-schema.
-func LoadSchema(path, dir string) (*jsonschema.Schema, string, string, error) {
+func LoadSchema(path, dir string) (Schema, string, string, error) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
@@ -82,34 +100,22 @@ func LoadSchema(path, dir string) (*jsonschema.Schema, string, string, error) {
 	if len(data) > maxSchemaFile {
 		return nil, "", path, fmt.Errorf("schema %s: more than %d bytes", path, maxSchemaFile)
 	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		return nil, "", path, fmt.Errorf("schema %s: not JSON: %v", path, err)
-	}
-	c := jsonschema.NewCompiler()
-	// No network and no file outside the schema itself: a $ref elsewhere
-	// fails to compile instead of fetching.
-	c.UseLoader(refusingLoader{})
-	url := "file://" + filepath.ToSlash(path)
-	if err := c.AddResource(url, doc); err != nil {
-		return nil, "", path, fmt.Errorf("schema %s: %v", path, err)
-	}
-	sch, err := c.Compile(url)
-	if err != nil {
-		return nil, "", path, fmt.Errorf("schema %s: invalid JSON Schema: %v", path, oneLine(err.Error()))
-	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, data); err != nil {
-		return nil, "", path, fmt.Errorf("schema %s: %v", path, err)
+		return nil, "", path, fmt.Errorf("schema %s: not JSON: %v", path, err)
+	}
+	if compiler == nil {
+		return nil, "", path, fmt.Errorf("schema %s: no JSON Schema validator in this program", path)
+	}
+	sch, err := compiler(path, data)
+	if err != nil {
+		return nil, "", path, fmt.Errorf("schema %s: %w", path, err)
 	}
 	return sch, buf.String(), path, nil
 }
 
-type refusingLoader struct{}
-
-func (refusingLoader) Load(url string) (any, error) {
-	return nil, fmt.Errorf("%s: schemas are not loaded from elsewhere", url)
-}
+// OneLine keeps the first line of s, marking what it leaves out.
+func OneLine(s string) string { return oneLine(s) }
 
 // oneLine keeps the first line of s.
 func oneLine(s string) string {

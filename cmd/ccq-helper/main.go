@@ -62,6 +62,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []str
 		err = metricsServe(args[2:], stderr)
 	case args[0] == "metrics":
 		err = metricsCmd(args[1:], stdout)
+	case len(args) == 1 && args[0] == "schema":
+		err = schemaCmd(stdin, stdout)
 	case args[0] == "export" && len(args) > 1 && args[1] == "otlp":
 		err = exportCmd(args[2:], stdout, stderr, env)
 	default:

@@ -69,6 +69,7 @@ func isTerminal(w io.Writer) bool {
 }
 
 func newApp(a *appEnv) *cli.App {
+	useHelperSchemas(a)
 	app := &cli.App{
 		Name:      "ccq",
 		Usage:     "run scheduled Claude Code tasks and know what happened to every run",
