@@ -6,23 +6,21 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
-	"github.com/natefinch/atomic"
+	"github.com/ccq-dev/ccq/internal/fsutil"
 )
 
 // BackupSuffix is added to a settings file's name for the copy of its
 // previous content.
 const BackupSuffix = ".ccq-backup"
 
-// tempInfix marks ccq-hook's temporary files: NAME.ccq-tmp-DIGITS beside
-// NAME, the settings file or its backup. A process killed mid-write leaves
-// one behind; the next install removes it (removeStale).
-const tempInfix = ".ccq-tmp-"
+// tempInfix marks the temporary files of fsutil.Replace: NAME.ccq-tmp-DIGITS
+// beside NAME, the settings file or its backup. A process killed mid-write
+// leaves one behind; the next install removes it (removeStale).
+const tempInfix = fsutil.TempInfix
 
 // NewFileMode is the mode of a settings file ccq creates, as Claude Code
 // creates its own.
@@ -87,7 +85,7 @@ func (f *file) commit(plan Plan) (backup string, err error) {
 		backup = f.target + BackupSuffix
 		// The settings may hold secrets in "env": the copy is as private as
 		// the original.
-		if err := writeAtomic(backup, bytes.NewReader(f.data), f.mode); err != nil {
+		if err := fsutil.Replace(backup, bytes.NewReader(f.data), f.mode); err != nil {
 			return "", fmt.Errorf("keep a backup of %s: %w", f.target, err)
 		}
 	}
@@ -98,50 +96,8 @@ func (f *file) commit(plan Plan) (backup string, err error) {
 	if !f.exists {
 		mode = NewFileMode
 	}
-	return backup, writeAtomic(f.target, contentReader(plan.New), mode)
+	return backup, fsutil.Replace(f.target, contentReader(plan.New), mode)
 }
-
-// writeAtomic replaces path with r's content and mode: a new temporary file
-// beside it (O_EXCL and O_NOFOLLOW: never an existing file, never through a
-// link), fsynced, renamed over path. The rename replaces a symlink at path
-// rather than writing to where it points, so a link planted at the backup's
-// name cannot redirect the write.
-func writeAtomic(path string, r io.Reader, mode fs.FileMode) (err error) {
-	var tmp *os.File
-	for tries := 0; ; tries++ {
-		name := path + tempInfix + strconv.FormatUint(uint64(randUint32()), 10)
-		tmp, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o600)
-		if err == nil || !errors.Is(err, fs.ErrExist) || tries == 100 {
-			break
-		}
-	}
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := io.Copy(tmp, r); err != nil {
-		return fmt.Errorf("write %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return atomic.ReplaceFile(tmp.Name(), path)
-}
-
-// randUint32 names temporary files. It need not be unguessable: O_EXCL
-// refuses a name someone else took (crypto/rand would cost ccq-hook's start).
-func randUint32() uint32 { return rand.Uint32() }
 
 // removeStale deletes the temporary files a killed ccq-hook left beside the
 // settings file target: only regular files named by ccq-hook's own pattern

@@ -16,9 +16,6 @@ func ownerUID(fi fs.FileInfo) (int, bool) {
 	return int(st.Uid), true
 }
 
-// oNoFollow makes an open fail on a final symlink.
-const oNoFollow = syscall.O_NOFOLLOW
-
 // lockDir takes an exclusive advisory lock on the folder dir, waiting for
 // another ccq-hook that holds it, and returns its release. Locking the
 // folder rather than a lock file leaves nothing behind, and settles two

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ccq-dev/ccq/recorder"
 )
@@ -21,69 +20,6 @@ const (
 	EnvClaudeConfigDir = "CLAUDE_CONFIG_DIR"
 	Entrypoint         = "ccq-scheduler" // CLAUDE_CODE_ENTRYPOINT of launched runs
 )
-
-// merge lays the flags over the task's settings.
-func merge(task, flags Settings) Settings {
-	s := task
-	if flags.Timeout > 0 {
-		s.Timeout = flags.Timeout
-	}
-	if flags.Model != "" {
-		s.Model = flags.Model
-	}
-	if flags.MaxTurns > 0 {
-		s.MaxTurns = flags.MaxTurns
-	}
-	if flags.PermissionMode != "" {
-		s.PermissionMode = flags.PermissionMode
-	}
-	if len(flags.AllowedTools) > 0 {
-		s.AllowedTools = flags.AllowedTools
-	}
-	if len(flags.DisallowedTools) > 0 {
-		s.DisallowedTools = flags.DisallowedTools
-	}
-	if flags.Cwd != "" {
-		s.Cwd = flags.Cwd
-	}
-	if flags.Retries != nil {
-		s.Retries = flags.Retries
-	}
-	if flags.Feedback > 0 {
-		s.Feedback = flags.Feedback
-	}
-	if len(flags.RetryOn) > 0 {
-		s.RetryOn = flags.RetryOn
-	}
-	for _, d := range []struct {
-		dst *time.Duration
-		v   time.Duration
-	}{
-		{&s.RetryDelay, flags.RetryDelay}, {&s.RetryMaxDelay, flags.RetryMaxDelay},
-		{&s.Deadline, flags.Deadline}, {&s.IdleTimeout, flags.IdleTimeout},
-	} {
-		if d.v > 0 {
-			*d.dst = d.v
-		}
-	}
-	if flags.Overlap != "" {
-		s.Overlap = flags.Overlap
-	}
-	if flags.MaxBudgetUSD > 0 {
-		s.MaxBudgetUSD = flags.MaxBudgetUSD
-	}
-	if flags.PingURL != "" {
-		s.PingURL = flags.PingURL
-	}
-	if len(flags.Notify) > 0 {
-		s.Notify = flags.Notify
-	}
-	if flags.NotifyOn != "" {
-		s.NotifyOn = flags.NotifyOn
-	}
-	s.Args = append(append([]string(nil), task.Args...), flags.Args...)
-	return s
-}
 
 // claudeArgs is the command line after the binary.
 func claudeArgs(prompt string, s Settings, extra []string) []string {

@@ -3,6 +3,7 @@
 package launch
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -109,23 +110,41 @@ const (
 )
 
 // waitLock tries take until it gets a lock or deadline (zero: none)
-// passes; then it returns nil, nil.
-func waitLock(take func() (*fileLock, error), deadline time.Time) (*fileLock, error) {
+// passes; then it returns nil, nil. An interruption (ctx) ends the wait at
+// once with an *InterruptError saying what the launch was doing (while).
+func waitLock(ctx context.Context, while string, take func() (*fileLock, error), deadline time.Time) (*fileLock, error) {
 	pause := lockPollMin
 	for {
 		l, err := take()
 		if l != nil || err != nil {
 			return l, err
 		}
+		d, last := pause, false
 		if !deadline.IsZero() && !time.Now().Add(pause).Before(deadline) {
-			if d := time.Until(deadline); d > 0 {
-				time.Sleep(d)
-				return take()
+			if d = time.Until(deadline); d <= 0 {
+				return nil, nil
 			}
-			return nil, nil
+			last = true
 		}
-		time.Sleep(pause)
+		if !sleep(ctx, d) {
+			return nil, &InterruptError{Signal: interruption(ctx), While: while}
+		}
+		if last {
+			return take()
+		}
 		pause = min(pause*2, lockPollMax)
+	}
+}
+
+// sleep waits d; it returns false, at once, if ctx is cancelled first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 

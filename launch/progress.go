@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ccq-dev/ccq/internal/clamp"
 	"github.com/ccq-dev/ccq/recorder"
 )
 
@@ -127,7 +128,7 @@ func LogTail(path string, n int) []string {
 	var out []string
 	for i := len(lines) - 1; i >= 0 && len(out) < n; i-- {
 		if l := strings.TrimRight(lines[i], " \t\r"); strings.TrimSpace(l) != "" {
-			out = append(out, recorder.Truncate(l, 300))
+			out = append(out, clamp.String(l, 300))
 		}
 	}
 	slices.Reverse(out)

@@ -57,7 +57,12 @@ var ErrSetup = errors.New("setup")
 // with Settings.Retries a series of them, each a run of its own with its
 // own line. A returned error (wrapping ErrSetup) means nothing was run or
 // recorded; how the run went is in the Outcome.
-func Run(o Options) (*Outcome, error) {
+//
+// Cancelling ctx interrupts the launch: a lock wait or a wait between
+// attempts ends at once, and a running claude gets the signal that
+// cancelled ctx (see Signals), the run being recorded as ended by it. The
+// sinks still hear of the run, each call bounded by its own deadline.
+func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if o.Grace <= 0 {
 		o.Grace = DefaultGrace
 	}
@@ -68,19 +73,19 @@ func Run(o Options) (*Outcome, error) {
 		return nil, err
 	}
 	pol := newPolicy(s, time.Now())
-	locks, skip, err := acquire(o, s, pol.deadline)
+	locks, skip, err := acquire(ctx, o, s, pol.deadline)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
 	if skip != nil {
-		return skipped(o, *skip), nil
+		return skipped(ctx, o, *skip), nil
 	}
 	defer locks.release()
 	var warnings []string
 	if _, err := recorder.CloseStale(o.LogsDir, time.Now()); err != nil {
 		warnings = append(warnings, "closing stale runs: "+err.Error())
 	}
-	out, err := series(o, s, dir, pol, locks)
+	out, err := series(ctx, o, s, dir, pol, locks)
 	if err != nil {
 		return nil, err
 	}
@@ -123,12 +128,13 @@ type retryDecision struct {
 
 // runOnce is one attempt at the task: one run id, one session log, one
 // history line.
-func runOnce(o Options, s Settings, dir string, at attemptOf) (*Outcome, error) {
+func runOnce(ctx context.Context, o Options, s Settings, dir string, at attemptOf) (*Outcome, error) {
 	a, err := prepare(o, s, dir, at)
 	if err != nil {
 		return nil, err
 	}
 	defer a.log.Close()
+	a.ctx = ctx
 	res := a.supervise()
 	rec, recErr := a.record(res)
 	return a.report(res, rec, recErr), nil
@@ -136,6 +142,9 @@ func runOnce(o Options, s Settings, dir string, at attemptOf) (*Outcome, error) 
 
 // attempt is one run being launched.
 type attempt struct {
+	// ctx interrupts the run (see Run); kept here as the attempt is one
+	// operation, not a long-lived object.
+	ctx      context.Context
 	o        Options
 	s        Settings
 	dir      string // working directory
@@ -238,7 +247,7 @@ func (a *attempt) supervise() runResult {
 	if a.lookErr != nil {
 		return runResult{startErr: a.lookErr}
 	}
-	return supervise(superviseOptions{
+	return supervise(a.ctx, superviseOptions{
 		Bin: a.bin, Argv: a.argv, Dir: a.dir,
 		Env:   childEnv(a.o.Env, sinkEnv(a.o.Sinks, a.info()), a.o.Task.Name, a.runID, a.logPath, a.o.LogsDir),
 		RunID: a.runID, Timeout: a.timeout, Grace: a.o.Grace, IdleTimeout: a.s.IdleTimeout,
@@ -363,7 +372,7 @@ func (a *attempt) decide(res runResult, e recorder.Entry, snap Snapshot, end tim
 
 // report tells the sinks and the caller how the run went.
 func (a *attempt) report(res runResult, rec recorder.Recorded, recErr error) *Outcome {
-	fails := notifySinks(a.o.Sinks, func(ctx context.Context, s Sink) error {
+	fails := notifySinks(a.ctx, a.o.Sinks, func(ctx context.Context, s Sink) error {
 		return s.Finished(ctx, a.info(), rec.Entry)
 	})
 	if len(fails) > 0 {

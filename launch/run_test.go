@@ -1,6 +1,7 @@
 package launch
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,7 +62,7 @@ func onlyLine(t *testing.T, r *runEnv, out *Outcome) recorder.Entry {
 
 func TestRunExitCode(t *testing.T) {
 	r := newRunEnv(t)
-	out, err := Run(r.opts(standIn(t, "exit33.sh")))
+	out, err := Run(context.Background(), r.opts(standIn(t, "exit33.sh")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func TestRunStderrInDetail(t *testing.T) {
 	script := filepath.Join(r.dir, "overloaded.sh")
 	writeFile(t, script, "#!/bin/sh\necho '{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"s\"}'\n"+
 		"echo '  API Error: 529 overloaded  ' >&2\necho '----' >&2\necho >&2\nexit 1\n", 0o755)
-	out, err := Run(r.opts(script))
+	out, err := Run(context.Background(), r.opts(script))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestRunStderrInDetail(t *testing.T) {
 
 func TestRunReplay(t *testing.T) {
 	r := newRunEnv(t)
-	out, err := Run(r.opts(standIn(t, "replay.sh")))
+	out, err := Run(context.Background(), r.opts(standIn(t, "replay.sh")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func TestRunReplay(t *testing.T) {
 func TestRunMissingClaude(t *testing.T) {
 	r := newRunEnv(t)
 	r.env["PATH"] = r.dir // no claude there
-	out, err := Run(r.opts(""))
+	out, err := Run(context.Background(), r.opts(""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +137,7 @@ func TestRunTimeoutGrandchild(t *testing.T) {
 	o.Flags.Timeout = 500 * time.Millisecond
 	o.Grace = 700 * time.Millisecond
 	start := time.Now()
-	out, err := Run(o)
+	out, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +171,7 @@ func TestRunLeftoverKilled(t *testing.T) {
 	r := newRunEnv(t)
 	script := filepath.Join(r.dir, "leaver.sh")
 	writeFile(t, script, "#!/bin/sh\nsleep 300 &\necho $! > \"$STANDIN_GRANDCHILD\"\nexit 0\n", 0o755)
-	out, err := Run(r.opts(script))
+	out, err := Run(context.Background(), r.opts(script))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +217,7 @@ func BenchmarkRunInProcess(b *testing.B) {
 		}
 		direct += time.Since(s)
 		s = time.Now()
-		if _, err := Run(o); err != nil {
+		if _, err := Run(context.Background(), o); err != nil {
 			b.Fatal(err)
 		}
 		launched += time.Since(s)
@@ -242,7 +243,7 @@ func TestRunEscapedGrandchild(t *testing.T) {
 		"while [ \"$(cat /proc/$gc/comm 2>/dev/null)\" != sleep ] || ! grep -q CCQ_RUN_ID /proc/$gc/environ 2>/dev/null; do sleep 0.01; done\nexit 0\n", 0o755)
 	o := r.opts(script)
 	o.Grace = 300 * time.Millisecond
-	out, err := Run(o)
+	out, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +268,7 @@ func TestRunStateLost(t *testing.T) {
 	r := newRunEnv(t)
 	script := filepath.Join(r.dir, "eraser.sh")
 	writeFile(t, script, "#!/bin/sh\nrm \"$CCQ_LOGS_DIR/.runs/$CCQ_RUN_ID.jsonl\"\nexit 0\n", 0o755)
-	out, err := Run(r.opts(script))
+	out, err := Run(context.Background(), r.opts(script))
 	if err != nil {
 		t.Fatal(err)
 	}

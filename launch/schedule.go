@@ -13,6 +13,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/ccq-dev/ccq/internal/clamp"
 	"github.com/ccq-dev/ccq/recorder"
 )
 
@@ -217,7 +218,7 @@ func transientReason(e recorder.Entry, snap Snapshot) string {
 		l := strings.ToLower(text)
 		for _, t := range transientText {
 			if strings.Contains(l, t) {
-				return recorder.Truncate(strings.TrimSpace(text), 120)
+				return clamp.String(strings.TrimSpace(text), 120)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package launch
 
 import (
+	"context"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -216,7 +217,7 @@ func TestModelWordsNotRetried(t *testing.T) {
 			o := r.opts(standIn(t, "replay.sh"))
 			retries := 2
 			o.Flags.Retries, o.Flags.RetryDelay, o.Flags.RetryMaxDelay = &retries, 10*time.Millisecond, 50*time.Millisecond
-			out, err := Run(o)
+			out, err := Run(context.Background(), o)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"slices"
 	"time"
 
@@ -15,13 +14,13 @@ import (
 // the retries and the waits between them, and a launch that is skipped.
 
 // series runs attempts until one is not to be retried.
-func series(o Options, s Settings, dir string, pol policy, locks *heldLocks) (*Outcome, error) {
+func series(ctx context.Context, o Options, s Settings, dir string, pol policy, locks *heldLocks) (*Outcome, error) {
 	var entries []recorder.Entry
 	var waits []time.Duration
 	var warnings []string
 	first := ""
 	for n := 1; ; n++ {
-		out, err := runOnce(o, s, dir, attemptOf{n: n, retryOf: first, pol: pol, lock: locks.task})
+		out, err := runOnce(ctx, o, s, dir, attemptOf{n: n, retryOf: first, pol: pol, lock: locks.task})
 		if err != nil {
 			if n == 1 {
 				return nil, err
@@ -44,7 +43,7 @@ func series(o Options, s Settings, dir string, pol policy, locks *heldLocks) (*O
 			}
 			return out, nil
 		}
-		if sig := pause(out.next.wait); sig != nil {
+		if sig := pause(ctx, out.next.wait); sig != nil {
 			out.Ending, out.Signal = Signalled, sig
 			return out, nil
 		}
@@ -52,19 +51,16 @@ func series(o Options, s Settings, dir string, pol policy, locks *heldLocks) (*O
 	}
 }
 
-// pause waits d between attempts; a signal that would have been passed on
-// to a run ends the series instead, and is returned.
-func pause(d time.Duration) os.Signal {
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, forwardedSignals...)
-	defer signal.Stop(sigs)
+// pause waits d between attempts; an interruption (a signal that would
+// have been passed on to a run) ends the series instead, and is returned.
+func pause(ctx context.Context, d time.Duration) os.Signal {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return nil
-	case sig := <-sigs:
-		return sig
+	case <-ctx.Done():
+		return interruption(ctx)
 	}
 }
 
@@ -82,7 +78,7 @@ func (h *heldLocks) release() {
 
 // acquire takes the task's lock (unless --overlap allow) and, with
 // MaxConcurrent, a slot. A launch that must not run gets a Skip.
-func acquire(o Options, s Settings, deadline time.Time) (*heldLocks, *Skip, error) {
+func acquire(ctx context.Context, o Options, s Settings, deadline time.Time) (*heldLocks, *Skip, error) {
 	h := &heldLocks{}
 	mode := s.Overlap
 	if mode == "" {
@@ -93,7 +89,7 @@ func acquire(o Options, s Settings, deadline time.Time) (*heldLocks, *Skip, erro
 		take := func() (*fileLock, error) { return tryLock(path) }
 		var err error
 		if mode == OverlapWait {
-			h.task, err = waitLock(take, deadline)
+			h.task, err = waitLock(ctx, "waiting for the task's lock", take, deadline)
 		} else {
 			h.task, err = take()
 		}
@@ -110,7 +106,7 @@ func acquire(o Options, s Settings, deadline time.Time) (*heldLocks, *Skip, erro
 		}
 	}
 	if o.MaxConcurrent > 0 {
-		l, err := waitLock(func() (*fileLock, error) { return trySlot(o.LogsDir, o.MaxConcurrent) }, deadline)
+		l, err := waitLock(ctx, "waiting for a slot of --max-concurrent", func() (*fileLock, error) { return trySlot(o.LogsDir, o.MaxConcurrent) }, deadline)
 		if err != nil || l == nil {
 			h.release()
 			if err != nil {
@@ -124,7 +120,7 @@ func acquire(o Options, s Settings, deadline time.Time) (*heldLocks, *Skip, erro
 }
 
 // skipped records a launch that started nothing and tells the sinks.
-func skipped(o Options, sk Skip) *Outcome {
+func skipped(ctx context.Context, o Options, sk Skip) *Outcome {
 	out := &Outcome{Ending: Skipped, SkipReason: sk.Reason}
 	if sk.HolderRunID != "" {
 		out.SkipReason += " (run " + sk.HolderRunID + ")"
@@ -132,7 +128,7 @@ func skipped(o Options, sk Skip) *Outcome {
 	if err := appendSkip(o.LogsDir, sk); err != nil {
 		out.Warnings = append(out.Warnings, "skips file: "+err.Error())
 	}
-	out.Warnings = append(out.Warnings, warnings(notifySinks(o.Sinks, func(ctx context.Context, s Sink) error {
+	out.Warnings = append(out.Warnings, warnings(notifySinks(ctx, o.Sinks, func(ctx context.Context, s Sink) error {
 		if sk, ok := s.(Skipper); ok {
 			return sk.Skipped(ctx, o.Task.Name, out.SkipReason)
 		}

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ccq-dev/ccq/internal/clamp"
 	"github.com/ccq-dev/ccq/recorder"
 )
 
@@ -124,12 +125,13 @@ var sinkTimeout = 10 * time.Second
 
 // notifySinks calls call on every sink at once and waits until all have
 // returned or sinkTimeout has passed. It returns each sink that failed,
-// panicked or did not return in time.
-func notifySinks(sinks []Sink, call func(context.Context, Sink) error) []sinkFailure {
+// panicked or did not return in time. A cancelled ctx (the launch was
+// interrupted) does not cut them short: the run they report on is real.
+func notifySinks(ctx context.Context, sinks []Sink, call func(context.Context, Sink) error) []sinkFailure {
 	if len(sinks) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), sinkTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sinkTimeout)
 	defer cancel()
 	type result struct {
 		err      error
@@ -199,7 +201,7 @@ func (a *attempt) startSinks() {
 	}
 	go func() {
 		defer close(a.sinksStarted)
-		a.startFails = notifySinks(a.o.Sinks, func(ctx context.Context, s Sink) error { return s.Started(ctx, info) })
+		a.startFails = notifySinks(a.ctx, a.o.Sinks, func(ctx context.Context, s Sink) error { return s.Started(ctx, info) })
 	}()
 }
 
@@ -212,7 +214,7 @@ func (a *attempt) sinksDone() {
 	<-a.sinksStarted
 	for _, f := range a.startFails {
 		if n, ok := f.sink.(Namer); ok {
-			a.extra[n.SinkName()+"_error"] = recorder.Truncate(f.err.Error(), 300)
+			a.extra[n.SinkName()+"_error"] = clamp.String(f.err.Error(), 300)
 		}
 		a.log.Note(f.warning("started"))
 	}

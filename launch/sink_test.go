@@ -65,7 +65,7 @@ func TestSinks(t *testing.T) {
 	sink := &fakeSink{}
 	o := r.opts(standIn(t, "started.sh"))
 	o.Sinks = []Sink{sink}
-	out, err := Run(o)
+	out, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestSinksCannotChangeTheRun(t *testing.T) {
 	bad := []*fakeSink{{bad: "error"}, {bad: "panic"}, {bad: "hang"}}
 	o := r.opts(standIn(t, "exit33.sh"))
 	o.Sinks = []Sink{bad[0], bad[1], good, bad[2]}
-	out, err := Run(o)
+	out, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestSlowSinkOffTheClock(t *testing.T) {
 	o := r.opts(standIn(t, "nap.sh"))
 	o.Flags.Timeout = 3 * time.Second
 	o.Sinks = []Sink{sink}
-	out, err := Run(o)
+	out, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestSecretsWithheld(t *testing.T) {
 		r.env[k] = v
 	}
 	r.env["STANDIN_ENV"] = dump
-	out, err := Run(r.opts(standIn(t, "env.sh")))
+	out, err := Run(context.Background(), r.opts(standIn(t, "env.sh")))
 	if err != nil {
 		t.Fatal(err)
 	}

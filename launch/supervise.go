@@ -1,6 +1,7 @@
 package launch
 
 import (
+	"context"
 	"io"
 	"os"
 	"os/exec"
@@ -59,8 +60,9 @@ type runResult struct {
 type supervisor struct {
 	superviseOptions
 	cmd      *exec.Cmd
-	out      *os.File // read side of the child's output pipe
-	sigs     chan os.Signal
+	out      *os.File        // read side of the child's output pipe
+	ctx      context.Context // interrupts the run: its signal is passed on
+	sigs     chan os.Signal  // signals after the interruption
 	procs    runProcs
 	readDone chan struct{}
 	waitDone chan error
@@ -74,12 +76,11 @@ type supervisor struct {
 	cpuMoved time.Time
 }
 
-// supervise starts the child, waits for it (forwarding signals, enforcing
-// the timeout), then ends whatever of the run is left and reads the rest of
-// its output.
-func supervise(o superviseOptions) runResult {
-	sv := &supervisor{superviseOptions: o, sigs: make(chan os.Signal, 4)}
-	signal.Notify(sv.sigs, forwardedSignals...)
+// supervise starts the child, waits for it (passing on an interruption
+// (ctx) as its signal, enforcing the timeout), then ends whatever of the
+// run is left and reads the rest of its output.
+func supervise(ctx context.Context, o superviseOptions) runResult {
+	sv := &supervisor{superviseOptions: o, ctx: ctx, sigs: make(chan os.Signal, 4)}
 	defer signal.Stop(sv.sigs)
 	if err := sv.start(); err != nil {
 		return runResult{startErr: err}
@@ -155,6 +156,7 @@ func (sv *supervisor) waitChild() {
 		idleC = t.C
 		sv.cpuMoved = time.Now()
 	}
+	interrupted := sv.ctx.Done()
 	for {
 		select {
 		case <-idleC:
@@ -172,14 +174,20 @@ func (sv *supervisor) waitChild() {
 				sv.res.timedOut = true
 			}
 			sv.terminate(sigTERM)
-		case sig := <-sv.sigs:
-			if sv.res.forwarded == nil && !sv.res.timedOut {
+		case <-interrupted:
+			interrupted = nil
+			// The context's signal.NotifyContext hears no more signals
+			// once it has cancelled; this channel hears the next ones.
+			signal.Notify(sv.sigs, forwardedSignals...)
+			if sig := interruption(sv.ctx); !sv.res.timedOut {
 				sv.res.forwarded = sig
 				sv.terminate(sig)
 			} else {
-				// A second signal: stop waiting for a clean end.
 				sv.procs.signal(syscall.SIGKILL)
 			}
+		case <-sv.sigs:
+			// A second signal: stop waiting for a clean end.
+			sv.procs.signal(syscall.SIGKILL)
 		case <-sv.killC:
 			sv.killC = nil
 			sv.procs.signal(syscall.SIGKILL)

@@ -30,7 +30,8 @@ const TaskExt = ".md"
 const maxTaskFile = 120 << 10
 
 // Settings are the per-task knobs. A zero value means "not set": the
-// launcher's flag, or Claude Code's own default, applies.
+// launcher's flag, or Claude Code's own default, applies. Each is declared
+// in settingTable (settings.go): its front-matter key, flag and merge.
 type Settings struct {
 	Timeout         time.Duration
 	Model           string
@@ -262,82 +263,6 @@ func parseFrontMatter(t *Task, fm []byte, off int) error {
 	return nil
 }
 
-// setKey sets the task's setting key from v; known is false for a key
-// that is not one.
-func setKey(t *Task, key string, v *yaml.Node) (known bool, err error) {
-	s := &t.Settings
-	switch key {
-	case "description":
-		err = decodeScalar(v, &t.Description)
-	case "timeout":
-		s.Timeout, err = decodeTimeout(v)
-	case "model":
-		err = decodeScalar(v, &s.Model)
-	case "max_turns":
-		err = decodeScalar(v, &s.MaxTurns)
-		if err == nil && s.MaxTurns <= 0 {
-			err = errors.New("max_turns must be a positive number")
-		}
-	case "permission_mode":
-		err = decodeScalar(v, &s.PermissionMode)
-	case "allowed_tools":
-		s.AllowedTools, err = decodeList(v)
-	case "disallowed_tools":
-		s.DisallowedTools, err = decodeList(v)
-	case "cwd":
-		err = decodeScalar(v, &s.Cwd)
-		if err == nil && s.Cwd != "" && !filepath.IsAbs(s.Cwd) {
-			s.Cwd = filepath.Join(filepath.Dir(t.Path), s.Cwd)
-		}
-	case "args":
-		s.Args, err = decodeList(v)
-	case "retries":
-		var n int
-		if err = decodeScalar(v, &n); err == nil {
-			err = CheckRetries(n)
-			s.Retries = &n
-		}
-	case "retry_on":
-		if s.RetryOn, err = decodeList(v); err == nil {
-			s.RetryOn, err = ParseRetryOn(s.RetryOn)
-		}
-	case "retry_delay":
-		s.RetryDelay, err = decodeDuration(v, "retry_delay")
-	case "retry_max_delay":
-		s.RetryMaxDelay, err = decodeDuration(v, "retry_max_delay")
-	case "deadline":
-		s.Deadline, err = decodeDuration(v, "deadline")
-	case "idle_timeout":
-		s.IdleTimeout, err = decodeDuration(v, "idle_timeout")
-	case "overlap":
-		if err = decodeScalar(v, &s.Overlap); err == nil {
-			err = CheckOverlap(s.Overlap)
-		}
-	case "max_budget_usd":
-		if err = decodeScalar(v, &s.MaxBudgetUSD); err == nil {
-			err = CheckBudget(s.MaxBudgetUSD)
-		}
-	case "ping_url":
-		err = decodeScalar(v, &s.PingURL)
-	case "notify":
-		s.Notify, err = decodeList(v)
-	case "notify_on":
-		err = decodeScalar(v, &s.NotifyOn)
-	case "schedule", "grace", "jitter", "catch_up":
-		err = setScheduleKey(s, key, v)
-	case "verify", "verify_timeout", "expect", "expect_not", "output_schema", "feedback":
-		err = setVerifyKey(t, key, v)
-	default:
-		return false, nil
-	}
-	return true, err
-}
-
-// decodeTimeout reads a positive Go duration.
-func decodeTimeout(v *yaml.Node) (time.Duration, error) {
-	return decodeDuration(v, "timeout")
-}
-
 // decodeDuration reads a positive Go duration; name is for the message.
 func decodeDuration(v *yaml.Node, name string) (time.Duration, error) {
 	var str string
@@ -353,12 +278,6 @@ func decodeDuration(v *yaml.Node, name string) (time.Duration, error) {
 	}
 	return d, nil
 }
-
-// frontMatterKeys are the keys a task's front matter may hold.
-var frontMatterKeys = []string{"description", "timeout", "model", "max_turns", "permission_mode", "allowed_tools", "disallowed_tools", "cwd", "args",
-	"retries", "retry_on", "retry_delay", "retry_max_delay", "deadline", "idle_timeout", "overlap", "max_budget_usd",
-	"ping_url", "notify", "notify_on", "schedule", "grace", "jitter", "catch_up",
-	"verify", "verify_timeout", "expect", "expect_not", "output_schema", "feedback"}
 
 func decodeScalar(v *yaml.Node, out any) error {
 	if v.Kind != yaml.ScalarNode {

@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/ccq-dev/ccq/recorder"
+	"github.com/ccq-dev/ccq/internal/fsutil"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 )
@@ -49,7 +49,7 @@ func WriteTextfile(dir string, g prometheus.Gatherer) error {
 		return fmt.Errorf("textfile directory %s: not a directory", dir)
 	}
 	// 0644: node_exporter often runs as another user.
-	if err := recorder.WriteFileAtomic(filepath.Join(dir, TextfileName), buf.Bytes(), 0o644); err != nil {
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, TextfileName), buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", filepath.Join(dir, TextfileName), err)
 	}
 	return nil

@@ -7,7 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/ccq-dev/ccq/internal/clamp"
 )
 
 // ErrorType is the coarse class of a failed run. The zero value means the
@@ -55,23 +56,12 @@ type Usage struct {
 // Total is what ccq counts as a run's tokens: all four kinds added up,
 // saturating rather than wrapping around.
 func (u Usage) Total() int64 {
-	return SatAdd(SatAdd(u.Input, u.Output), SatAdd(u.CacheCreation, u.CacheRead))
+	return clamp.Add(clamp.Add(u.Input, u.Output), clamp.Add(u.CacheCreation, u.CacheRead))
 }
 
 // Add returns the field-wise sum, saturating.
 func (u Usage) Add(v Usage) Usage {
-	return Usage{SatAdd(u.Input, v.Input), SatAdd(u.Output, v.Output), SatAdd(u.CacheCreation, v.CacheCreation), SatAdd(u.CacheRead, v.CacheRead)}
-}
-
-// SatAdd adds two token counts, stopping at math.MaxInt64 instead of
-// wrapping to a negative number. Counts are never negative: a negative
-// operand counts as 0.
-func SatAdd(a, b int64) int64 {
-	a, b = max(a, 0), max(b, 0)
-	if a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	return a + b
+	return Usage{clamp.Add(u.Input, v.Input), clamp.Add(u.Output, v.Output), clamp.Add(u.CacheCreation, v.CacheCreation), clamp.Add(u.CacheRead, v.CacheRead)}
 }
 
 // IsZero reports whether every count is zero.
@@ -151,11 +141,11 @@ const (
 func (e *Entry) Marshal() ([]byte, error) {
 	c := *e
 	c.TaskID = CleanID(c.TaskID)
-	c.RunID = Truncate(c.RunID, MaxNameLen)
-	c.SessionID = Truncate(c.SessionID, MaxNameLen)
-	c.Model = Truncate(c.Model, MaxNameLen)
-	c.LogFile = Truncate(c.LogFile, MaxPathLen)
-	c.ErrorDetail = Truncate(c.ErrorDetail, MaxDetailLen)
+	c.RunID = clamp.String(c.RunID, MaxNameLen)
+	c.SessionID = clamp.String(c.SessionID, MaxNameLen)
+	c.Model = clamp.String(c.Model, MaxNameLen)
+	c.LogFile = clamp.String(c.LogFile, MaxPathLen)
+	c.ErrorDetail = clamp.String(c.ErrorDetail, MaxDetailLen)
 	c.Tokens = max(c.Tokens, 0)
 	if math.IsNaN(c.DurationS) || math.IsInf(c.DurationS, 0) || c.DurationS < 0 {
 		c.DurationS = 0
@@ -188,9 +178,9 @@ func appendExtra(obj []byte, extra map[string]any) []byte {
 	for _, k := range keys {
 		v := extra[k]
 		if s, ok := v.(string); ok {
-			v = Truncate(s, MaxDetailLen)
+			v = clamp.String(s, MaxDetailLen)
 		}
-		kb, _ := json.Marshal(Truncate(k, MaxNameLen))
+		kb, _ := json.Marshal(clamp.String(k, MaxNameLen))
 		vb, err := json.Marshal(v)
 		if err != nil || len(vb) > MaxDetailLen*2 {
 			continue
@@ -212,18 +202,3 @@ var knownKeys = func() map[string]bool {
 	}
 	return m
 }()
-
-// Truncate cuts s to at most n bytes on a character boundary, ending it in
-// "…" when anything was cut, and makes it valid UTF-8.
-func Truncate(s string, n int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if len(s) <= n {
-		return s
-	}
-	const ell = "…"
-	cut := n - len(ell)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:max(cut, 0)] + ell
-}

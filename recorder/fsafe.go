@@ -6,10 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
-	"time"
+
+	"github.com/ccq-dev/ccq/internal/fsutil"
 )
 
 // ccq often runs as root (cron, CI runners) in directories other users can
@@ -20,8 +20,10 @@ import (
 // symlink only when the link belongs to the user ccq runs as (or to root):
 // a link owned by someone else is refused.
 
-// ErrSymlink is wrapped by every refusal to write through a symlink.
-var ErrSymlink = errors.New("is a symlink; ccq does not write through links it did not make")
+// ErrSymlink is wrapped by every refusal to write through a symlink; it
+// is fsutil's, so that one errors.Is holds for the record's files and for
+// those written by fsutil.
+var ErrSymlink = fsutil.ErrSymlink
 
 // openNoFollow opens path with flags, never through a final symlink.
 func openNoFollow(path string, flags int, perm os.FileMode) (*os.File, error) {
@@ -106,52 +108,6 @@ func realDir(dir string) error {
 // MkdirNoFollow) for writing, refusing an existing file or link there.
 func CreateExclusive(path string) (*os.File, error) {
 	return openNoFollow(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, FileMode)
-}
-
-// WriteFileAtomic replaces path with data, or leaves it as it was: data
-// goes to a new file beside it (created without following a link, so a
-// name planted there is refused), gets mode (whatever the umask), is
-// synced and renamed over path. Only a regular file, or nothing, is
-// replaced: a FIFO or character device at path, or a link to one
-// (/dev/stdout, /dev/null), is written into instead (writeInto); a link to
-// a regular file is refused, not replaced and not written through.
-func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
-	st, err := os.Lstat(path)
-	switch {
-	case err == nil && st.IsDir():
-		return fmt.Errorf("%s is a directory", path)
-	case err == nil && !st.Mode().IsRegular():
-		return writeInto(path, data)
-	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return err
-	}
-	return replaceFile(path, data, mode)
-}
-
-// replaceFile is WriteFileAtomic's temp-file-and-rename.
-func replaceFile(path string, data []byte, mode os.FileMode) error {
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
-	f, err := openNoFollow(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }
 
 // OpenNoFollow opens path with flags, never through a final symlink (an

@@ -193,26 +193,8 @@ func TestTokenSumsSaturate(t *testing.T) {
 	if got := u.Add(u).Input; got != math.MaxInt64 {
 		t.Errorf("Add = %d, want MaxInt64", got)
 	}
-	if got := SatAdd(-3, 2); got != 2 {
-		t.Errorf("SatAdd(-3, 2) = %d, want 2 (negative counts are 0)", got)
-	}
-}
-
-func TestTruncate(t *testing.T) {
-	tests := []struct {
-		in   string
-		n    int
-		want string
-	}{
-		{"short", 10, "short"},
-		{"abcdefghij", 8, "abcde…"},
-		{"ééééé", 7, "éé…"}, // 10 bytes: 2 whole é (4) + … (3)
-		{"\xffx", 10, "\uFFFDx"},
-	}
-	for _, tt := range tests {
-		if got := Truncate(tt.in, tt.n); got != tt.want || len(got) > tt.n {
-			t.Errorf("Truncate(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
-		}
+	if got := (Usage{Input: -3, Output: 2}).Total(); got != 2 {
+		t.Errorf("Total of -3 and 2 = %d, want 2 (negative counts are 0)", got)
 	}
 }
 

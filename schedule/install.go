@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ccq-dev/ccq/recorder"
+	"github.com/ccq-dev/ccq/internal/fsutil"
 )
 
 // Plan is what install or remove does, for every backend: which entries,
@@ -214,7 +214,7 @@ func InstallSystemd(dir string, sc Systemctl, p Plan) error {
 				fmt.Fprintf(p.Out, "# ccq: would write %s:\n%s", path, f.text)
 				continue
 			}
-			if err := recorder.WriteFileAtomic(path, []byte(f.text), 0o644); err != nil {
+			if err := fsutil.WriteFileAtomic(path, []byte(f.text), 0o644); err != nil {
 				return err
 			}
 			fmt.Fprintf(p.Out, "ccq: wrote %s\n", path)

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/ccq-dev/ccq/recorder"
+	"github.com/ccq-dev/ccq/internal/fsutil"
 )
 
 // launchd (macOS): one property list per task in ~/Library/LaunchAgents.
@@ -171,7 +171,7 @@ func InstallLaunchd(dir string, p Plan) error {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		if err := recorder.WriteFileAtomic(path, b, 0o644); err != nil {
+		if err := fsutil.WriteFileAtomic(path, b, 0o644); err != nil {
 			return err
 		}
 		fmt.Fprintf(p.Out, "ccq: wrote %s\n", path)

@@ -63,6 +63,20 @@ type cell struct {
 	durs                    durs
 }
 
+// add counts one run in the cell: the one way a history line enters a
+// cell, for the trend cells of a scan and the day and week cells of the
+// summary cache alike.
+func (c *cell) add(r *Record) {
+	c.runs++
+	c.tokens = addSat(c.tokens, r.Tokens)
+	if r.Success {
+		c.successes++
+	}
+	if r.HasDur {
+		c.addDur(r.DurMs)
+	}
+}
+
 func (c *cell) addDur(ms int64) {
 	if c.durN == 0 || ms < c.durMin {
 		c.durMin = ms
@@ -270,14 +284,7 @@ func (s *statsSink) Add(r *Record, _ []byte, off int64) {
 				c = &cell{durs: newDurs(exactPerCell)}
 				t.cells[i] = c
 			}
-			c.runs++
-			c.tokens = addSat(c.tokens, r.Tokens)
-			if r.Success {
-				c.successes++
-			}
-			if r.HasDur {
-				c.addDur(r.DurMs)
-			}
+			c.add(r)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ccq-dev/ccq/internal/fsutil"
 	"github.com/ccq-dev/ccq/recorder"
 )
 
@@ -460,7 +461,7 @@ func writeCache(path string, m fileMark, s *summary) error {
 	if err := recorder.MkdirNoFollow(filepath.Dir(dir), dir); err != nil {
 		return err
 	}
-	if err := recorder.ReplaceFile(path, encodeCache(m, s), recorder.FileMode); err != nil {
+	if err := fsutil.ReplaceFile(path, encodeCache(m, s), recorder.FileMode); err != nil {
 		return fmt.Errorf("write summary cache: %w", err)
 	}
 	return nil

@@ -99,14 +99,7 @@ func (x *sumExtra) addCells(r *Record) {
 	} else {
 		return
 	}
-	c.runs++
-	c.tokens = addSat(c.tokens, r.Tokens)
-	if r.Success {
-		c.successes++
-	}
-	if r.HasDur {
-		c.addDur(r.DurMs)
-	}
+	c.add(r)
 }
 
 func (x *sumExtra) merge(o *sumExtra) {

@@ -53,27 +53,52 @@ otherwise prints one "ok" line and exits 0.`,
 	}
 }
 
-// checkAction holds the runs to the thresholds and the scheduled tasks to
-// their slots, and reports the misses.
+// checkFlags is `ccq check`'s command line, read once by its action.
+type checkFlags struct {
+	hist      historyFlags
+	th        stats.Thresholds
+	tasksDir  string // --tasks-dir, as given
+	schedules bool
+	notify    []string
+}
+
 func checkAction(a *appEnv, c *cli.Context) error {
-	th, err := checkThresholds(c)
+	if c.NArg() > 0 {
+		return usageErr("check takes no arguments (use --task)")
+	}
+	return runCheck(a, checkFlags{
+		hist: readHistoryFlags(a, c),
+		th: stats.Thresholds{
+			MinSuccessRate:      c.Float64(flagMinSuccessRate),
+			MaxDuration:         c.Duration(flagMaxDuration),
+			MaxTokensPerSuccess: c.Float64(flagMaxTokensPerSuccess),
+			MinRuns:             c.Int64(flagMinRuns),
+		},
+		tasksDir: c.String(flagTasksDir), schedules: c.Bool(flagSchedules), notify: c.StringSlice(flagNotify),
+	})
+}
+
+// runCheck holds the runs to the thresholds and the scheduled tasks to
+// their slots, and reports the misses.
+func runCheck(a *appEnv, f checkFlags) error {
+	th := f.th
+	if err := checkThresholds(th); err != nil {
+		return err
+	}
+	scheduled, err := scheduledTasks(a, launch.TasksDir(f.tasksDir, a.env, a.cwd), nil)
 	if err != nil {
 		return err
 	}
-	scheduled, err := scheduledTasks(a, launch.TasksDir(c.String(flagTasksDir), a.env, a.cwd), nil)
-	if err != nil {
-		return err
-	}
-	if th == (stats.Thresholds{}) && len(scheduled) == 0 && !c.Bool(flagSchedules) {
+	if th == (stats.Thresholds{}) && len(scheduled) == 0 && !f.schedules {
 		return usageErr("check needs at least one threshold: --%s, --%s, --%s or --%s (or tasks with a schedule:)",
 			flagMinSuccessRate, flagMaxDuration, flagMaxTokensPerSuccess, flagMinRuns)
 	}
-	notifier, closeNotifier, err := checkNotifier(a, c.StringSlice(flagNotify))
+	notifier, closeNotifier, err := checkNotifier(a, f.notify)
 	if err != nil {
 		return err
 	}
 	defer closeNotifier()
-	h, err := a.openHistory(c, time.Now())
+	h, err := a.openHistoryOf(f.hist, time.Now())
 	if err != nil {
 		return err
 	}
@@ -84,7 +109,7 @@ func checkAction(a *appEnv, c *cli.Context) error {
 	warnSkipped(a.stderr, h.path, stats.Counts{Skipped: rep.Skipped, FirstSkipped: rep.FirstSkippedLine})
 	printShifts(a.stdout, h.path, rep)
 	where := ""
-	if s := c.String(flagSince); s != "" {
+	if s := f.hist.since; s != "" {
 		where = " since " + s
 	}
 	sm, err := a.scheduleMisses(h.path, scheduled)
@@ -124,24 +149,15 @@ func checkAction(a *appEnv, c *cli.Context) error {
 	return nil
 }
 
-// checkThresholds reads and checks the threshold flags.
-func checkThresholds(c *cli.Context) (stats.Thresholds, error) {
-	if c.NArg() > 0 {
-		return stats.Thresholds{}, usageErr("check takes no arguments (use --task)")
-	}
-	th := stats.Thresholds{
-		MinSuccessRate:      c.Float64(flagMinSuccessRate),
-		MaxDuration:         c.Duration(flagMaxDuration),
-		MaxTokensPerSuccess: c.Float64(flagMaxTokensPerSuccess),
-		MinRuns:             c.Int64(flagMinRuns),
-	}
+// checkThresholds checks the threshold flags.
+func checkThresholds(th stats.Thresholds) error {
 	if th.MinSuccessRate < 0 || th.MinSuccessRate > 1 {
-		return th, usageErr("--%s must be between 0 and 1", flagMinSuccessRate)
+		return usageErr("--%s must be between 0 and 1", flagMinSuccessRate)
 	}
 	if th.MaxDuration < 0 || th.MaxTokensPerSuccess < 0 || th.MinRuns < 0 {
-		return th, usageErr("thresholds cannot be negative")
+		return usageErr("thresholds cannot be negative")
 	}
-	return th, nil
+	return nil
 }
 
 // checkNotifier is what sends a missed threshold to the --notify URLs

@@ -1,10 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
+	"os/signal"
 	"strings"
 
 	"github.com/ccq-dev/ccq/launch"
@@ -113,10 +114,16 @@ be started; 128+n when a signal n ended the run; 2 for bad input.`,
 }
 
 func launchAction(a *appEnv, c *cli.Context) error {
-	if c.Bool(flagGuardian) {
+	f := readLaunchFlags(a, c)
+	if f.guardian {
 		return guardAction(a)
 	}
-	o, hc, err := launchOptions(a, c)
+	return runLaunch(c.Context, a, f)
+}
+
+// runLaunch is `ccq launch` with its command line read.
+func runLaunch(parent context.Context, a *appEnv, f launchFlags) error {
+	o, hc, err := launchOptions(a, f)
 	if err != nil {
 		return err
 	}
@@ -125,17 +132,25 @@ func launchAction(a *appEnv, c *cli.Context) error {
 		// connections, and ends it if it does not.
 		defer hc.Close(helperTimeout)
 	}
-	out, err := launch.Run(o)
+	// One context for the whole launch: a signal ends a lock wait or a
+	// wait between attempts at once, reaches claude's process group during
+	// a run, and the run is still recorded and reported to the sinks.
+	ctx, stop := signal.NotifyContext(parent, launch.Signals()...)
+	defer stop()
+	out, err := launch.Run(ctx, o)
+	if ie := (*launch.InterruptError)(nil); errors.As(err, &ie) {
+		return withCode(exitSignalBase+launch.SignalNumber(ie.Signal), fmt.Errorf("launch %s: %w", o.Task.Name, ie))
+	}
 	if err != nil {
 		return fmt.Errorf("launch %s: %w", o.Task.Name, err)
 	}
-	return reportLaunch(a, c, o.Task.Name, out)
+	return reportLaunch(a, f, o.Task.Name, out)
 }
 
 // launchOptions reads the command line: the task, the flags that override
 // its settings, and the claude arguments after --.
-func launchOptions(a *appEnv, c *cli.Context) (launch.Options, *helper.Client, error) {
-	args := c.Args().Slice()
+func launchOptions(a *appEnv, f launchFlags) (launch.Options, *helper.Client, error) {
+	args := f.args
 	if len(args) == 0 {
 		return launch.Options{}, nil, withHint(usageErr("launch: no task given"), "ccq tasks lists the tasks; usage: ccq launch <task> [-- claude arguments]")
 	}
@@ -149,20 +164,20 @@ func launchOptions(a *appEnv, c *cli.Context) (launch.Options, *helper.Client, e
 		}
 		extra = extra[1:]
 	}
-	if c.Int(flagMaxTurns) < 0 {
+	if f.settings.MaxTurns < 0 {
 		return launch.Options{}, nil, usageErr("launch: --max-turns must be positive")
 	}
-	if c.Duration(flagTimeout) < 0 || c.Duration(flagGrace) < 0 {
+	if f.settings.Timeout < 0 || f.grace < 0 {
 		return launch.Options{}, nil, usageErr("launch: --timeout and --grace must be positive")
 	}
-	if err := checkScheduleFlags(c); err != nil {
+	if err := checkScheduleFlags(f); err != nil {
 		return launch.Options{}, nil, err
 	}
-	maxConc, err := maxConcurrent(a, c)
+	maxConc, err := maxConcurrent(a, f)
 	if err != nil {
 		return launch.Options{}, nil, err
 	}
-	tasksDir := launch.TasksDir(c.String(flagTasksDir), a.env, a.cwd)
+	tasksDir := launch.TasksDir(f.tasksDir, a.env, a.cwd)
 	task, err := launch.Resolve(name, tasksDir, a.cwd)
 	if err != nil {
 		err = withCode(exitUsage, err)
@@ -173,117 +188,35 @@ func launchOptions(a *appEnv, c *cli.Context) (launch.Options, *helper.Client, e
 	}
 	o := launch.Options{
 		Task:          task,
-		Flags:         flagSettings(c),
+		Flags:         f.settings,
 		Extra:         extra,
-		Claude:        c.String(flagClaude),
+		Claude:        f.claude,
 		Env:           a.env,
 		Cwd:           a.cwd,
-		LogsDir:       a.logsDir(c),
-		Grace:         c.Duration(flagGrace),
+		LogsDir:       f.logsDir,
+		Grace:         f.grace,
 		Guard:         guardCommand,
 		MaxConcurrent: maxConc,
 	}
 	var hc *helper.Client
-	if o.Sinks, hc, err = launchSinks(a, c, task, o.LogsDir); err != nil {
+	if o.Sinks, hc, err = launchSinks(a, f.sinks, task, o.LogsDir); err != nil {
 		return launch.Options{}, nil, err
 	}
 	o.Sinks = append(o.Sinks, catchUpSinks(a, task)...)
-	if !c.Bool(flagQuiet) && isTerminal(a.stderr) {
+	if !f.quiet && isTerminal(a.stderr) {
 		o.Progress = a.stderr
 	}
 	o.Version = buildVersion() // for the fingerprint
 	return o, hc, nil
 }
 
-// flagSettings are the task settings given as flags.
-func flagSettings(c *cli.Context) launch.Settings {
-	s := launch.Settings{
-		Timeout:         c.Duration(flagTimeout),
-		Model:           c.String(flagModel),
-		MaxTurns:        c.Int(flagMaxTurns),
-		PermissionMode:  c.String(flagPermissionMode),
-		AllowedTools:    splitList(c.StringSlice(flagAllowedTools)),
-		DisallowedTools: splitList(c.StringSlice(flagDisallowedTools)),
-		Cwd:             c.String(flagCwd),
-		RetryDelay:      c.Duration(flagRetryDelay),
-		RetryMaxDelay:   c.Duration(flagRetryMaxDelay),
-		Deadline:        c.Duration(flagDeadline),
-		IdleTimeout:     c.Duration(flagIdleTimeout),
-		Overlap:         c.String(flagOverlap),
-		MaxBudgetUSD:    c.Float64(flagMaxBudgetUSD),
-		Feedback:        c.Int(flagFeedback),
-	}
-	if c.IsSet(flagRetries) {
-		n := c.Int(flagRetries)
-		s.Retries = &n
-	}
-	s.RetryOn, _ = launch.ParseRetryOn(c.StringSlice(flagRetryOn)) // checked by checkScheduleFlags
-	return s
-}
-
-// checkScheduleFlags refuses bad values of the scheduling flags: each is a
-// usage error naming the flag.
-func checkScheduleFlags(c *cli.Context) error {
-	for _, f := range []string{flagRetryDelay, flagRetryMaxDelay, flagDeadline, flagIdleTimeout, flagPingTime} {
-		if c.IsSet(f) && c.Duration(f) <= 0 {
-			return usageErr("launch: --%s %v: must be a positive duration", f, c.Duration(f))
-		}
-	}
-	if c.IsSet(flagRetries) {
-		if err := launch.CheckRetries(c.Int(flagRetries)); err != nil {
-			return usageErr("launch: --%s: %v", flagRetries, err)
-		}
-	}
-	if c.IsSet(flagRetryOn) {
-		if _, err := launch.ParseRetryOn(c.StringSlice(flagRetryOn)); err != nil {
-			return usageErr("launch: --%s: %v", flagRetryOn, err)
-		}
-	}
-	if c.IsSet(flagFeedback) {
-		if err := launch.CheckFeedback(c.Int(flagFeedback)); err != nil {
-			return usageErr("launch: --%s: %v", flagFeedback, err)
-		}
-	}
-	if c.IsSet(flagOverlap) {
-		if err := launch.CheckOverlap(c.String(flagOverlap)); err != nil {
-			return usageErr("launch: --%s: %v", flagOverlap, err)
-		}
-	}
-	if c.IsSet(flagMaxBudgetUSD) {
-		if err := launch.CheckBudget(c.Float64(flagMaxBudgetUSD)); err != nil {
-			return usageErr("launch: --%s %v: %v", flagMaxBudgetUSD, c.Float64(flagMaxBudgetUSD), err)
-		}
-	}
-	if c.IsSet(flagMaxConcurrent) && c.Int(flagMaxConcurrent) < 1 {
-		return usageErr("launch: --%s %d: must be at least 1", flagMaxConcurrent, c.Int(flagMaxConcurrent))
-	}
-	return nil
-}
-
-// maxConcurrent is --max-concurrent, else $CCQ_MAX_CONCURRENT, else 0 (no
-// bound).
-func maxConcurrent(a *appEnv, c *cli.Context) (int, error) {
-	if c.IsSet(flagMaxConcurrent) {
-		return c.Int(flagMaxConcurrent), nil
-	}
-	v := strings.TrimSpace(a.env[envMaxConcurrent])
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		return 0, usageErr("launch: $%s %q: want a whole number of at least 1", envMaxConcurrent, v)
-	}
-	return n, nil
-}
-
 // reportLaunch prints what the run left for the user and picks the exit
 // code (launchExitCode). Off a terminal a successful run prints nothing at
 // all (cron mails any output); a failed or skipped one prints a summary on
 // stderr. --verbose prints it always, --quiet never.
-func reportLaunch(a *appEnv, c *cli.Context, task string, out *launch.Outcome) error {
+func reportLaunch(a *appEnv, f launchFlags, task string, out *launch.Outcome) error {
 	code := launchExitCode(out)
-	quiet, verbose := c.Bool(flagQuiet), c.Bool(flagVerbose)
+	quiet, verbose := f.quiet, f.verbose
 	speak := verbose || code != exitOK || isTerminal(a.stderr)
 	if speak && !quiet { // --quiet: errors only
 		for _, w := range out.Warnings {
@@ -299,7 +232,7 @@ func reportLaunch(a *appEnv, c *cli.Context, task string, out *launch.Outcome) e
 		}
 		return withCode(code, nil)
 	}
-	if c.Bool(flagJSON) {
+	if f.json {
 		entries := out.Entries
 		if len(entries) == 0 {
 			entries = []recorder.Entry{out.Entry}

@@ -44,7 +44,7 @@ costs the same however long the history is. /healthz answers "ok".
 			if err != nil {
 				return err
 			}
-			return handOff(a, "metrics serve", append([]string{"metrics", "serve", "--history", h.path, "--listen", c.String(flagListen)}, a.scheduleArgs(c)...)...)
+			return handOff(a, "metrics serve", append([]string{"metrics", "serve", "--history", h.path, "--listen", c.String(flagListen)}, a.scheduleArgs(c.String(flagTasksDir))...)...)
 		},
 	}
 	return &cli.Command{
@@ -74,7 +74,7 @@ The history is read through the summary cache in the logs directory's
 			if err != nil {
 				return err
 			}
-			args := append([]string{"metrics", "--history", h.path}, a.scheduleArgs(c)...)
+			args := append([]string{"metrics", "--history", h.path}, a.scheduleArgs(c.String(flagTasksDir))...)
 			if dir := c.String(flagTextfile); dir != "" {
 				if !filepath.IsAbs(dir) {
 					dir = filepath.Join(a.cwd, dir)

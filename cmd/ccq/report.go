@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ccq-dev/ccq/internal/fsutil"
 	"github.com/ccq-dev/ccq/recorder"
 	htmlreport "github.com/ccq-dev/ccq/report"
 	"github.com/ccq-dev/ccq/stats"
@@ -61,23 +62,32 @@ answered 503.`,
 			if c.IsSet(flagServe) && c.IsSet(flagOutput) {
 				return usageErr("--serve and -o cannot be combined")
 			}
+			f := reportFlags{hist: readHistoryFlags(a, c), tasksDir: c.String(flagTasksDir), output: c.String(flagOutput), by: by}
 			if addr := c.String(flagServe); addr != "" {
-				return a.serveReport(c, addr, by)
+				return a.serveReport(f, addr)
 			}
-			return a.writeReport(c, by)
+			return a.writeReport(f)
 		},
 	}
 }
 
+// reportFlags is `ccq report`'s command line, read once by its action.
+type reportFlags struct {
+	hist     historyFlags
+	tasksDir string // --tasks-dir, as given
+	output   string // -o, as given
+	by       string // the chart period, checked
+}
+
 // reportOptions reads the history's place and filters as of now.
-func (a *appEnv) reportOptions(c *cli.Context, by string, now time.Time) (history, htmlreport.Options, error) {
-	h, err := a.openHistory(c, now)
+func (a *appEnv) reportOptions(f reportFlags, now time.Time) (history, htmlreport.Options, error) {
+	h, err := a.openHistoryOf(f.hist, now)
 	if err != nil {
 		return h, htmlreport.Options{}, err
 	}
 	opt := htmlreport.Options{
 		History: h.path,
-		Stats:   stats.Options{Filter: h.filter, Period: by, Cache: h.cache()},
+		Stats:   stats.Options{Filter: h.filter, Period: f.by, Cache: h.cache()},
 		Now:     now,
 		WorkDir: a.cwd,
 		Version: buildVersion(),
@@ -86,16 +96,16 @@ func (a *appEnv) reportOptions(c *cli.Context, by string, now time.Time) (histor
 		opt.InProgress = recorder.InProgress(filepath.Dir(h.path), now)
 	}
 	opt.Elsewhere = a.otherHistories(h)
-	opt.Missed, opt.MissedAsOf = reportMissed(a, c, h.path)
+	opt.Missed, opt.MissedAsOf = reportMissed(a, f.tasksDir, h.path)
 	return h, opt, nil
 }
 
-func (a *appEnv) writeReport(c *cli.Context, by string) error {
-	h, opt, err := a.reportOptions(c, by, time.Now())
+func (a *appEnv) writeReport(f reportFlags) error {
+	h, opt, err := a.reportOptions(f, time.Now())
 	if err != nil {
 		return err
 	}
-	out := c.String(flagOutput)
+	out := f.output
 	if out == "/dev/stdout" {
 		out = "-" // stdout itself, even when it is redirected to a file
 	}
@@ -140,7 +150,7 @@ func (a *appEnv) writeReport(c *cli.Context, by string) error {
 // hold secrets), or leaves it as it was. Errors name the cause, not the
 // temporary file.
 func writeFileAtomic(path string, data []byte) error {
-	err := recorder.WriteFileAtomic(path, data, recorder.FileMode)
+	err := fsutil.WriteFileAtomic(path, data, recorder.FileMode)
 	var pe *os.PathError
 	var le *os.LinkError
 	switch {
@@ -202,15 +212,15 @@ func (s *reportServer) options(now time.Time) (htmlreport.Options, error) {
 // serveReport serves the page (htmlreport.Serve) until SIGINT or SIGTERM.
 // Session logs are not served (they can hold secrets), so the page names
 // their paths without linking them.
-func (a *appEnv) serveReport(c *cli.Context, addr, by string) error {
-	h, err := a.openHistory(c, time.Now())
+func (a *appEnv) serveReport(f reportFlags, addr string) error {
+	h, err := a.openHistoryOf(f.hist, time.Now())
 	if err != nil {
 		return err // bad filters: say so before listening
 	}
 	defer h.Close()
 	srv := &reportServer{
-		history: h.path, cache: h.cache(), tasks: h.filter.Tasks, since: c.String(flagSince), until: c.String(flagUntil),
-		by: by, workDir: a.cwd, version: buildVersion(), elsewhere: a.otherHistories(h), stderr: a.stderr,
+		history: h.path, cache: h.cache(), tasks: h.filter.Tasks, since: f.hist.since, until: f.hist.until,
+		by: f.by, workDir: a.cwd, version: buildVersion(), elsewhere: a.otherHistories(h), stderr: a.stderr,
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -57,7 +57,7 @@ missed slot runs once later (catch_up:, default true) and a random delay
 				Usage: "each scheduled task: schedule, backend, last run, next due, state",
 				Flags: dirs(),
 				Action: func(c *cli.Context) error {
-					return scheduleList(a, c)
+					return scheduleList(a, readScheduleFlags(a, c))
 				},
 			},
 			{
@@ -68,21 +68,21 @@ missed slot runs once later (catch_up:, default true) and a random delay
 					&cli.StringFlag{Name: flagClaude, Usage: "claude binary the runs use (default: $" + launch.EnvClaude + ", else claude on $PATH now)"},
 					&cli.StringFlag{Name: flagCCQ, Usage: "ccq binary the entries run (default: this one)"},
 					&cli.DurationFlag{Name: flagWatchdog, Usage: "also run `ccq check --schedules` every D (15m), failing on a missed slot (cron and systemd)"}),
-				Action: func(c *cli.Context) error { return scheduleInstall(a, c) },
+				Action: func(c *cli.Context) error { return scheduleInstall(a, readScheduleFlags(a, c)) },
 			},
 			{
 				Name:      "remove",
 				Usage:     "take ccq's entries out again (all when no task is named)",
 				ArgsUsage: "[TASK…]",
 				Flags:     dirs(backend, dry),
-				Action:    func(c *cli.Context) error { return scheduleRemove(a, c) },
+				Action:    func(c *cli.Context) error { return scheduleRemove(a, readScheduleFlags(a, c)) },
 			},
 			{
 				Name:      "catch-up",
 				Usage:     "run once each named task whose latest slot was missed (cron's @reboot entry)",
 				ArgsUsage: "TASK…",
 				Flags:     dirs(&cli.StringFlag{Name: flagClaude, Usage: "claude binary"}),
-				Action:    func(c *cli.Context) error { return scheduleCatchUp(a, c) },
+				Action:    func(c *cli.Context) error { return scheduleCatchUp(a, readScheduleFlags(a, c)) },
 			},
 		},
 	}
@@ -162,20 +162,40 @@ func environ(env map[string]string) []string {
 	return out
 }
 
-func scheduleList(a *appEnv, c *cli.Context) error {
-	if c.NArg() > 0 {
+// scheduleFlags are the command lines of `ccq schedule`'s commands, read
+// once by their actions (a flag a command lacks reads as its zero value).
+type scheduleFlags struct {
+	args     []string // the task names
+	tasksDir string   // --tasks-dir, as given
+	logsDir  string   // resolved
+	ccq      string   // --ccq, as given
+	claude   string
+	backend  string
+	dryRun   bool
+	watchdog time.Duration
+}
+
+// readScheduleFlags reads the command line of a `ccq schedule` command.
+func readScheduleFlags(a *appEnv, c *cli.Context) scheduleFlags {
+	return scheduleFlags{args: c.Args().Slice(), tasksDir: c.String(flagTasksDir), logsDir: a.logsDir(c),
+		ccq: c.String(flagCCQ), claude: c.String(flagClaude), backend: c.String(flagBackend),
+		dryRun: c.Bool(flagDryRun), watchdog: c.Duration(flagWatchdog)}
+}
+
+func scheduleList(a *appEnv, f scheduleFlags) error {
+	if len(f.args) > 0 {
 		return usageErr("schedule list takes no arguments")
 	}
 	now, err := a.clock()
 	if err != nil {
 		return err
 	}
-	tasksDir := launch.TasksDir(c.String(flagTasksDir), a.env, a.cwd)
+	tasksDir := launch.TasksDir(f.tasksDir, a.env, a.cwd)
 	tasks, err := scheduledTasks(a, tasksDir, nil)
 	if err != nil {
 		return err
 	}
-	logsDir := a.logsDir(c)
+	logsDir := f.logsDir
 	sts, err := watchTasks(recorder.HistoryPath(logsDir), logsDir, tasks, now)
 	if err != nil {
 		return err
@@ -305,12 +325,12 @@ func absPath(p, cwd string) string {
 }
 
 // entryPaths are the absolute paths the entries carry.
-func entryPaths(a *appEnv, c *cli.Context) (schedule.Paths, error) {
+func entryPaths(a *appEnv, f scheduleFlags) (schedule.Paths, error) {
 	p := schedule.Paths{
-		CCQ:      absPath(c.String(flagCCQ), a.cwd),
-		LogsDir:  a.logsDir(c),
-		TasksDir: launch.TasksDir(c.String(flagTasksDir), a.env, a.cwd),
-		Claude:   c.String(flagClaude),
+		CCQ:      absPath(f.ccq, a.cwd),
+		LogsDir:  f.logsDir,
+		TasksDir: launch.TasksDir(f.tasksDir, a.env, a.cwd),
+		Claude:   f.claude,
 		Dir:      a.cwd,
 	}
 	if d := a.env[recorder.EnvProjectDir]; d != "" {

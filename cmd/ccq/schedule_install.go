@@ -13,13 +13,12 @@ import (
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/schedule"
-	"github.com/urfave/cli/v2"
 )
 
 // pickBackend is --backend, else systemd when a user manager is
 // reachable, else cron when crontab(1) is there.
-func pickBackend(a *appEnv, c *cli.Context) (string, error) {
-	b := c.String(flagBackend)
+func pickBackend(a *appEnv, f scheduleFlags) (string, error) {
+	b := f.backend
 	if b != "" {
 		if !slices.Contains(schedule.Backends, b) {
 			return "", usageErr("--%s %q: want systemd, cron or launchd", flagBackend, b)
@@ -66,26 +65,26 @@ func catchUpAll(a *appEnv, tasksDir string) map[string]bool {
 	return out
 }
 
-func schedulePlan(a *appEnv, c *cli.Context) (schedule.Plan, error) {
-	p := schedule.Plan{DryRun: c.Bool(flagDryRun), Out: a.stdout}
+func schedulePlan(a *appEnv, f scheduleFlags) (schedule.Plan, error) {
+	p := schedule.Plan{DryRun: f.dryRun, Out: a.stdout}
 	var err error
-	if p.Paths, err = entryPaths(a, c); err != nil {
+	if p.Paths, err = entryPaths(a, f); err != nil {
 		return p, err
 	}
 	p.CatchUp = catchUpAll(a, p.Paths.TasksDir)
 	return p, nil
 }
 
-func scheduleInstall(a *appEnv, c *cli.Context) error {
-	backend, err := pickBackend(a, c)
+func scheduleInstall(a *appEnv, f scheduleFlags) error {
+	backend, err := pickBackend(a, f)
 	if err != nil {
 		return err
 	}
-	p, err := schedulePlan(a, c)
+	p, err := schedulePlan(a, f)
 	if err != nil {
 		return err
 	}
-	tasks, err := scheduledTasks(a, p.Paths.TasksDir, c.Args().Slice())
+	tasks, err := scheduledTasks(a, p.Paths.TasksDir, f.args)
 	if err != nil {
 		return err
 	}
@@ -99,7 +98,7 @@ func scheduleInstall(a *appEnv, c *cli.Context) error {
 	if p.Paths.Claude == "" {
 		fmt.Fprintf(a.stderr, "ccq: warning: no claude on $PATH: the entries look for it on the scheduler's PATH (set --%s)\n", flagClaude)
 	}
-	if p.Watchdog = c.Duration(flagWatchdog); p.Watchdog != 0 {
+	if p.Watchdog = f.watchdog; p.Watchdog != 0 {
 		if backend == schedule.BackendLaunchd {
 			return usageErr("--%s is written for cron or systemd, not launchd", flagWatchdog)
 		}
@@ -128,12 +127,12 @@ func backendErr(err error) error {
 	return err
 }
 
-func scheduleRemove(a *appEnv, c *cli.Context) error {
-	p := schedule.Plan{DryRun: c.Bool(flagDryRun), Out: a.stdout, Remove: c.Args().Slice()}
+func scheduleRemove(a *appEnv, f scheduleFlags) error {
+	p := schedule.Plan{DryRun: f.dryRun, Out: a.stdout, Remove: f.args}
 	// Paths only matter for the rewritten @reboot entry.
-	p.Paths, _ = entryPaths(a, c)
+	p.Paths, _ = entryPaths(a, f)
 	p.CatchUp = catchUpAll(a, p.Paths.TasksDir)
-	backends := []string{c.String(flagBackend)}
+	backends := []string{f.backend}
 	if backends[0] == "" {
 		// Wherever ccq's entries are: a task renamed or deleted since
 		// install is still cleaned up.
@@ -173,18 +172,18 @@ const envCatchUpSlot = "CCQ_CATCH_UP_SLOT"
 // newest slot was missed and that has not run since. Each launch is an
 // ordinary `ccq launch` (overlap rules apply) whose line says it is a
 // catch-up and for which slot.
-func scheduleCatchUp(a *appEnv, c *cli.Context) error {
-	if c.NArg() == 0 {
+func scheduleCatchUp(a *appEnv, f scheduleFlags) error {
+	if len(f.args) == 0 {
 		return usageErr("schedule catch-up needs the tasks to look at")
 	}
 	now, err := a.clock()
 	if err != nil {
 		return err
 	}
-	tasksDir := launch.TasksDir(c.String(flagTasksDir), a.env, a.cwd)
-	logsDir := a.logsDir(c)
+	tasksDir := launch.TasksDir(f.tasksDir, a.env, a.cwd)
+	logsDir := f.logsDir
 	var tasks []*launch.Task
-	for _, n := range c.Args().Slice() {
+	for _, n := range f.args {
 		t, err := launch.Resolve(n, tasksDir, a.cwd)
 		if err != nil || t.Settings.Schedule == nil || !t.Settings.CatchUpOn() {
 			continue // deleted, or no longer scheduled: nothing to catch up
@@ -206,7 +205,7 @@ func scheduleCatchUp(a *appEnv, c *cli.Context) error {
 			continue
 		}
 		args := []string{"launch", "--logs-dir", logsDir, "--tasks-dir", tasksDir}
-		if cl := c.String(flagClaude); cl != "" {
+		if cl := f.claude; cl != "" {
 			args = append(args, "--claude", cl)
 		}
 		cmd := exec.Command(exe, append(args, tasks[i].Name)...)

@@ -5,14 +5,14 @@ import (
 
 	"github.com/ccq-dev/ccq/internal/schedwatch"
 	"github.com/ccq-dev/ccq/launch"
-	"github.com/urfave/cli/v2"
 )
 
 // scheduleArgs tell ccq-helper where the scheduled tasks are, for the
 // schedule metrics it computes at every scrape (an edited schedule counts
 // at once), and the fixed clock of $CCQ_NOW when one is set.
-func (a *appEnv) scheduleArgs(c *cli.Context) []string {
-	args := []string{"--tasks-dir", launch.TasksDir(c.String(flagTasksDir), a.env, a.cwd)}
+// tasksDir is --tasks-dir, as given.
+func (a *appEnv) scheduleArgs(tasksDir string) []string {
+	args := []string{"--tasks-dir", launch.TasksDir(tasksDir, a.env, a.cwd)}
 	if v := a.env[envNow]; v != "" {
 		args = append(args, "--now", v)
 	}
@@ -22,8 +22,8 @@ func (a *appEnv) scheduleArgs(c *cli.Context) []string {
 // reportMissed is the missed slots of the scheduled tasks for `ccq
 // report`'s marks; nil when there are none or they cannot be read (the
 // report is about the runs: a broken task file is `ccq tasks`' news).
-func reportMissed(a *appEnv, c *cli.Context, historyPath string) (map[string][]time.Time, time.Time) {
-	scheduled, _ := schedwatch.Scheduled(launch.TasksDir(c.String(flagTasksDir), a.env, a.cwd))
+func reportMissed(a *appEnv, tasksDir, historyPath string) (map[string][]time.Time, time.Time) {
+	scheduled, _ := schedwatch.Scheduled(launch.TasksDir(tasksDir, a.env, a.cwd))
 	now, err := a.clock()
 	if err != nil || len(scheduled) == 0 {
 		return nil, now

@@ -14,7 +14,6 @@ import (
 	"github.com/ccq-dev/ccq/sinks/notify"
 	"github.com/ccq-dev/ccq/sinks/ping"
 	"github.com/ccq-dev/ccq/sinks/retention"
-	"github.com/urfave/cli/v2"
 )
 
 // Flags and env vars of the sinks of `ccq launch` (and `ccq check
@@ -61,7 +60,7 @@ func frontMatterWhere(t *launch.Task, key string) string {
 // need ccq-helper (OTLP, $CCQ_TEXTFILE_DIR, notify URLs other than
 // http(s)) are set up by the helper, started here only when one of them
 // is asked for; the caller closes it after the run.
-func launchSinks(a *appEnv, c *cli.Context, t *launch.Task, logsDir string) ([]launch.Sink, *helper.Client, error) {
+func launchSinks(a *appEnv, f sinkFlags, t *launch.Task, logsDir string) ([]launch.Sink, *helper.Client, error) {
 	var sinks []launch.Sink
 	rt, err := retention.New(a.env, logsDir)
 	if err != nil {
@@ -70,11 +69,11 @@ func launchSinks(a *appEnv, c *cli.Context, t *launch.Task, logsDir string) ([]l
 	if rt != nil {
 		sinks = append(sinks, rt)
 	}
-	pu := pick(setting{c.String(flagPingURL), "--" + flagPingURL},
+	pu := pick(setting{f.pingURL, "--" + flagPingURL},
 		setting{t.Settings.PingURL, frontMatterWhere(t, "ping_url")},
 		setting{strings.TrimSpace(a.env[envPingURL]), "$" + envPingURL})
 	if pu.value != "" {
-		p, err := ping.New(ping.Config{URL: pu.value, Timeout: c.Duration(flagPingTime)})
+		p, err := ping.New(ping.Config{URL: pu.value, Timeout: f.pingTime})
 		if err != nil {
 			return nil, nil, usageErr("%s: %v", pu.where, redact.Error(err, redact.Secrets(pu.value)...))
 		}
@@ -82,12 +81,12 @@ func launchSinks(a *appEnv, c *cli.Context, t *launch.Task, logsDir string) ([]l
 	}
 	cfg := helper.Config{LogsDir: logsDir, History: recorder.HistoryPath(logsDir), Version: buildVersion(),
 		OTLP: wantsOTLP(a.env), Textfile: a.env[envTextfileDir] != ""}
-	urls, where := notifyURLs(a, c.StringSlice(flagNotify), t)
-	if len(urls) == 0 && c.IsSet(flagNotifyOn) {
+	urls, where := notifyURLs(a, f.notify, t)
+	if len(urls) == 0 && f.notifyOnSet {
 		return nil, nil, usageErr("--%s needs somewhere to send: --%s URL", flagNotifyOn, flagNotify)
 	}
 	if len(urls) > 0 {
-		on := pick(setting{c.String(flagNotifyOn), "--" + flagNotifyOn},
+		on := pick(setting{f.notifyOn, "--" + flagNotifyOn},
 			setting{t.Settings.NotifyOn, frontMatterWhere(t, "notify_on")},
 			setting{strings.TrimSpace(a.env[envNotifyOn]), "$" + envNotifyOn})
 		nc := notify.Config{URLs: urls, HistoryPath: cfg.History}

@@ -72,10 +72,32 @@ func (h history) Close() {
 // a logs directory's history.jsonl, runs in that directory whose recorder
 // died are closed first (recorder.CloseStale), so they count; a file with
 // another name is only read, never written.
+//
+// It is the action's: it reads the flags (historyFlags) and opens.
 func (a *appEnv) openHistory(c *cli.Context, now time.Time) (history, error) {
+	return a.openHistoryOf(readHistoryFlags(a, c), now)
+}
+
+// historyFlags are the flags that name a history and filter its runs.
+type historyFlags struct {
+	logsDir         string // resolved: --logs-dir, $CCQ_LOGS_DIR, the default
+	history         string // --history, as given
+	includeArchives bool
+	tasks           []string // --task patterns
+	since, until    string   // as given: relative to the command's now
+}
+
+// readHistoryFlags reads the history flags of the command c.
+func readHistoryFlags(a *appEnv, c *cli.Context) historyFlags {
+	return historyFlags{logsDir: a.logsDir(c), history: c.String(flagHistory), includeArchives: c.Bool(flagIncludeArchives),
+		tasks: c.StringSlice(flagTaskGlob), since: c.String(flagSince), until: c.String(flagUntil)}
+}
+
+// openHistoryOf is openHistory with the flags read.
+func (a *appEnv) openHistoryOf(f historyFlags, now time.Time) (history, error) {
 	var h history
-	h.path = recorder.HistoryPath(a.logsDir(c))
-	if p := c.String(flagHistory); p != "" {
+	h.path = recorder.HistoryPath(f.logsDir)
+	if p := f.history; p != "" {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(a.cwd, p)
 		}
@@ -87,7 +109,7 @@ func (a *appEnv) openHistory(c *cli.Context, now time.Time) (history, error) {
 		}
 	}
 	h.orig = h.path
-	if c.Bool(flagIncludeArchives) {
+	if f.includeArchives {
 		// The readers take one path: read a private copy of the archives
 		// followed by the history (no summary cache is kept for it).
 		dir, err := os.MkdirTemp("", "ccq-archives-")
@@ -103,19 +125,19 @@ func (a *appEnv) openHistory(c *cli.Context, now time.Time) (history, error) {
 		}
 		h.path = p
 	}
-	h.filter.Tasks = c.StringSlice(flagTaskGlob)
+	h.filter.Tasks = f.tasks
 	for _, g := range h.filter.Tasks {
 		if _, err := path.Match(g, ""); err != nil {
 			return h, usageErr("bad --task pattern %q: %v", g, err)
 		}
 	}
 	var err error
-	if s := c.String(flagSince); s != "" {
+	if s := f.since; s != "" {
 		if h.filter.Since, err = stats.ParseWhen(s, now, false); err != nil {
 			return h, usageErr("--since: %v", err)
 		}
 	}
-	if s := c.String(flagUntil); s != "" {
+	if s := f.until; s != "" {
 		if h.filter.Until, err = stats.ParseWhen(s, now, true); err != nil {
 			return h, usageErr("--until: %v", err)
 		}

@@ -34,7 +34,7 @@ func TestWarningRedacted(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	out, err := launch.Run(launch.Options{
+	out, err := launch.Run(context.Background(), launch.Options{
 		Task:   &launch.Task{Name: "job", Path: filepath.Join(dir, "job.md"), Prompt: "Do the job."},
 		Claude: claude, Env: map[string]string{"PATH": os.Getenv("PATH"), "HOME": dir},
 		Cwd: dir, LogsDir: filepath.Join(dir, "logs"), Grace: time.Second,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ccq-dev/ccq/internal/clamp"
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
 )
@@ -19,7 +20,7 @@ const maxSummary = 4096
 // of the session log as fits in the body limit.
 func (p *Pinger) body(run launch.RunInfo, e recorder.Entry, note string) []byte {
 	limit := p.bodyLimit()
-	summary := recorder.Truncate(Summary(run, e, p.cfg.Host, note), min(maxSummary, limit))
+	summary := clamp.String(Summary(run, e, p.cfg.Host, note), min(maxSummary, limit))
 	logPath := e.LogFile
 	if logPath == "" {
 		logPath = run.LogFile
@@ -36,7 +37,7 @@ func (p *Pinger) body(run launch.RunInfo, e recorder.Entry, note string) []byte 
 	if err != nil {
 		// The log is a convenience; its absence is worth a line, not a
 		// failed ping. The error names only the path the summary shows.
-		line := recorder.Truncate(fmt.Sprintf("\n(session log not read: %v)\n", err), room+len(head))
+		line := clamp.String(fmt.Sprintf("\n(session log not read: %v)\n", err), room+len(head))
 		return []byte(summary + line)
 	}
 	if tail == "" {

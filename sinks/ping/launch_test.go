@@ -1,6 +1,7 @@
 package ping
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -39,7 +40,7 @@ func launchWithPing(t *testing.T, cfg Config, sleep string, timeout time.Duratio
 		Grace:   time.Second,
 		Sinks:   []launch.Sink{p},
 	}
-	out, err := launch.Run(o)
+	out, err := launch.Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

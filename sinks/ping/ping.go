@@ -76,6 +76,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ccq-dev/ccq/internal/clamp"
 	"github.com/ccq-dev/ccq/internal/redact"
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
@@ -297,7 +298,7 @@ func (p *Pinger) Retrying(ctx context.Context, run launch.RunInfo, e recorder.En
 func (p *Pinger) Skipped(ctx context.Context, task, reason string) (err error) {
 	defer p.recover(&err)
 	body := fmt.Sprintf("ccq: task %s was not launched on %s: %s\n", task, p.cfg.Host, reason)
-	return p.send(ctx, "fail", "", []byte(recorder.Truncate(body, p.bodyLimit())))
+	return p.send(ctx, "fail", "", []byte(clamp.String(body, p.bodyLimit())))
 }
 
 func runID(run launch.RunInfo, e recorder.Entry) string {
