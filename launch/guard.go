@@ -91,7 +91,7 @@ func (g *guardian) start() {
 	g.cmd.Stdin = g.r
 	// Its own group: a terminal's Ctrl-C reaches the launcher, which
 	// stops the run itself, and not the guardian.
-	g.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	g.cmd.SysProcAttr = ownGroupAttr()
 	err := g.cmd.Start()
 	g.mu.Lock()
 	g.err = err

@@ -67,3 +67,9 @@ func waitSignal(ps *os.ProcessState) (os.Signal, bool) {
 }
 
 var sigTERM os.Signal = syscall.SIGTERM
+
+// ownGroupAttr starts a process in a process group of its own.
+func ownGroupAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
+
+// killPid sends sig to process pid.
+func killPid(pid int, sig syscall.Signal) error { return syscall.Kill(pid, sig) }

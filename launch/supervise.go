@@ -305,7 +305,7 @@ func (p runProcs) signal(sig syscall.Signal) {
 		_ = signalGroup(p.pgid, sig)
 	}
 	for _, pid := range p.escaped() {
-		_ = syscall.Kill(pid, sig)
+		_ = killPid(pid, sig)
 	}
 }
 

@@ -27,7 +27,10 @@ var ErrSymlink = fsutil.ErrSymlink
 
 // openNoFollow opens path with flags, never through a final symlink.
 func openNoFollow(path string, flags int, perm os.FileMode) (*os.File, error) {
-	f, err := os.OpenFile(path, flags|syscall.O_NOFOLLOW, perm)
+	if err := refuseLink(path); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, flags|noFollow, perm)
 	if err != nil && errors.Is(err, syscall.ELOOP) {
 		return nil, fmt.Errorf("%s %w", path, ErrSymlink)
 	}

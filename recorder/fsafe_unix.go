@@ -14,3 +14,9 @@ func ownerUID(st fs.FileInfo) (int, bool) {
 	}
 	return int(s.Uid), true
 }
+
+// noFollow makes the open refuse a final symlink (ELOOP).
+const noFollow = syscall.O_NOFOLLOW
+
+// refuseLink has nothing to do on Unix: O_NOFOLLOW refuses at open.
+func refuseLink(path string) error { return nil }

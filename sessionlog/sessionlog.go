@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -69,7 +68,10 @@ func Create(logs, path string) (*Log, error) {
 // Append opens an existing session log to add to it (the
 // guardian's closing block), never through a symlink.
 func Append(path string) (*Log, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, recorder.FileMode)
+	if err := refuseLink(path); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|noFollow, recorder.FileMode)
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ func hook(stdin io.Reader, env map[string]string) {
 func debugLog(path string, start time.Time, err error) {
 	// Not through a final link, and not waiting on a FIFO nobody reads
 	// (O_NONBLOCK fails that open at once): a hook never hangs.
-	f, ferr := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, recorder.FileMode)
+	f, ferr := recorder.OpenNoFollow(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY|syscall.O_NONBLOCK, recorder.FileMode)
 	if ferr != nil {
 		return
 	}

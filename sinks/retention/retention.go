@@ -22,14 +22,12 @@ package retention
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ccq-dev/ccq/launch"
@@ -127,16 +125,17 @@ func (s *Sink) Prune(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	marker := filepath.Join(s.logsDir, MarkerName)
-	f, err := os.OpenFile(marker, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, recorder.FileMode)
+	f, err := recorder.OpenNoFollow(marker, os.O_RDWR|os.O_CREATE, recorder.FileMode)
 	if err != nil {
 		return false, fmt.Errorf("retention marker: %w", err)
 	}
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return false, nil // another launcher is pruning
-		}
+	taken, err := recorder.TryLock(f)
+	if err != nil {
 		return false, fmt.Errorf("retention marker: %w", err)
+	}
+	if !taken {
+		return false, nil // another launcher is pruning
 	}
 	now := s.now()
 	st, err := f.Stat()

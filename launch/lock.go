@@ -1,11 +1,8 @@
-//go:build unix
-
 package launch
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,7 +14,7 @@ import (
 	"github.com/ccq-dev/ccq/recorder"
 )
 
-// Locks are flock(2) locks on files in <logs>/.locks: the kernel releases
+// Locks are flock(2) (Windows: LockFileEx) locks on files in <logs>/.locks: the kernel releases
 // one when the process holding it dies, SIGKILL included, so a lock file
 // left behind means nothing. os.OpenFile opens with O_CLOEXEC: neither
 // claude nor the guardian inherits the descriptor, so only the launcher
@@ -52,13 +49,8 @@ func tryLock(path string) (*fileLock, error) {
 	if err != nil {
 		return nil, err
 	}
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if errors.Is(err, syscall.EWOULDBLOCK) {
+	taken, err := recorder.TryLock(f)
+	if err == nil && !taken {
 		f.Close()
 		return nil, nil
 	}
