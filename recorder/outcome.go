@@ -206,6 +206,9 @@ func Classify(ev Evidence) (ErrorType, string) {
 // subagents), then the result object's usage (exact for the main thread),
 // then the rough len(output)/4 estimate.
 func Tokens(ev Evidence) (Usage, string) {
+	if ev.StartErr != nil {
+		return Usage{}, TokensNone
+	}
 	tr := ev.Transcript
 	if tr == nil && ev.Run != nil {
 		tr = ev.Run.Transcript
