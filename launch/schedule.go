@@ -194,6 +194,9 @@ func transientReason(e recorder.Entry, snap Snapshot) string {
 	case "rate_limit", "server_error", "overloaded":
 		return e.ErrorDetail
 	}
+	if recorder.IsNetworkDetail(e.ErrorDetail) { // the endpoint may be back next time
+		return e.ErrorDetail
+	}
 	// A result that is not the client's API error, with no API-error
 	// message before it, says the run got past the API: a retry the
 	// client made on the way, or words in the text, are not why it failed.

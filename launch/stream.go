@@ -303,7 +303,7 @@ func (s *Stream) user(line []byte) {
 
 func (s *Stream) result(line []byte) {
 	f := gjson.GetManyBytes(line, "subtype", "is_error", "terminal_reason", "api_error_status",
-		"usage", "total_cost_usd", "num_turns", "session_id", "result", "structured_output")
+		"usage", "total_cost_usd", "num_turns", "session_id", "result", "structured_output", "api_error")
 	r := &recorder.Result{
 		Subtype:        f[0].Str,
 		IsError:        f[1].Bool(),
@@ -311,6 +311,8 @@ func (s *Stream) result(line []byte) {
 		APIErrorStatus: int(f[3].Int()),
 		NumTurns:       int(f[6].Int()),
 		SessionID:      f[7].Str,
+		APIError:       f[10].Str,
+		Text:           f[8].Str,
 	}
 	if u := f[4]; u.IsObject() {
 		r.Usage = &recorder.Usage{

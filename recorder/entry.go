@@ -72,6 +72,7 @@ const (
 	TokensTranscript = "transcript" // exact: summed from Claude Code's transcripts
 	TokensResult     = "result"     // exact for the main thread: the result object's usage
 	TokensEstimate   = "estimate"   // len(output)/4, when no usage was written anywhere
+	TokensNone       = "none"       // claude never started: there is nothing to count
 )
 
 // Who wrote a history line.

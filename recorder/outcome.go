@@ -9,15 +9,19 @@ import (
 // Result is what ccq reads from Claude Code's final result object
 // (--output-format json, or the last line of stream-json).
 type Result struct {
-	Subtype        string   `json:"subtype"`
-	IsError        bool     `json:"is_error"`
-	TerminalReason string   `json:"terminal_reason,omitempty"`
-	APIErrorStatus int      `json:"api_error_status,omitempty"`
-	Usage          *Usage   `json:"usage,omitempty"`
-	CostUSD        *float64 `json:"cost_usd,omitempty"`
-	NumTurns       int      `json:"num_turns,omitempty"`
-	SessionID      string   `json:"session_id,omitempty"`
-	Model          string   `json:"model,omitempty"`
+	Subtype        string `json:"subtype"`
+	IsError        bool   `json:"is_error"`
+	TerminalReason string `json:"terminal_reason,omitempty"`
+	APIErrorStatus int    `json:"api_error_status,omitempty"`
+	// APIError is the client's own name of the API failure
+	// ("connection_failed"); Text is the result's text.
+	APIError  string   `json:"api_error,omitempty"`
+	Text      string   `json:"-"`
+	Usage     *Usage   `json:"usage,omitempty"`
+	CostUSD   *float64 `json:"cost_usd,omitempty"`
+	NumTurns  int      `json:"num_turns,omitempty"`
+	SessionID string   `json:"session_id,omitempty"`
+	Model     string   `json:"model,omitempty"`
 }
 
 // Evidence is everything known about how a run ended. Neither Claude Code's
@@ -150,6 +154,9 @@ func Classify(ev Evidence) (ErrorType, string) {
 	if res != nil && (res.TerminalReason == "aborted_streaming" || res.TerminalReason == "aborted_tools") {
 		return ErrException, "interrupted"
 	}
+	if d := networkDetail(res, tr); d != "" {
+		return ErrExit, d
+	}
 	switch {
 	case r != nil && r.StopFailure != "":
 		return ErrExit, r.StopFailure
@@ -199,6 +206,9 @@ func Classify(ev Evidence) (ErrorType, string) {
 // subagents), then the result object's usage (exact for the main thread),
 // then the rough len(output)/4 estimate.
 func Tokens(ev Evidence) (Usage, string) {
+	if ev.StartErr != nil {
+		return Usage{}, TokensNone
+	}
 	tr := ev.Transcript
 	if tr == nil && ev.Run != nil {
 		tr = ev.Run.Transcript
@@ -270,4 +280,18 @@ func (ev Evidence) String() string {
 		s += fmt.Sprintf(" starts=%d stops=%d stopfailure=%q ended=%v", ev.Run.SessionStarts, ev.Run.Stops, ev.Run.StopFailure, ev.Run.Ended)
 	}
 	return s
+}
+
+// networkDetail is the network class of a run whose API call never got an
+// answer, from the result (launcher) or the transcript (hook).
+func networkDetail(res *Result, tr *Transcript) string {
+	if res != nil {
+		if d := NetworkDetail(res.APIError, res.Text); d != "" {
+			return d
+		}
+	}
+	if tr != nil {
+		return NetworkDetail(tr.APIErrorClass, tr.APIErrorText)
+	}
+	return ""
 }

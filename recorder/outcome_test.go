@@ -93,6 +93,7 @@ func TestTokensPreferTranscriptThenResultThenEstimate(t *testing.T) {
 		{"transcript read but empty is exact zero", Evidence{Run: &Run{Transcript: &Transcript{Files: 1}}, Result: &Result{Usage: u}}, 0, TokensTranscript},
 		{"result", Evidence{Result: &Result{Usage: u}}, 10, TokensResult},
 		{"estimate", Evidence{OutputBytes: 401}, 100, TokensEstimate},
+		{"never started", Evidence{StartErr: errors.New("exec: \"claude\": executable file not found in $PATH")}, 0, TokensNone},
 		{"estimate from the hook's last message", Evidence{Run: &Run{OutputBytes: 22}}, 5, TokensEstimate},
 	}
 	for _, tt := range tests {

@@ -23,6 +23,10 @@ type Transcript struct {
 	// "rate_limit", ...) and APIErrorStatus its HTTP status, when there was one.
 	APIError       string `json:"api_error,omitempty"`
 	APIErrorStatus int    `json:"api_error_status,omitempty"`
+	// APIErrorClass and APIErrorText are the last API-error turn's
+	// apiError ("connection_failed") and text, for network failures.
+	APIErrorClass string `json:"api_error_class,omitempty"`
+	APIErrorText  string `json:"api_error_text,omitempty"`
 	// End says where the main thread stood when the transcript ends; see the
 	// End* constants.
 	End       string `json:"end,omitempty"`
@@ -98,6 +102,7 @@ func ReadSessionFunc(transcriptPath string, off Offsets, visit func(typ string, 
 	t.Files = 1
 	t.Usage, t.Messages = sc.usage()
 	t.Model, t.APIError, t.APIErrorStatus, t.End = sc.model, sc.apiError, sc.apiStatus, sc.end
+	t.APIErrorClass, t.APIErrorText = sc.apiClass, sc.apiText
 	t.CostUSD = sc.runCost()
 	for _, p := range subagentFiles(transcriptPath) {
 		s, err := scanTranscript(p, off[p], nil)
@@ -137,6 +142,8 @@ type transcriptScan struct {
 	costAfter  *float64 // last cost-state total after it
 	model      string
 	apiError   string
+	apiClass   string
+	apiText    string
 	apiStatus  int
 	end        string
 }
@@ -236,7 +243,8 @@ func (sc *transcriptScan) cost(line []byte, mine bool) {
 
 func (sc *transcriptScan) assistant(line []byte) {
 	r := gjson.GetManyBytes(line, "type", "message.id", "message.usage", "message.model",
-		"message.stop_reason", "isApiErrorMessage", "error", "apiErrorStatus")
+		"message.stop_reason", "isApiErrorMessage", "error", "apiErrorStatus", "apiError",
+		"message.content.0.text")
 	if r[0].Str != "assistant" {
 		return
 	}
@@ -246,6 +254,7 @@ func (sc *transcriptScan) assistant(line []byte) {
 			sc.apiError = "api_error"
 		}
 		sc.apiStatus = int(r[7].Int())
+		sc.apiClass, sc.apiText = r[8].Str, r[9].Str
 		sc.end = EndAnswered
 		return
 	}
