@@ -25,7 +25,9 @@ type Tracker struct {
 
 	sum  *summary
 	mark fileMark // where sum ends in the file
-	tail *summary // the bytes after the last newline; nil when none
+	// noHistory: the last Update found no history file.
+	noHistory bool
+	tail      *summary // the bytes after the last newline; nil when none
 	// saved is false when sum has lines the cache file does not.
 	saved  bool
 	loaded bool // the cache file was read (or there is none)
@@ -55,7 +57,8 @@ func (t *Tracker) Info() UpdateInfo { return t.last }
 func (t *Tracker) Update() error {
 	t.last = UpdateInfo{}
 	f, err := os.Open(t.path)
-	if errors.Is(err, os.ErrNotExist) {
+	t.noHistory = errors.Is(err, os.ErrNotExist)
+	if t.noHistory {
 		if t.sum == nil || t.mark.off != 0 {
 			t.reset("no history file")
 		}
@@ -200,7 +203,9 @@ func lastLineEnd(f *os.File, from, size int64) (int64, error) {
 // Save writes the summary to the cache file when it has lines the file
 // does not. Callers may ignore its error: the cache is only an aid.
 func (t *Tracker) Save() error {
-	if t.cache == "" || t.saved || t.sum == nil {
+	// Reading creates nothing where there is no history: no cache (nor
+	// the folders it would need) in a folder ccq was only asked about.
+	if t.cache == "" || t.saved || t.sum == nil || t.noHistory {
 		return nil
 	}
 	if err := writeCache(t.cache, t.mark, t.sum); err != nil {
