@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"slices"
 
 	"github.com/ccq-dev/ccq/internal/buildinfo"
 	"github.com/ccq-dev/ccq/internal/clierr"
@@ -117,7 +119,30 @@ func setUsageHooks(cmds []*cli.Command) {
 // onUsageError is urfave/cli's hook for a flag it cannot parse (unknown,
 // missing its value, a value of the wrong type): a usage error, exit 2.
 func onUsageError(c *cli.Context, err error, _ bool) error {
-	return clierr.WithHint(withCode(exitUsage, err), c.Command.HelpName+" --help lists the flags")
+	return clierr.WithHint(withCode(exitUsage, flagError(err, c.Command.Flags)), c.Command.HelpName+" --help lists the flags")
+}
+
+// badFlagValue is the standard flag package's message for a value it
+// cannot parse, which names a long flag with one dash.
+var badFlagValue = regexp.MustCompile(`^invalid value "(.*)" for flag -([a-z0-9-]+): (.*)$`)
+
+// flagError says what is wrong with a flag's value in ccq's words: the
+// flag as it is typed (--timeout), and for a duration, what one looks like.
+func flagError(err error, flags []cli.Flag) error {
+	m := badFlagValue.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	dash := "--"
+	if len(m[2]) == 1 {
+		dash = "-"
+	}
+	for _, f := range flags {
+		if _, ok := f.(*cli.DurationFlag); ok && slices.Contains(f.Names(), m[2]) {
+			return fmt.Errorf("%s%s %q: want a duration such as 90s, 15m or 2h", dash, m[2], m[1])
+		}
+	}
+	return fmt.Errorf("%s%s %q: %s", dash, m[2], m[1], m[3])
 }
 
 // run is main without the os.Exit, so tests and testscript can call it.
