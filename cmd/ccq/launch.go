@@ -245,15 +245,28 @@ func reportLaunch(a *appEnv, f launchFlags, task string, out *launch.Outcome) er
 	}
 	if out.StartErr != nil {
 		return withCode(code, withHint(fmt.Errorf("launch %s: start claude: %w", task, out.StartErr),
-			"set --"+flagClaude+" or $"+launch.EnvClaude+" to the claude binary"))
+			"install Claude Code (npm install -g @anthropic-ai/claude-code) and log in (claude /login, or ANTHROPIC_API_KEY in the job's environment), or set --"+flagClaude+" or $"+launch.EnvClaude+" to the claude binary"))
 	}
 	if !quiet && speak {
 		printSummary(a.stderr, out, code != exitOK && !isTerminal(a.stderr) || verbose && !out.Entry.Success)
+		if h := loginHint(out.Entry.ErrorDetail); h != "" {
+			fmt.Fprintf(a.stderr, "ccq: hint: %s\n", h)
+		}
 	}
 	if code != exitOK {
 		return withCode(code, nil)
 	}
 	return nil
+}
+
+// loginHint is what to do when claude's own error says it has no
+// credentials: a scheduler's environment often lacks the user's login.
+func loginHint(detail string) string {
+	d := strings.ToLower(detail)
+	if strings.Contains(d, "not logged in") || strings.Contains(d, "/login") || strings.Contains(d, "invalid api key") {
+		return "claude has no credentials here: run claude /login as the user the scheduler runs as, or set ANTHROPIC_API_KEY in the job's environment"
+	}
+	return ""
 }
 
 // summaryTail is how many lines of the session log a failure's summary
