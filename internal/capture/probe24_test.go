@@ -1,5 +1,11 @@
 package capture
 
+// The probes behind the facts of 2.1.328 that issue 24 relies on (the
+// SessionEnd budget, what --bare skips, managed settings, fork, prompt_id,
+// a refused connection): CCQ_PROBE=1 go test -run TestProbe -v
+// ./internal/capture. They print what they saw; the README and
+// testdata/claude-code-2.1.328/README.md record it.
+
 import (
 	"encoding/json"
 	"fmt"
@@ -114,6 +120,9 @@ func TestProbe24(t *testing.T) {
 		})
 	})
 	t.Run("bare-managed-etc", func(t *testing.T) {
+		if _, err := os.Stat("/etc/claude-code"); err == nil {
+			t.Skip("/etc/claude-code exists: the probe writes managed settings only where there are none")
+		}
 		probeRun(t, "bare managed /etc/claude-code", nil, func(h, p, d string) []string {
 			os.MkdirAll("/etc/claude-code", 0o755)
 			os.WriteFile("/etc/claude-code/managed-settings.json", []byte(settingsJSON(hookScript(t, d), 0)), 0o644)
