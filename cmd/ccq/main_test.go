@@ -47,9 +47,9 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{[]string{"--no-such-flag"}, "flag provided but not defined: -no-such-flag", "ccq --help lists the flags"},
 		{[]string{"stats", "--no-such-flag"}, "flag provided but not defined: -no-such-flag", "ccq stats --help lists the flags"},
-		{[]string{"runs", "-n", "abc"}, `invalid value "abc" for flag -n: parse error`, "ccq runs --help lists the flags"},
-		{[]string{"check", "--min-runs", "x"}, `invalid value "x" for flag -min-runs: parse error`, "ccq check --help lists the flags"},
-		{[]string{"check", "--max-duration", "soon"}, `invalid value "soon" for flag -max-duration: parse error`, "ccq check --help lists the flags"},
+		{[]string{"runs", "-n", "abc"}, `-n "abc": parse error`, "ccq runs --help lists the flags"},
+		{[]string{"check", "--min-runs", "x"}, `--min-runs "x": parse error`, "ccq check --help lists the flags"},
+		{[]string{"check", "--max-duration", "soon"}, `--max-duration "soon": want a duration such as 90s, 15m or 2h`, "ccq check --help lists the flags"},
 		{[]string{"show", "--json=maybe", "r1"}, `invalid boolean value "maybe" for -json: parse error`, "ccq show --help lists the flags"},
 		{[]string{"stats", "--by"}, "flag needs an argument: -by", "ccq stats --help lists the flags"},
 		{[]string{"statz"}, `unknown command "statz"`, "ccq --help lists the commands"},

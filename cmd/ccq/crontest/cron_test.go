@@ -1,4 +1,8 @@
-package main
+// Package crontest runs `ccq schedule install --backend cron` against
+// Debian's real cron daemon. It is a test binary of its own: inside
+// cmd/ccq's, beside that package's other tests, the daemon's job never ran
+// (it does alone), so it keeps to a process of its own.
+package crontest
 
 import (
 	"bytes"
@@ -83,7 +87,6 @@ func isExec(p string) bool {
 // byte for byte as it was. The crontab is restored and cron killed even
 // when the test fails.
 func TestCronDaemonRunsInstalledEntry(t *testing.T) {
-	t.Parallel()
 	const install = "apt-get install --no-install-recommends cron"
 	cronBin := needBin(t, "cron", install)
 	crontabBin := needBin(t, "crontab", install)
@@ -187,7 +190,8 @@ func TestCronDaemonRunsInstalledEntry(t *testing.T) {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no run of %s in %s within 120 s\ncron's log:\n%s", task, history, cronLog.String())
+			table, _ := readCrontab(t, crontabBin)
+			t.Fatalf("no run of %s in %s within 120 s\ncron's log:\n%s\nthe crontab now:\n%s", task, history, cronLog.String(), table)
 		}
 		time.Sleep(time.Second)
 	}
