@@ -212,10 +212,9 @@ func (s *Sink) Finished(ctx context.Context, run launch.RunInfo, e recorder.Entr
 	if e.RunID == "" {
 		e.RunID = run.RunID
 	}
+	// The span is the run as its line tells it: from claude's start (the
+	// line's timestamp) for its duration_s, so the two always agree.
 	start, end := runTimes(&e, run.Start)
-	if !run.Start.IsZero() {
-		start = run.Start
-	}
 	parent := trace.ContextWithSpanContext(ctx, runSpanContext(e.RunID))
 	if s.tracer != nil {
 		s.emitSpan(ctx, &e, start, end)
