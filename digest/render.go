@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ccq-dev/ccq/internal/redact"
@@ -165,17 +166,22 @@ func tokens(n int64) string {
 // secretPatterns are the shapes of credentials an agent may print: API
 // keys and tokens of the common services, bearer tokens, and the
 // password of a URL.
-var secretPatterns = regexp.MustCompile(`(?i)\b(?:sk-ant-[a-z0-9_-]{8,}|sk-[a-z0-9_-]{16,}|gh[pousr]_[a-z0-9]{20,}|github_pat_[a-z0-9_]{20,}|xox[abposr]-[a-z0-9-]{10,}|AKIA[0-9A-Z]{16}|AIza[0-9a-z_-]{30,}|glpat-[a-z0-9_-]{20,})|(?i)\b(bearer|token|password|passwd|secret|api[_-]?key)(["']?\s*[:=]\s*["']?|\s+)([^\s"',;]{6,})`)
+// Compiled on first use, not at start: every ccq command would pay for
+// it (see internal/depguard TestInitWork).
+var secretPatterns = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\b(?:sk-ant-[a-z0-9_-]{8,}|sk-[a-z0-9_-]{16,}|gh[pousr]_[a-z0-9]{20,}|github_pat_[a-z0-9_]{20,}|xox[abposr]-[a-z0-9-]{10,}|AKIA[0-9A-Z]{16}|AIza[0-9a-z_-]{30,}|glpat-[a-z0-9_-]{20,})|(?i)\b(bearer|token|password|passwd|secret|api[_-]?key)(["']?\s*[:=]\s*["']?|\s+)([^\s"',;]{6,})`)
+})
 
-var urlPattern = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>()]+`)
+var urlPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>()]+`) })
 
 // Scrub removes what looks like a credential from text that goes into a
 // digest: known token shapes, "token=…"-style values, and URLs' secrets
 // (user, password, path and query values, through internal/redact).
 func Scrub(s string) string {
-	s = urlPattern.ReplaceAllStringFunc(s, redact.URL)
-	return secretPatterns.ReplaceAllStringFunc(s, func(m string) string {
-		sub := secretPatterns.FindStringSubmatch(m)
+	s = urlPattern().ReplaceAllStringFunc(s, redact.URL)
+	re := secretPatterns()
+	return re.ReplaceAllStringFunc(s, func(m string) string {
+		sub := re.FindStringSubmatch(m)
 		if sub[1] != "" {
 			return sub[1] + sub[2] + redact.Marker
 		}

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -27,22 +28,26 @@ import (
 //     next such time after now.
 
 // usageLimitEpoch matches "usage limit reached|1767225600".
-var usageLimitEpoch = regexp.MustCompile(`(?i)usage limit reached\|(\d{9,11})`)
+//
+// Both are compiled on first use: only a limited run needs them.
+var usageLimitEpoch = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)usage limit reached\|(\d{9,11})`) })
 
 // resetsClock matches "resets 3pm", "resets 10:30 am", "reset at 5pm
 // (America/New_York)", "resets at 15:00".
-var resetsClock = regexp.MustCompile(`(?i)\breset(?:s)?(?: at)? (\d{1,2})(?::(\d{2}))? ?(am|pm)?(?: \(([A-Za-z_]+(?:/[A-Za-z_+\-]+)*)\))?`)
+var resetsClock = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\breset(?:s)?(?: at)? (\d{1,2})(?::(\d{2}))? ?(am|pm)?(?: \(([A-Za-z_]+(?:/[A-Za-z_+\-]+)*)\))?`)
+})
 
 // ParseResetTime finds a limit's reset time in a message Claude Code
 // printed. ok is false when the text names none. now and loc (nil: local
 // time) anchor a bare clock time, taken as its next occurrence after now.
 func ParseResetTime(text string, now time.Time, loc *time.Location) (time.Time, bool) {
-	if m := usageLimitEpoch.FindStringSubmatch(text); m != nil {
+	if m := usageLimitEpoch().FindStringSubmatch(text); m != nil {
 		if sec, err := strconv.ParseInt(m[1], 10, 64); err == nil {
 			return time.Unix(sec, 0), true
 		}
 	}
-	m := resetsClock.FindStringSubmatch(text)
+	m := resetsClock().FindStringSubmatch(text)
 	if m == nil {
 		return time.Time{}, false
 	}

@@ -56,7 +56,7 @@ func FuzzParseResetTime(f *testing.F) {
 	now := time.Date(2026, 12, 2, 14, 20, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, s string) {
 		at, ok := ParseResetTime(s, now, time.UTC)
-		if ok && !usageLimitEpoch.MatchString(s) && (!at.After(now) || at.Sub(now) > 25*time.Hour) {
+		if ok && !usageLimitEpoch().MatchString(s) && (!at.After(now) || at.Sub(now) > 25*time.Hour) {
 			t.Errorf("%q: clock time %v not within a day after now", s, at)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"sync"
 
 	"github.com/ccq-dev/ccq/internal/buildinfo"
 	"github.com/ccq-dev/ccq/internal/clierr"
@@ -124,12 +125,15 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 
 // badFlagValue is the standard flag package's message for a value it
 // cannot parse, which names a long flag with one dash.
-var badFlagValue = regexp.MustCompile(`^invalid value "(.*)" for flag -([a-z0-9-]+): (.*)$`)
+// Compiled on first use: only a usage error needs it.
+var badFlagValue = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^invalid value "(.*)" for flag -([a-z0-9-]+): (.*)$`)
+})
 
 // flagError says what is wrong with a flag's value in ccq's words: the
 // flag as it is typed (--timeout), and for a duration, what one looks like.
 func flagError(err error, flags []cli.Flag) error {
-	m := badFlagValue.FindStringSubmatch(err.Error())
+	m := badFlagValue().FindStringSubmatch(err.Error())
 	if m == nil {
 		return err
 	}
