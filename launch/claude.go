@@ -3,7 +3,6 @@ package launch
 import (
 	"fmt"
 	"math"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -127,7 +126,7 @@ func withheld(k, v string) bool {
 		return false
 	}
 	v = strings.TrimSpace(v)
-	if _, _, err := net.SplitHostPort(v); err == nil && !strings.Contains(v, "/") {
+	if hp, err := url.Parse("//" + v); err == nil && hp.Host == v && hp.Port() != "" {
 		return false // host:port, as gRPC takes it
 	}
 	u, err := url.Parse(v)

@@ -2,7 +2,8 @@
 // heavy: the OTLP sink and `ccq export otlp` (the OpenTelemetry SDK and
 // gRPC), notifications to chat and mail services (shoutrrr), the
 // Prometheus exposition, `ccq metrics serve` and the textfile writer
-// (client_golang). ccq runs it only when one of them is configured or
+// (client_golang), and what needs net/http: healthchecks pings, webhooks and
+// `ccq report --serve`. ccq runs it only when one of them is configured or
 // asked for, so that every other ccq command starts like a small Go
 // program. It is not meant to be run by hand: its arguments are ccq's,
 // already checked and resolved (absolute paths, times in unix ms).
@@ -11,6 +12,7 @@
 //	ccq-helper metrics --history FILE [--textfile DIR]
 //	ccq-helper metrics serve --history FILE --listen ADDR
 //	ccq-helper export otlp --history FILE [--task GLOB]... [--since-ms N] [--until-ms N]
+//	ccq-helper report-serve --history FILE --listen ADDR [--task GLOB]... [--since AGE] …
 //
 // Errors are printed as ccq's ("ccq: error: …"), since ccq passes the
 // helper's stderr and exit code through: 1 for a failure, 2 for bad input.
@@ -64,6 +66,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []str
 		err = metricsCmd(args[1:], stdout)
 	case len(args) == 1 && args[0] == "schema":
 		err = schemaCmd(stdin, stdout)
+	case args[0] == "report-serve":
+		err = reportServe(args[1:], stdout, stderr)
 	case args[0] == "export" && len(args) > 1 && args[1] == "otlp":
 		err = exportCmd(args[2:], stdout, stderr, env)
 	default:

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/ccq-dev/ccq/internal/buildinfo"
 	"github.com/ccq-dev/ccq/internal/redact"
@@ -11,6 +12,7 @@ import (
 	"github.com/ccq-dev/ccq/sinks/notify"
 	"github.com/ccq-dev/ccq/sinks/notify/shoutrrr"
 	"github.com/ccq-dev/ccq/sinks/otlp"
+	"github.com/ccq-dev/ccq/sinks/ping"
 	"github.com/ccq-dev/ccq/sinks/textfile"
 )
 
@@ -58,6 +60,14 @@ func setup(cfg helper.Config, env map[string]string) (*helper.Set, map[string]st
 			errs[helper.SinkTextfile] = err.Error()
 		case tf != nil:
 			set.Sinks = append(set.Sinks, helper.NamedSink{Name: helper.SinkTextfile, Sink: tf})
+		}
+	}
+	if cfg.Ping != "" {
+		p, err := ping.New(ping.Config{URL: cfg.Ping, Timeout: time.Duration(cfg.PingTimeoutMs) * time.Millisecond})
+		if err != nil {
+			errs[helper.SinkPing] = err.Error() // already redacted
+		} else {
+			set.Sinks = append(set.Sinks, helper.NamedSink{Name: helper.SinkPing, Sink: p})
 		}
 	}
 	if len(cfg.Notify) > 0 {

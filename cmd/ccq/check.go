@@ -9,7 +9,6 @@ import (
 
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/sinks/helper"
-	"github.com/ccq-dev/ccq/sinks/notify"
 	"github.com/ccq-dev/ccq/stats"
 	"github.com/urfave/cli/v2"
 )
@@ -162,29 +161,21 @@ func checkThresholds(th stats.Thresholds) error {
 
 // checkNotifier is what sends a missed threshold to the --notify URLs
 // (else $CCQ_NOTIFY), or nil when there are none. Every URL is checked
-// first; URLs other than http(s) go through ccq-helper, which close ends.
+// first; ccq-helper sends, and close ends it.
 func checkNotifier(a *appEnv, flag []string) (send func(text string) error, close func(), err error) {
 	urls, where := notifyURLs(a, flag, nil)
 	if len(urls) == 0 {
 		return nil, func() {}, nil
 	}
-	webhooks, err := allWebhooks(urls, where)
-	if err != nil {
+	if _, err := allWebhooks(urls, where); err != nil {
 		return nil, nil, err
 	}
-	if webhooks {
-		n, err := newNotifier(notify.Config{URLs: urls}, where)
-		if err != nil {
-			return nil, nil, err
-		}
-		return func(text string) error { return n.Check(context.Background(), text) }, func() {}, nil
-	}
-	hc, err := helperSinks(a, helper.Config{Notify: urls}, where)
+	hc, err := helperSinks(a, helper.Config{Notify: urls}, sinkWhere{notify: where}, false)
 	if err != nil {
 		return nil, nil, err
 	}
 	send = func(text string) error {
-		ctx, cancel := context.WithTimeout(context.Background(), notify.DefaultTimeout+time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), notifyTimeout+time.Second)
 		defer cancel()
 		return hc.Check(ctx, text)
 	}

@@ -57,13 +57,16 @@ func findHelper(a *appEnv, what string) (string, error) {
 }
 
 // startHelper starts the helper with cfg; what names the settings that
-// asked for it, for the error when it is missing.
-func startHelper(a *appEnv, cfg helper.Config, what string) (*helper.Client, map[string]string, error) {
+// asked for it, for the error when it is missing. With async sinks (the
+// names of the sinks cfg sets up), it does not wait for the helper's
+// answer (helper.Options.Async).
+func startHelper(a *appEnv, cfg helper.Config, what string, async []string) (*helper.Client, map[string]string, error) {
 	p, err := findHelper(a, what)
 	if err != nil {
 		return nil, nil, err
 	}
-	c, rep, err := helper.Start(helper.Options{Path: p, Env: a.env, Config: cfg, Timeout: helperTimeout})
+	c, rep, err := helper.Start(helper.Options{Path: p, Env: a.env, Config: cfg, Timeout: helperTimeout,
+		Async: len(async) > 0, Sinks: async})
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", what, err)
 	}

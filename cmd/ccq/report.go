@@ -2,15 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/ccq-dev/ccq/internal/fsutil"
@@ -162,54 +157,8 @@ func writeFileAtomic(path string, data []byte) error {
 	return err
 }
 
-// reportServer is what ccq report --serve reads from its command line,
-// once: the pages are made long after the command's flags were parsed.
-type reportServer struct {
-	history      string // resolved
-	cache        string // the summary cache, "" for none
-	tasks        []string
-	since, until string // as given: an age is relative to each page's time
-	by           string
-	workDir      string
-	version      string
-	elsewhere    []string
-	stderr       io.Writer
-}
-
-// options are the page's options as of now, as ccq report would use them:
-// runs whose recorder died are closed first, so they count.
-func (s *reportServer) options(now time.Time) (htmlreport.Options, error) {
-	f := stats.Filter{Tasks: s.tasks}
-	var err error
-	if s.since != "" {
-		if f.Since, err = stats.ParseWhen(s.since, now, false); err != nil {
-			return htmlreport.Options{}, fmt.Errorf("--since: %w", err)
-		}
-	}
-	if s.until != "" {
-		if f.Until, err = stats.ParseWhen(s.until, now, true); err != nil {
-			return htmlreport.Options{}, fmt.Errorf("--until: %w", err)
-		}
-	}
-	opt := htmlreport.Options{
-		History:   s.history,
-		Stats:     stats.Options{Filter: f, Period: s.by, Cache: s.cache},
-		Now:       now,
-		WorkDir:   s.workDir,
-		Version:   s.version,
-		Elsewhere: s.elsewhere,
-	}
-	if filepath.Base(s.history) == recorder.HistoryName {
-		dir := filepath.Dir(s.history)
-		if _, err := recorder.CloseStale(dir, now); err != nil {
-			fmt.Fprintf(s.stderr, "ccq: warning: cannot close unfinished runs: %v\n", err)
-		}
-		opt.InProgress = recorder.InProgress(dir, now)
-	}
-	return opt, nil
-}
-
-// serveReport serves the page (htmlreport.Serve) until SIGINT or SIGTERM.
+// serveReport serves the page until SIGINT or SIGTERM: ccq checks the
+// history and the filters, and ccq-helper (which links net/http) serves.
 // Session logs are not served (they can hold secrets), so the page names
 // their paths without linking them.
 func (a *appEnv) serveReport(f reportFlags, addr string) error {
@@ -217,22 +166,19 @@ func (a *appEnv) serveReport(f reportFlags, addr string) error {
 	if err != nil {
 		return err // bad filters: say so before listening
 	}
-	defer h.Close()
-	srv := &reportServer{
-		history: h.path, cache: h.cache(), tasks: h.filter.Tasks, since: f.hist.since, until: f.hist.until,
-		by: f.by, workDir: a.cwd, version: buildVersion(), elsewhere: a.otherHistories(h), stderr: a.stderr,
+	h.Close()
+	args := []string{"report-serve", "--history", h.path, "--listen", addr, "--by", f.by,
+		"--since", f.hist.since, "--until", f.hist.until, "--workdir", a.cwd, "--ccq-version", buildVersion()}
+	if c := h.cache(); c != "" {
+		args = append(args, "--cache", c)
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("cannot serve the report: %w", err)
+	for _, t := range h.filter.Tasks {
+		args = append(args, "--task", t)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	fmt.Fprintf(a.stdout, "serving the report at http://%s/ (Ctrl-C stops)\n", ln.Addr())
-	if err := htmlreport.Serve(ctx, ln, htmlreport.ServeOptions{Options: srv.options, Log: a.stderr}); err != nil {
-		return fmt.Errorf("cannot serve the report: %w", err)
+	for _, d := range a.otherHistories(h) {
+		args = append(args, "--elsewhere", d)
 	}
-	return nil
+	return handOff(a, "report --serve", args...)
 }
 
 func sizeOf(n int) string {

@@ -64,7 +64,8 @@ func TestCheckNotifiesMissedSlot(t *testing.T) {
 	os.MkdirAll(logs, 0o755)
 	os.WriteFile(filepath.Join(tasks, "nightly.md"), []byte("---\nschedule: \"CRON_TZ=UTC 0 3 * * *\"\n---\nx\n"), 0o644)
 	os.WriteFile(filepath.Join(logs, "history.jsonl"), []byte(`{"task_id":"nightly","success":true,"error_type":null,"tokens":1,"duration_s":1,"log_file":"","timestamp":"2026-03-08T03:00:01.000Z"}`+"\n"), 0o644)
-	env := []string{"HOME=" + dir, "PATH=/usr/bin:/bin", "CCQ_TASKS_DIR=" + tasks, "CCQ_LOGS_DIR=" + logs, "CCQ_NOW=2026-03-10T12:00:00Z"}
+	env := []string{"HOME=" + dir, "PATH=/usr/bin:/bin", "CCQ_TASKS_DIR=" + tasks, "CCQ_LOGS_DIR=" + logs, "CCQ_NOW=2026-03-10T12:00:00Z",
+		"CCQ_HELPER=" + helperPath(t)} // it sends the message
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"check", "--schedules", "--notify", srv.URL}, nil, &stdout, &stderr, env)
 	want := "task nightly: no run started for its slot 2026-03-10 03:00 UTC (9h 0m ago, grace 1h), and 1 missed slot before it"

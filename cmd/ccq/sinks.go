@@ -11,8 +11,8 @@ import (
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/sinks/helper"
-	"github.com/ccq-dev/ccq/sinks/notify"
-	"github.com/ccq-dev/ccq/sinks/ping"
+	"github.com/ccq-dev/ccq/sinks/notify/notifyurl"
+	"github.com/ccq-dev/ccq/sinks/ping/pingurl"
 	"github.com/ccq-dev/ccq/sinks/retention"
 )
 
@@ -27,6 +27,9 @@ const (
 	envPingURL  = "CCQ_PING_URL"
 	envNotify   = "CCQ_NOTIFY"    // URLs separated by commas or spaces
 	envNotifyOn = "CCQ_NOTIFY_ON" // as --notify-on
+
+	// notifyTimeout bounds one notification (sinks/notify's DefaultTimeout).
+	notifyTimeout = 10 * time.Second
 )
 
 // setting is a value with the place it came from, for error messages.
@@ -56,10 +59,10 @@ func frontMatterWhere(t *launch.Task, key string) string {
 
 // launchSinks builds the run's sinks from the flags, the task's front
 // matter and the environment. Every URL is checked here, before anything
-// runs: a bad one is a usage error that shows it redacted. The sinks that
-// need ccq-helper (OTLP, $CCQ_TEXTFILE_DIR, notify URLs other than
-// http(s)) are set up by the helper, started here only when one of them
-// is asked for; the caller closes it after the run.
+// runs: a bad one is a usage error that shows it redacted. Pings,
+// notifications, OTLP and the textfile are ccq-helper's (ccq links no
+// net/http): it is started here only when one of them is asked for, and
+// the caller closes it after the run.
 func launchSinks(a *appEnv, f sinkFlags, t *launch.Task, logsDir string) ([]launch.Sink, *helper.Client, error) {
 	var sinks []launch.Sink
 	rt, err := retention.New(a.env, logsDir)
@@ -69,80 +72,82 @@ func launchSinks(a *appEnv, f sinkFlags, t *launch.Task, logsDir string) ([]laun
 	if rt != nil {
 		sinks = append(sinks, rt)
 	}
+	cfg := helper.Config{LogsDir: logsDir, History: recorder.HistoryPath(logsDir), Version: buildVersion(),
+		OTLP: wantsOTLP(a.env), Textfile: a.env[envTextfileDir] != ""}
 	pu := pick(setting{f.pingURL, "--" + flagPingURL},
 		setting{t.Settings.PingURL, frontMatterWhere(t, "ping_url")},
 		setting{strings.TrimSpace(a.env[envPingURL]), "$" + envPingURL})
 	if pu.value != "" {
-		p, err := ping.New(ping.Config{URL: pu.value, Timeout: f.pingTime})
-		if err != nil {
-			return nil, nil, usageErr("%s: %v", pu.where, redact.Error(err, redact.Secrets(pu.value)...))
+		if _, err := pingurl.Parse(pu.value); err != nil {
+			return nil, nil, usageErr("%s: %v", pu.where, err) // redacted by Parse
 		}
-		sinks = append(sinks, p)
+		cfg.Ping, cfg.PingTimeoutMs = pu.value, f.pingTime.Milliseconds()
 	}
-	cfg := helper.Config{LogsDir: logsDir, History: recorder.HistoryPath(logsDir), Version: buildVersion(),
-		OTLP: wantsOTLP(a.env), Textfile: a.env[envTextfileDir] != ""}
 	urls, where := notifyURLs(a, f.notify, t)
 	if len(urls) == 0 && f.notifyOnSet {
 		return nil, nil, usageErr("--%s needs somewhere to send: --%s URL", flagNotifyOn, flagNotify)
 	}
+	webhooks := true
 	if len(urls) > 0 {
 		on := pick(setting{f.notifyOn, "--" + flagNotifyOn},
 			setting{t.Settings.NotifyOn, frontMatterWhere(t, "notify_on")},
 			setting{strings.TrimSpace(a.env[envNotifyOn]), "$" + envNotifyOn})
-		nc := notify.Config{URLs: urls, HistoryPath: cfg.History}
 		if on.value != "" {
-			set, err := notify.ParseOn(on.value)
-			if err != nil {
+			if _, err := notifyurl.ParseOn(on.value); err != nil {
 				return nil, nil, usageErr("%s: %v", on.where, err)
 			}
-			nc.On, cfg.NotifyOn = set, on.value
 		}
-		webhooks, err := allWebhooks(urls, where)
-		switch {
-		case err != nil:
+		if webhooks, err = allWebhooks(urls, where); err != nil {
 			return nil, nil, err
-		case !webhooks:
-			cfg.Notify = urls // shoutrrr's services: the helper's
-		default:
-			n, err := newNotifier(nc, where)
-			if err != nil {
-				return nil, nil, err
-			}
-			sinks = append(sinks, n)
 		}
+		cfg.Notify, cfg.NotifyOn = urls, on.value
 	}
-	hc, err := helperSinks(a, cfg, where)
+	// What ccq checked itself (a ping URL, webhooks) needs no answer from
+	// the helper before the run: the run does not wait for it to start.
+	async := !cfg.OTLP && !cfg.Textfile && webhooks
+	hc, err := helperSinks(a, cfg, sinkWhere{notify: where, ping: pu.where}, async)
 	if err != nil || hc == nil {
 		return sinks, nil, err
 	}
 	return append(sinks, hc.Sinks()...), hc, nil
 }
 
+// sinkWhere names where the notify URLs and the ping URL came from.
+type sinkWhere struct{ notify, ping string }
+
 // helperSinks starts ccq-helper when cfg asks for one of its sinks. A
 // bad notify URL or textfile directory stops the launch, as a usage
 // error; OTLP settings it cannot use are a warning: export is an extra,
-// the run is not.
-func helperSinks(a *appEnv, cfg helper.Config, notifyWhere string) (*helper.Client, error) {
-	var what []string
+// the run is not. async starts it without waiting for its answer: every
+// setting it got was checked here.
+func helperSinks(a *appEnv, cfg helper.Config, where sinkWhere, async bool) (*helper.Client, error) {
+	var what, names []string
 	if cfg.OTLP {
 		what = append(what, "OTLP export ($OTEL_EXPORTER_OTLP_*)")
 	}
 	if cfg.Textfile {
 		what = append(what, "$"+envTextfileDir)
 	}
+	if cfg.Ping != "" {
+		what, names = append(what, where.ping), append(names, helper.SinkPing)
+	}
 	if len(cfg.Notify) > 0 {
-		what = append(what, notifyWhere)
+		what, names = append(what, where.notify), append(names, helper.SinkNotify)
 	}
 	if len(what) == 0 {
 		return nil, nil
 	}
-	hc, errs, err := startHelper(a, cfg, strings.Join(what, ", "))
+	var sinks []string
+	if async {
+		sinks = names
+	}
+	hc, errs, err := startHelper(a, cfg, strings.Join(what, ", "), sinks)
 	if err != nil {
 		return nil, err
 	}
 	if m := errs[helper.SinkNotify]; m != "" {
 		hc.Close(time.Second)
-		return nil, usageErr("%s: %s", notifyWhere, m)
+		return nil, usageErr("%s: %s", where.notify, m)
 	}
 	if m := errs[helper.SinkTextfile]; m != "" {
 		hc.Close(time.Second)
@@ -154,15 +159,15 @@ func helperSinks(a *appEnv, cfg helper.Config, notifyWhere string) (*helper.Clie
 	return hc, nil
 }
 
-// allWebhooks says whether every URL is a plain http(s) webhook, which ccq
-// posts itself; a service URL needs the helper. A URL that is neither (no
-// scheme, no host) is a usage error here, helper or not.
+// allWebhooks says whether every URL is a plain http(s) webhook, which
+// ccq can check itself; a service URL needs the helper to check it. A
+// URL that is neither (no scheme, no host) is a usage error here.
 func allWebhooks(urls []string, where string) (bool, error) {
 	all := true
 	for _, u := range urls {
-		err := notify.Validate(u, nil)
+		err := notifyurl.Validate(u)
 		switch {
-		case errors.Is(err, notify.ErrNeedsServices):
+		case errors.Is(err, notifyurl.ErrNeedsServices):
 			all = false
 		case err != nil:
 			return false, usageErr("%s: %v", where, redact.Error(err, redact.Secrets(u)...))
@@ -181,25 +186,6 @@ func notifyURLs(a *appEnv, flag []string, t *launch.Task) ([]string, string) {
 		return splitURLs(t.Settings.Notify), frontMatterWhere(t, "notify")
 	}
 	return splitURLs([]string{a.env[envNotify]}), "$" + envNotify
-}
-
-// newNotifier checks every URL and builds the notifier; the error shows
-// the bad URL redacted.
-func newNotifier(cfg notify.Config, where string) (*notify.Notifier, error) {
-	var secrets []string
-	for _, u := range cfg.URLs {
-		secrets = append(secrets, redact.Secrets(u)...)
-	}
-	for _, u := range cfg.URLs {
-		if err := notify.Validate(u, nil); err != nil {
-			return nil, usageErr("%s: %v", where, redact.Error(err, secrets...))
-		}
-	}
-	n, err := notify.New(cfg)
-	if err != nil {
-		return nil, usageErr("%s: %v", where, redact.Error(err, secrets...))
-	}
-	return n, nil
 }
 
 // splitURLs splits values on commas and white space.

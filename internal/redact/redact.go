@@ -11,7 +11,7 @@ package redact
 
 import (
 	"errors"
-	"net"
+	"net/netip"
 	"net/url"
 	"sort"
 	"strconv"
@@ -107,18 +107,25 @@ func redactQuery(q string) string {
 	return strings.Join(parts, "&")
 }
 
+// isIP reports whether s is an IP address (net/netip: redact is linked
+// into ccq, which links nothing of net).
+func isIP(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil
+}
+
 // plainHost reports whether host can be shown (see URL).
 func plainHost(scheme, host string) bool {
 	switch strings.ToLower(scheme) {
 	case "http", "https", "ws", "wss":
 		return true
 	}
-	if host == "" || strings.HasPrefix(host, "[") || net.ParseIP(host) != nil {
+	if host == "" || strings.HasPrefix(host, "[") || isIP(host) {
 		return true
 	}
-	if h, _, err := net.SplitHostPort(host); err == nil {
+	if h := (&url.URL{Host: host}).Hostname(); h != host { // host:port
 		host = h
-		if net.ParseIP(host) != nil {
+		if isIP(host) {
 			return true
 		}
 	}

@@ -20,6 +20,14 @@ type Options struct {
 	Env     map[string]string // its environment: ccq's
 	Config  Config
 	Timeout time.Duration // bound of the hello exchange
+
+	// Async returns from Start before the helper answers hello: the run
+	// does not wait for the helper to start. Sinks names the sinks Config
+	// asks for, which ccq checked itself (a ping URL, webhooks): their
+	// events wait for hello, and a sink the helper could not set up fails
+	// each of its events with why.
+	Async bool
+	Sinks []string
 }
 
 // Client is a running helper, in its own process group.
@@ -29,7 +37,9 @@ type Client struct {
 	replies chan Reply // closed when the helper's stdout ends
 	exited  chan struct{}
 	stderr  *tail
-	hello   Reply
+	hello   Reply         // the sinks; the rest is valid once ready is closed
+	ready   chan struct{} // closed when hello is answered (or failed)
+	helloE  error         // why hello failed
 
 	rt     sync.Mutex // one request at a time
 	nextID int64
@@ -53,7 +63,7 @@ func Start(o Options) (*Client, Reply, error) {
 	cmd.Env = environ(o.Env)
 	ownGroup(cmd)
 	c := &Client{cmd: cmd, replies: make(chan Reply, 4), exited: make(chan struct{}),
-		stderr: &tail{max: 2 << 10}, calls: map[string]*call{}}
+		stderr: &tail{max: 2 << 10}, calls: map[string]*call{}, ready: make(chan struct{})}
 	cmd.Stderr = c.stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -69,16 +79,49 @@ func Start(o Options) (*Client, Reply, error) {
 	c.stdin = stdin
 	go c.read(stdout)
 	go func() { _ = cmd.Wait(); close(c.exited) }()
-	ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
-	defer cancel()
 	cfg := o.Config
-	r, err := c.roundTrip(ctx, Request{Event: EventHello, Config: &cfg})
+	hello := func() (Reply, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
+		defer cancel()
+		r, err := c.roundTrip(ctx, Request{Event: EventHello, Config: &cfg})
+		c.mu.Lock()
+		c.helloE, c.hello.Errors = err, r.Errors
+		c.mu.Unlock()
+		close(c.ready)
+		return r, err
+	}
+	if o.Async {
+		rep := Reply{V: Version, Sinks: o.Sinks}
+		c.hello = rep
+		go func() { _, _ = hello() }()
+		return c, rep, nil
+	}
+	r, err := hello()
 	if err != nil {
 		c.Close(time.Second)
 		return nil, r, err
 	}
 	c.hello = r
 	return c, r, nil
+}
+
+// setupErr waits, until ctx is done, for the helper's answer to hello and
+// returns why the sink name is not there, if it is not.
+func (c *Client) setupErr(ctx context.Context, name string) error {
+	select {
+	case <-c.ready:
+	case <-ctx.Done():
+		return fmt.Errorf("%s: not started in time (%w)", Name, ctx.Err())
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.helloE != nil {
+		return c.helloE
+	}
+	if m := c.hello.Errors[name]; m != "" {
+		return errors.New(m)
+	}
+	return nil
 }
 
 // read turns the helper's stdout into replies. A line that is not one
@@ -183,6 +226,9 @@ func (c *Client) event(ctx context.Context, key string, req Request) (map[string
 
 // Check sends ccq check's message to the helper's notify sink.
 func (c *Client) Check(ctx context.Context, text string) error {
+	if err := c.setupErr(ctx, SinkNotify); err != nil {
+		return err
+	}
 	r, err := c.roundTrip(ctx, Request{Event: EventCheck, Text: text}) // each call a message of its own
 	if err != nil {
 		return err

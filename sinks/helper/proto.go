@@ -36,6 +36,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ccq-dev/ccq/launch"
@@ -59,6 +60,7 @@ const (
 	SinkOTLP     = "otlp"
 	SinkTextfile = "textfile"
 	SinkNotify   = "notify"
+	SinkPing     = "ping"
 )
 
 // Config is what the helper sets up, sent with hello. The rest (OTEL_*,
@@ -66,11 +68,14 @@ const (
 type Config struct {
 	OTLP     bool     `json:"otlp,omitempty"`     // the OTLP sink, from OTEL_*
 	Textfile bool     `json:"textfile,omitempty"` // node_exporter's textfile, from $CCQ_TEXTFILE_DIR
-	Notify   []string `json:"notify,omitempty"`   // notification URLs
-	NotifyOn string   `json:"notify_on,omitempty"`
-	LogsDir  string   `json:"logs_dir,omitempty"`
-	History  string   `json:"history,omitempty"` // for notify's recoveries
-	Version  string   `json:"version,omitempty"` // ccq's, for service.version
+	Notify   []string `json:"notify,omitempty"`   // notification URLs: webhooks and services
+	Ping     string   `json:"ping,omitempty"`     // the healthchecks ping URL (sinks/ping)
+	// PingTimeoutMs bounds one ping, retries included (0: the ping's default).
+	PingTimeoutMs int64  `json:"ping_timeout_ms,omitempty"`
+	NotifyOn      string `json:"notify_on,omitempty"`
+	LogsDir       string `json:"logs_dir,omitempty"`
+	History       string `json:"history,omitempty"` // for notify's recoveries
+	Version       string `json:"version,omitempty"` // ccq's, for service.version
 }
 
 // Run is launch.RunInfo on the wire.
@@ -123,8 +128,9 @@ func (r *Run) Info() launch.RunInfo {
 }
 
 // entryKeys are the JSON names of recorder.Entry's fields; any other key
-// of a line is an extra.
-var entryKeys = func() map[string]bool {
+// of a line is an extra. Made on first use: ccq links this package, and
+// only the helper decodes entries.
+var entryKeys = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
 	t := reflect.TypeFor[recorder.Entry]()
 	for i := range t.NumField() {
@@ -134,7 +140,7 @@ var entryKeys = func() map[string]bool {
 		}
 	}
 	return m
-}()
+})
 
 // DecodeEntry reads a history line back into an entry, extras included.
 func DecodeEntry(line []byte) (recorder.Entry, error) {
@@ -147,7 +153,7 @@ func DecodeEntry(line []byte) (recorder.Entry, error) {
 		return e, fmt.Errorf("entry: %w", err)
 	}
 	for k, v := range all {
-		if entryKeys[k] {
+		if entryKeys()[k] {
 			continue
 		}
 		if e.Extra == nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
+	"github.com/ccq-dev/ccq/sinks/ping/pingurl"
 )
 
 // Sinks are the helper's sinks as launch sinks, one per sink it set up,
@@ -30,20 +31,36 @@ type remote struct {
 }
 
 var (
-	_ launch.Sink    = (*remote)(nil)
-	_ launch.Namer   = (*remote)(nil)
-	_ launch.Skipper = (*remote)(nil)
-	_ launch.Enver   = (*remote)(nil)
+	_ launch.Sink      = (*remote)(nil)
+	_ launch.Namer     = (*remote)(nil)
+	_ launch.Skipper   = (*remote)(nil)
+	_ launch.Enver     = (*remote)(nil)
+	_ launch.Annotator = (*remote)(nil)
 )
+
+// Annotate puts the ping's rid into the run's line as "ping_rid": ccq
+// derives it from the run id as the helper's ping does.
+func (r *remote) Annotate(run launch.RunInfo) map[string]any {
+	if r.name != SinkPing || run.RunID == "" {
+		return nil
+	}
+	return map[string]any{"ping_rid": pingurl.RunUUID(run.RunID)}
+}
 
 func (r *remote) SinkName() string { return r.name }
 
 func (r *remote) Started(ctx context.Context, run launch.RunInfo) error {
+	if err := r.c.setupErr(ctx, r.name); err != nil {
+		return err
+	}
 	w := wireRun(run)
 	return r.result(r.c.event(ctx, eventKey(EventStarted, w), Request{Event: EventStarted, Run: w}))
 }
 
 func (r *remote) Finished(ctx context.Context, run launch.RunInfo, e recorder.Entry) error {
+	if err := r.c.setupErr(ctx, r.name); err != nil {
+		return err
+	}
 	line, err := e.Marshal()
 	if err != nil {
 		return err
@@ -54,6 +71,9 @@ func (r *remote) Finished(ctx context.Context, run launch.RunInfo, e recorder.En
 }
 
 func (r *remote) Skipped(ctx context.Context, task, reason string) error {
+	if err := r.c.setupErr(ctx, r.name); err != nil {
+		return err
+	}
 	return r.result(r.c.event(ctx, EventSkipped+"\x00"+task, Request{Event: EventSkipped, Task: task, Reason: reason}))
 }
 

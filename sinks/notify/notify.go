@@ -71,6 +71,7 @@ import (
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/sinks/internal/web"
+	"github.com/ccq-dev/ccq/sinks/notify/notifyurl"
 )
 
 // Event is what a message is about.
@@ -84,66 +85,23 @@ const (
 	EventCheck    Event = "check"    // ccq check found a threshold missed
 )
 
-// On is the set of run events that send a message.
-type On uint8
+// On is the set of run events that send a message (notifyurl.On: ccq
+// reads it before a run without linking this package).
+type On = notifyurl.On
 
 // The members of On.
 const (
-	OnFailure On = 1 << iota
-	OnRecovery
-	OnSuccess
+	OnFailure  = notifyurl.OnFailure
+	OnRecovery = notifyurl.OnRecovery
+	OnSuccess  = notifyurl.OnSuccess
 )
 
 // DefaultOn sends on every failure and on recovery.
-const DefaultOn = OnFailure | OnRecovery
+const DefaultOn = notifyurl.DefaultOn
 
-var onNames = []struct {
-	bit  On
-	name string
-}{{OnFailure, "failure"}, {OnRecovery, "recovery"}, {OnSuccess, "success"}}
-
-// ParseOn reads a comma-separated set of "failure", "recovery",
-// "success" (or "all"). Spaces and case do not matter; the empty string is
-// an error, not the empty set: a notifier that never speaks is better not
-// configured.
-func ParseOn(s string) (On, error) {
-	var on On
-	for _, w := range strings.Split(s, ",") {
-		w = strings.ToLower(strings.TrimSpace(w))
-		if w == "" {
-			continue
-		}
-		if w == "all" {
-			on |= OnFailure | OnRecovery | OnSuccess
-			continue
-		}
-		found := false
-		for _, n := range onNames {
-			if n.name == w {
-				on |= n.bit
-				found = true
-			}
-		}
-		if !found {
-			return 0, fmt.Errorf("notify on %q: %q is not one of failure, recovery, success", s, w)
-		}
-	}
-	if on == 0 {
-		return 0, fmt.Errorf("notify on %q: name at least one of failure, recovery, success", s)
-	}
-	return on, nil
-}
-
-// String is the set as ParseOn reads it.
-func (o On) String() string {
-	var names []string
-	for _, n := range onNames {
-		if o&n.bit != 0 {
-			names = append(names, n.name)
-		}
-	}
-	return strings.Join(names, ",")
-}
+// ParseOn reads a comma-separated set of "failure", "recovery", "success"
+// (or "all"): notifyurl.ParseOn.
+func ParseOn(s string) (On, error) { return notifyurl.ParseOn(s) }
 
 // DefaultTimeout bounds one send to one destination.
 const DefaultTimeout = 10 * time.Second

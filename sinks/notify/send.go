@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -16,46 +15,32 @@ import (
 	"github.com/ccq-dev/ccq/internal/redact"
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
+	"github.com/ccq-dev/ccq/sinks/notify/notifyurl"
 )
 
 // Validate checks a notification URL without sending anything: it must
 // parse, and be http(s) with a host, or a URL svc accepts (svc nil: only
-// http(s) is accepted). The error names the URL only in redacted form.
+// http(s) is accepted, and a service URL is notifyurl.ErrNeedsServices).
+// The error names the URL only in redacted form.
 func Validate(rawURL string, svc Services) error {
+	err := notifyurl.Validate(rawURL)
+	if svc == nil || !errors.Is(err, notifyurl.ErrNeedsServices) {
+		return err
+	}
 	raw := strings.TrimSpace(rawURL)
-	printable := redact.URL(raw)
-	secrets := redact.Secrets(raw)
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("notify URL %s: %w", printable, redact.Error(errors.Unwrap(err), secrets...))
-	}
-	switch {
-	case u.Scheme == "":
-		return fmt.Errorf("notify URL %s: no scheme (https://…, slack://…, ntfy://…)", printable)
-	case u.Scheme == "http" || u.Scheme == "https":
-		if u.Host == "" {
-			return fmt.Errorf("notify URL %s: no host", printable)
-		}
-		return nil
-	case svc == nil:
-		return fmt.Errorf("notify URL %s: scheme %q %w", printable, u.Scheme, ErrNeedsServices)
-	}
 	if err := svc.Validate(raw); err != nil {
-		return fmt.Errorf("notify URL %s: %w", printable, redact.Error(err, secrets...))
+		return fmt.Errorf("notify URL %s: %w", redact.URL(raw), redact.Error(err, redact.Secrets(raw)...))
 	}
 	return nil
 }
 
 // ErrNeedsServices is Validate's error for a service URL when it has no
 // Services to check it with.
-var ErrNeedsServices = errors.New("needs ccq-helper")
+var ErrNeedsServices = notifyurl.ErrNeedsServices
 
-// IsWebhook says whether a notification URL is a plain http(s) webhook,
-// which ccq posts to itself, rather than a chat or mail service.
-func IsWebhook(rawURL string) bool {
-	u, err := url.Parse(strings.TrimSpace(rawURL))
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https")
-}
+// IsWebhook says whether a notification URL is a plain http(s) webhook
+// rather than a chat or mail service.
+func IsWebhook(rawURL string) bool { return notifyurl.IsWebhook(rawURL) }
 
 // Services delivers to the URLs that are not http(s) webhooks: shoutrrr's
 // services (sinks/notify/shoutrrr). It lives behind an interface so that

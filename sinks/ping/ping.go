@@ -74,13 +74,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/ccq-dev/ccq/internal/clamp"
 	"github.com/ccq-dev/ccq/internal/redact"
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/sinks/internal/web"
+	"github.com/ccq-dev/ccq/sinks/ping/pingurl"
 )
 
 // Defaults for Config's zero values.
@@ -147,31 +146,14 @@ var (
 // Validate checks a ping URL without sending anything. The error names the
 // URL only in redacted form.
 func Validate(rawURL string) error {
-	_, err := parseURL(rawURL)
+	_, err := pingurl.Parse(rawURL)
 	return err
-}
-
-func parseURL(rawURL string) (*url.URL, error) {
-	printable := redact.URL(rawURL)
-	u, err := url.Parse(strings.TrimSpace(rawURL))
-	if err != nil {
-		return nil, fmt.Errorf("ping URL %s: %w", printable, redact.Error(errors.Unwrap(err), redact.Secrets(rawURL)...))
-	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("ping URL %s: scheme must be http or https", printable)
-	case u.Host == "":
-		return nil, fmt.Errorf("ping URL %s: no host", printable)
-	case u.Fragment != "":
-		return nil, fmt.Errorf("ping URL %s: a fragment (#…) has no place in a ping URL", printable)
-	}
-	return u, nil
 }
 
 // New returns a Pinger for cfg, or an error if cfg.URL is not a usable
 // ping URL.
 func New(cfg Config) (*Pinger, error) {
-	u, err := parseURL(cfg.URL)
+	u, err := pingurl.Parse(cfg.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -216,21 +198,9 @@ func New(cfg Config) (*Pinger, error) {
 	}, nil
 }
 
-// ridNamespace is the UUIDv5 namespace of ccq's run ids. It is
-// uuid.NewSHA1(uuid.NameSpaceURL, "https://github.com/ccq-dev/ccq/run-id"),
-// written out so that it can never change: a history line's ping_rid must
-// stay the one the service saw.
-var ridNamespace = uuid.MustParse("bf0dc15d-ecda-51fc-8500-5624708ecf8c")
-
-// RunUUID returns the rid a run's pings carry: the name-based (version 5)
-// UUID of runID in ccq's namespace, so the launcher, the ping and anyone
-// reading the history compute the same value. It returns "" for "".
-func RunUUID(runID string) string {
-	if runID == "" {
-		return ""
-	}
-	return uuid.NewSHA1(ridNamespace, []byte(runID)).String()
-}
+// RunUUID returns the rid a run's pings carry (pingurl.RunUUID): the
+// name-based UUID of runID in ccq's namespace.
+func RunUUID(runID string) string { return pingurl.RunUUID(runID) }
 
 // SinkName names the pinger in the launcher's warnings and in the history
 // line's "ping_error".

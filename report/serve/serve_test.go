@@ -1,4 +1,4 @@
-package report
+package serve
 
 import (
 	"bufio"
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ccq-dev/ccq/recorder"
+	"github.com/ccq-dev/ccq/report"
 )
 
 func appendRuns(t *testing.T, logs string, from, n int, at time.Time) {
@@ -44,12 +45,12 @@ func TestServeBoundedAndCached(t *testing.T) {
 	hist := recorder.HistoryPath(logs)
 	var inOptions, maxInOptions atomic.Int64
 	s := NewServer(ServeOptions{
-		Options: func(now time.Time) (Options, error) {
+		Options: func(now time.Time) (report.Options, error) {
 			n := inOptions.Add(1)
 			defer inOptions.Add(-1)
 			for m := maxInOptions.Load(); n > m && !maxInOptions.CompareAndSwap(m, n); m = maxInOptions.Load() {
 			}
-			return Options{History: hist, Now: now}, nil
+			return report.Options{History: hist, Now: now}, nil
 		},
 		Log: io.Discard,
 	})
@@ -140,7 +141,7 @@ func TestServeBoundedAndCached(t *testing.T) {
 // no render.
 func TestServeRefusesOthers(t *testing.T) {
 	hist := filepath.Join(t.TempDir(), "history.jsonl")
-	s := NewServer(ServeOptions{Options: func(now time.Time) (Options, error) { return Options{History: hist, Now: now}, nil }})
+	s := NewServer(ServeOptions{Options: func(now time.Time) (report.Options, error) { return report.Options{History: hist, Now: now}, nil }})
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	for _, p := range []string{"/x", "/report.html", "/../etc/passwd"} {
@@ -177,7 +178,7 @@ func TestServeDropsStalledClient(t *testing.T) {
 	done := make(chan error, 1)
 	hist := filepath.Join(t.TempDir(), "history.jsonl")
 	go func() {
-		done <- Serve(ctx, ln, ServeOptions{Options: func(now time.Time) (Options, error) { return Options{History: hist, Now: now}, nil }})
+		done <- Serve(ctx, ln, ServeOptions{Options: func(now time.Time) (report.Options, error) { return report.Options{History: hist, Now: now}, nil }})
 	}()
 	defer func() {
 		cancel()

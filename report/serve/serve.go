@@ -1,4 +1,7 @@
-package report
+// Package serve is `ccq report --serve`: the report's page over HTTP. It
+// lives apart from package report so that ccq, which renders the page to a
+// file, links no net/http; ccq-helper serves it (ccq-helper report-serve).
+package serve
 
 import (
 	"bytes"
@@ -14,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ccq-dev/ccq/report"
 )
 
 // ServeOptions are what `ccq report --serve` needs, read once from its
@@ -23,7 +28,7 @@ type ServeOptions struct {
 	// Options returns the page's options as of now. It is called for
 	// each page request (one at a time), so that runs closed or started
 	// since, and filters relative to now (--since 7d), count.
-	Options func(now time.Time) (Options, error)
+	Options func(now time.Time) (report.Options, error)
 	// Log receives the errors a request met (stderr).
 	Log io.Writer
 	// MaxAge is how long a page is served again while the history and
@@ -78,7 +83,7 @@ func (k pageKey) same(o pageKey) bool {
 	return !k.exists || os.SameFile(k.info, o.info)
 }
 
-func keyOf(opt Options) pageKey {
+func keyOf(opt report.Options) pageKey {
 	var k pageKey
 	if st, err := os.Stat(opt.History); err == nil {
 		k = pageKey{exists: true, size: st.Size(), mtime: st.ModTime(), info: st}
@@ -153,7 +158,7 @@ func (s *Server) page(now time.Time) ([]byte, error) {
 	}
 	s.renders.Add(1)
 	var b bytes.Buffer
-	if err := Generate(&b, opt); err != nil {
+	if err := report.Generate(&b, opt); err != nil {
 		return nil, err
 	}
 	s.last = &servedPage{key: key, at: now, body: b.Bytes()}
