@@ -204,6 +204,13 @@ func (s *Sink) Finished(ctx context.Context, run launch.RunInfo, e recorder.Entr
 }
 
 // emitSpan ends the run's span with the ids TRACEPARENT named.
+//
+// The span is both a CICD pipeline run and a GenAI invoke_agent
+// operation, and the two conventions name it differently ("RUN nightly",
+// "invoke_agent nightly"). It keeps the task's name, as it always had:
+// traces already found by it keep being found, and GenAI views select
+// spans by their gen_ai.operation.name and gen_ai.provider.name, which
+// the span carries from its start, not by their names.
 func (s *Sink) emitSpan(ctx context.Context, e *recorder.Entry, start, end time.Time) {
 	ctx = context.WithValue(ctx, runIDKey{}, e.RunID)
 	_, span := s.tracer.Start(ctx, e.TaskID,
