@@ -79,6 +79,12 @@ var genAILines = []struct {
 	absent: []string{"gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.request.model",
 		"gen_ai.response.model", "gen_ai.conversation.id"},
 }, {
+	// A hand-edited fingerprint that is not one: the run's model stands.
+	name: "fingerprint of the wrong shape",
+	line: `{"task_id":"x","success":true,"error_type":null,"tokens":0,"duration_s":0,"log_file":"","timestamp":"",` +
+		`"model":"claude-opus-5-5","fp":{"models":42}}`,
+	want: map[string]string{"gen_ai.request.model": "claude-opus-5-5", "gen_ai.response.model": "claude-opus-5-5"},
+}, {
 	// A hand-written failed line with no error_type.
 	name: "failure without an error type",
 	line: `{"task_id":"x","success":false,"error_type":null,"tokens":0,"duration_s":0,"log_file":"","timestamp":""}`,
