@@ -11,10 +11,12 @@ import (
 )
 
 // The GenAI semantic conventions, so that GenAI dashboards pick ccq's runs
-// up beside the CICD view. The keys come from semconv v1.41.0, the last
-// release of the core conventions that holds the gen_ai.* registry (it
-// moved to semantic-conventions-genai after it); the cache_read and
-// cache_creation token attributes are there since v1.40.0.
+// up beside the CICD view. The keys come from semconv v1.41.0, the last of
+// the Go SDK's semconv packages that has them (v1.42.0 dropped gen_ai.*:
+// the GenAI conventions now live in open-telemetry/semantic-conventions-genai,
+// with the same keys); the cache_read and cache_creation token attributes
+// are there since v1.40.0. ccq never sent GenAI attributes before, so the
+// conventions' OTEL_SEMCONV_STABILITY_OPT_IN transition does not apply.
 //
 // A run is one invoke_agent operation: Claude Code, an agent, given the
 // task's prompt. The agent is named after the task (gen_ai.agent.name),
