@@ -320,7 +320,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // metricSums adds up every point of every metric: counters' values, and a
-// histogram's sum and count (as name+".count"). With delta temporality
+// histogram's sum and count (as name+".count"), and its sums by
+// gen_ai.token.type (as name+"."+type). With delta temporality
 // the points of successive exports add up to the totals.
 func metricSums(ms []metric) map[string]float64 {
 	sums := map[string]float64{}
@@ -341,6 +342,9 @@ func metricSums(ms []metric) map[string]float64 {
 				n, _ := strconv.ParseFloat(p.Count, 64)
 				sums[m.Name+".count"] += n
 				sums[m.Name] += p.Sum
+				if tt := attrs(p.Attributes)["gen_ai.token.type"]; tt != "" {
+					sums[m.Name+"."+tt] += p.Sum
+				}
 			}
 		}
 	}

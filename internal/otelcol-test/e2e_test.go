@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"math"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,134 +18,8 @@ import (
 	"github.com/ccq-dev/ccq/sinks/otlp"
 )
 
-// historySums are the totals the metrics must reach: what `ccq stats`
-// would add up from the same lines.
-type historySums struct {
-	runs, tokens      float64
-	cost, durationSum float64
-	byResult          map[string]float64
-}
-
-func sumsOf(lines [][]byte) historySums {
-	s := historySums{byResult: map[string]float64{}}
-	for _, l := range lines {
-		e, err := otlp.ParseLine(l)
-		if err != nil {
-			panic(err)
-		}
-		s.runs++
-		s.tokens += float64(e.Tokens)
-		s.durationSum += e.DurationS
-		if e.CostUSD != nil {
-			s.cost += *e.CostUSD
-		}
-		s.byResult[otlp.Result(&e)]++
-	}
-	return s
-}
-
-func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
-
-// checkCollector asserts that c received exactly the runs in lines: one
-// log record per line with the line as its body, one span per run with the
-// ids TRACEPARENT names, and metric points adding up to the history's sums
-// (only when withSpansAndMetrics).
-func checkCollector(t *testing.T, c *collector, lines [][]byte, withSpansAndMetrics bool) {
-	t.Helper()
-	n := len(lines)
-	waitFor(t, strconv.Itoa(n)+" log records", func() bool { return len(c.logs(t)) >= n })
-	if withSpansAndMetrics {
-		waitFor(t, strconv.Itoa(n)+" spans", func() bool { return len(c.spans(t)) >= n })
-		want := sumsOf(lines)
-		waitFor(t, "metric points for every run", func() bool { return metricSums(c.metrics(t))["ccq.runs"] >= want.runs })
-	}
-	time.Sleep(300 * time.Millisecond) // anything beyond n would show now
-	recs := c.logs(t)
-	if len(recs) != n {
-		t.Fatalf("%d log records, want %d", len(recs), n)
-	}
-	bodies := map[string]logRecord{}
-	for _, r := range recs {
-		bodies[r.Body.String()] = r
-	}
-	for _, l := range lines {
-		line := strings.TrimRight(string(l), "\n")
-		r, ok := bodies[line]
-		if !ok {
-			t.Errorf("no log record has the body %s", line)
-			continue
-		}
-		e, _ := otlp.ParseLine(l)
-		a := attrs(r.Attributes)
-		if a["cicd.pipeline.name"] != e.TaskID || a["cicd.pipeline.run.id"] != e.RunID || a["cicd.pipeline.result"] != otlp.Result(&e) || a["log.record.uid"] != e.RunID {
-			t.Errorf("attributes %v for %s", a, line)
-		}
-		if r.Resource["service.name"] != "ccq" || r.Resource["host.name"] == "" {
-			t.Errorf("resource %v", r.Resource)
-		}
-		if tp := otlp.TraceParent(e.RunID); tp != "00-"+r.TraceID+"-"+r.SpanID+"-01" {
-			t.Errorf("log record of %s in trace %s/%s, want %s", e.RunID, r.TraceID, r.SpanID, tp)
-		}
-	}
-	if !withSpansAndMetrics {
-		return
-	}
-	spans := c.spans(t)
-	if len(spans) != n {
-		t.Fatalf("%d spans, want %d", len(spans), n)
-	}
-	byTP := map[string]span{}
-	for _, s := range spans {
-		byTP["00-"+s.TraceID+"-"+s.SpanID+"-01"] = s
-	}
-	for _, l := range lines {
-		e, _ := otlp.ParseLine(l)
-		s, ok := byTP[otlp.TraceParent(e.RunID)]
-		if !ok {
-			t.Errorf("no span for run %s", e.RunID)
-			continue
-		}
-		start, _ := strconv.ParseInt(s.StartTimeUnixNano, 10, 64)
-		end, _ := strconv.ParseInt(s.EndTimeUnixNano, 10, 64)
-		if d := time.Duration(end - start).Seconds(); math.Abs(d-e.DurationS) > 0.002 {
-			t.Errorf("span of %s lasts %vs, the history says %vs", e.RunID, d, e.DurationS)
-		}
-		wantCode := 1 // Ok
-		if !e.Success {
-			wantCode = 2
-		}
-		if s.Name != e.TaskID || s.Status.Code != wantCode {
-			t.Errorf("span %s %q status %d, want %q %d", e.RunID, s.Name, s.Status.Code, e.TaskID, wantCode)
-		}
-	}
-	want := sumsOf(lines)
-	got := metricSums(c.metrics(t))
-	for name, w := range map[string]float64{
-		"ccq.runs": want.runs, "ccq.tokens": want.tokens, "ccq.cost": want.cost,
-		"ccq.run.duration": want.durationSum, "ccq.run.duration.count": want.runs,
-	} {
-		if !near(got[name], w) {
-			t.Errorf("metric %s adds up to %v, the history to %v", name, got[name], w)
-		}
-	}
-	byResult := map[string]float64{}
-	for _, m := range c.metrics(t) {
-		if m.Name != "ccq.runs" {
-			continue
-		}
-		for _, p := range m.Sum.DataPoints {
-			v, _ := strconv.ParseFloat(*p.AsInt, 64)
-			byResult[attrs(p.Attributes)["cicd.pipeline.result"]] += v
-		}
-	}
-	for r, w := range want.byResult {
-		if byResult[r] != w {
-			t.Errorf("ccq.runs{result=%s} = %v, want %v", r, byResult[r], w)
-		}
-	}
-}
-
-// runEntries are n runs of every outcome, some with a cost and an attempt.
+// runEntries are n runs of every outcome, some with a cost and an attempt,
+// most with a session, a model and Anthropic's usage (addModelRun).
 func runEntries(n int) ([]launch.RunInfo, []recorder.Entry) {
 	outcomes := []recorder.ErrorType{recorder.ErrNone, recorder.ErrExit, recorder.ErrTimeout, recorder.ErrException}
 	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
@@ -166,10 +40,34 @@ func runEntries(n int) ([]launch.RunInfo, []recorder.Entry) {
 		if !e.Success {
 			e.ErrorDetail = "detail " + strconv.Itoa(i)
 		}
+		addModelRun(&e, i)
 		runs = append(runs, run)
 		entries = append(entries, e)
 	}
 	return runs, entries
+}
+
+// addModelRun gives the i-th run what a run that reached the API has: a
+// session, a usage with cache tokens as Claude Code's transcripts have
+// them, its model, and (except for every third, a hook's line) the
+// fingerprint's models, a fallback in the odd ones. An exception (i%4 ==
+// 3) never reached the API: its tokens stay an estimate.
+func addModelRun(e *recorder.Entry, i int) {
+	if i%4 == 3 {
+		e.TokensSource = recorder.TokensEstimate
+		return
+	}
+	e.SessionID = fmt.Sprintf("5fbc27f5-%04d", i)
+	e.Usage = &recorder.Usage{Input: int64(3 + i), Output: int64(150 * (i + 1)), CacheCreation: int64(2000 + i), CacheRead: int64(9000 * (i + 1))}
+	e.Tokens, e.TokensSource = e.Usage.Total(), recorder.TokensTranscript
+	e.Model = "claude-opus-5-5"
+	models := "claude-opus-5-5"
+	if i%2 == 1 {
+		e.Model, models = "claude-sonnet-5", "claude-opus-5-5,claude-sonnet-5"
+	}
+	if i%3 != 2 {
+		e.Extra["fp"] = map[string]string{"claude": "2.1.328", "models": models}
+	}
 }
 
 // TestSinkToCollector drives the sink with N runs, as ccq launch does,
@@ -281,10 +179,13 @@ func TestLaunchToCollector(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "tasks", "nightly.md"), []byte("Check the build.\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// A stand-in claude: one stream-json result with usage and cost, the
-	// TRACEPARENT it was given on stderr, exit 0 or 33 as asked.
+	// A stand-in claude: stream-json's init, one answer and a result with
+	// usage and cost, the TRACEPARENT it was given on stderr, exit 0 or 33
+	// as asked.
 	claude := `#!/bin/sh
 echo "traceparent=$TRACEPARENT" >&2
+echo '{"type":"system","subtype":"init","session_id":"s-'$$'","model":"claude-opus-5-5","claude_code_version":"2.1.328","tools":[],"mcp_servers":[]}'
+echo '{"type":"assistant","message":{"id":"msg_'$$'","model":"claude-opus-5-5","role":"assistant","content":[{"type":"text","text":"ok"}]},"session_id":"s-'$$'"}'
 echo '{"type":"result","subtype":"success","is_error":false,"duration_ms":5,"num_turns":1,"result":"ok","session_id":"s-'$$'","total_cost_usd":0.5,"usage":{"input_tokens":100,"output_tokens":20,"cache_creation_input_tokens":3,"cache_read_input_tokens":4}}'
 exit "${STANDIN_EXIT:-0}"
 `
@@ -320,6 +221,7 @@ exit "${STANDIN_EXIT:-0}"
 		t.Fatalf("%d history lines, want %d", len(lines), n)
 	}
 	checkCollector(t, c, lines, true)
+	checkServedGenAI(t, c, 100, 4, 3, 20, "claude-opus-5-5")
 	// claude saw its run's TRACEPARENT.
 	logs, _ := filepath.Glob(filepath.Join(dir, "logs", "*", "nightly-*.md"))
 	seen := 0

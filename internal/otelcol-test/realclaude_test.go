@@ -41,6 +41,8 @@ func TestRealClaudeLaunchToCollector(t *testing.T) {
 	}
 	line := b[:len(b)-1]
 	checkCollector(t, c, [][]byte{line}, true)
+	u := srv.Served()
+	checkServedGenAI(t, c, u.Input, u.CacheRead, u.CacheCreation, u.Output, "claude-opus-5-5")
 	e, err := otlp.ParseLine(line)
 	if err != nil {
 		t.Fatal(err)

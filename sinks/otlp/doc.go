@@ -1,6 +1,6 @@
 // Package otlp sends ccq's runs to an OpenTelemetry backend over OTLP, with
 // the official Go SDK: for each run one log record, one span and points on
-// four metrics. It implements launch.Sink, and `ccq export otlp` uses it to
+// five metrics. It implements launch.Sink, and `ccq export otlp` uses it to
 // send history lines written before (a backfill).
 //
 // # What a run sends
@@ -26,6 +26,25 @@
 //	ccq.session.id, ccq.model, ccq.turns, ccq.recorded_by, ccq.log_file
 //	ccq.attempt              the extra "attempt"
 //	ccq.extra.<key>          any other extra of a string, number or boolean type
+//	error.type               error_type when the run failed ("_OTHER" when it has none)
+//
+// and the GenAI semantic conventions' (semconv v1.41.0), a run being one
+// invoke_agent operation of Claude Code:
+//
+//	gen_ai.operation.name    "invoke_agent"
+//	gen_ai.provider.name     "anthropic"
+//	gen_ai.agent.name        task_id
+//	gen_ai.conversation.id   session_id
+//	gen_ai.request.model     the model that answered first (fp's models), else model
+//	gen_ai.response.model    model (the last real answer's)
+//	gen_ai.usage.input_tokens                  usage input + cache_read + cache_creation
+//	gen_ai.usage.output_tokens                 usage output
+//	gen_ai.usage.cache_read.input_tokens       usage cache_read
+//	gen_ai.usage.cache_creation.input_tokens   usage cache_creation
+//
+// The usage attributes are left out when the line has no usage (an
+// estimate is no token count); Anthropic's input_tokens exclude the cached
+// tokens, and the conventions count them in.
 //
 // cicd.pipeline.result, from the CICD semantic conventions' values:
 //
@@ -38,6 +57,9 @@
 //
 // A span named after the task, from the run's start to its end, with the
 // attributes above and status Ok, or Error with "<error_type>: <detail>".
+// (Neither the CICD name, "RUN <task>", nor the GenAI one,
+// "invoke_agent <task>", replaces the task's: both views select spans by
+// their attributes.)
 // Its trace id and span id are derived from the run id (SHA-256), so that
 // TRACEPARENT can be given to claude before the run starts and a
 // backfilled log record names the same trace.
@@ -48,6 +70,12 @@
 //	ccq.runs           counter, {run}      also by cicd.pipeline.result
 //	ccq.tokens         counter, {token}    the history's tokens
 //	ccq.cost           counter, USD        only runs with a cost_usd
+//
+// and the GenAI conventions' gen_ai.client.token.usage, a histogram of
+// {token} by gen_ai.token.type (input, counted as the span's
+// gen_ai.usage.input_tokens, and output), with gen_ai.operation.name,
+// gen_ai.provider.name, the request and response models and
+// cicd.pipeline.name; only runs with a usage.
 //
 // Temporality is delta unless OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE
 // is cumulative: every `ccq launch` is a process of its own, and cumulative

@@ -56,13 +56,6 @@ type Sink struct {
 	secrets []string
 }
 
-type instruments struct {
-	duration otelmetric.Float64Histogram
-	runs     otelmetric.Int64Counter
-	tokens   otelmetric.Int64Counter
-	cost     otelmetric.Float64Counter
-}
-
 var (
 	_ launch.Sink  = (*Sink)(nil)
 	_ launch.Namer = (*Sink)(nil)
@@ -149,25 +142,6 @@ func newResource(ctx context.Context, cfg config, version string) (*resource.Res
 	return resource.New(ctx, resource.WithTelemetrySDK(), resource.WithAttributes(attrs...))
 }
 
-func newInstruments(m otelmetric.Meter) (instruments, error) {
-	var in instruments
-	var errs [4]error
-	in.duration, errs[0] = m.Float64Histogram("ccq.run.duration",
-		otelmetric.WithUnit("s"),
-		otelmetric.WithDescription("Duration of ccq runs, from the launcher's start to the child's exit."),
-		otelmetric.WithExplicitBucketBoundaries(1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400))
-	in.runs, errs[1] = m.Int64Counter("ccq.runs",
-		otelmetric.WithUnit("{run}"),
-		otelmetric.WithDescription("ccq runs, by task and cicd.pipeline.result."))
-	in.tokens, errs[2] = m.Int64Counter("ccq.tokens",
-		otelmetric.WithUnit("{token}"),
-		otelmetric.WithDescription("Tokens ccq runs used (input, output and cache, as the history's tokens field)."))
-	in.cost, errs[3] = m.Float64Counter("ccq.cost",
-		otelmetric.WithUnit("USD"),
-		otelmetric.WithDescription("Cost of ccq runs where Claude Code reported it."))
-	return in, errors.Join(errs[:]...)
-}
-
 // TraceParent is the value for TRACEPARENT in claude's environment, so
 // that the spans Claude Code sends join the run's trace as children of the
 // run's span. It is "" when traces are off (or s is nil). It depends on
@@ -230,6 +204,13 @@ func (s *Sink) Finished(ctx context.Context, run launch.RunInfo, e recorder.Entr
 }
 
 // emitSpan ends the run's span with the ids TRACEPARENT named.
+//
+// The span is both a CICD pipeline run and a GenAI invoke_agent
+// operation, and the two conventions name it differently ("RUN nightly",
+// "invoke_agent nightly"). It keeps the task's name, as it always had:
+// traces already found by it keep being found, and GenAI views select
+// spans by their gen_ai.operation.name and gen_ai.provider.name, which
+// the span carries from its start, not by their names.
 func (s *Sink) emitSpan(ctx context.Context, e *recorder.Entry, start, end time.Time) {
 	ctx = context.WithValue(ctx, runIDKey{}, e.RunID)
 	_, span := s.tracer.Start(ctx, e.TaskID,
@@ -247,18 +228,6 @@ func (s *Sink) emitSpan(ctx context.Context, e *recorder.Entry, start, end time.
 		span.SetStatus(codes.Error, desc)
 	}
 	span.End(trace.WithTimestamp(end))
-}
-
-// record adds the run to the metrics.
-func (s *Sink) record(ctx context.Context, e *recorder.Entry) {
-	task := attribute.String(keyPipelineName, e.TaskID)
-	byResult := otelmetric.WithAttributes(task, attribute.String(keyPipelineResult, Result(e)))
-	s.inst.duration.Record(ctx, max(e.DurationS, 0), byResult)
-	s.inst.runs.Add(ctx, 1, byResult)
-	s.inst.tokens.Add(ctx, max(e.Tokens, 0), otelmetric.WithAttributes(task))
-	if e.CostUSD != nil && *e.CostUSD >= 0 {
-		s.inst.cost.Add(ctx, *e.CostUSD, otelmetric.WithAttributes(task))
-	}
 }
 
 // export sends what the collectors hold, the three signals at once, so
@@ -391,55 +360,3 @@ func (s *Sink) Shutdown(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
-
-// collector holds what the providers hand over until an export takes it.
-type collector[T any] struct {
-	mu    sync.Mutex
-	items []T
-}
-
-func (c *collector[T]) add(v T) {
-	c.mu.Lock()
-	c.items = append(c.items, v)
-	c.mu.Unlock()
-}
-
-func (c *collector[T]) take() []T {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	items := c.items
-	c.items = nil
-	return items
-}
-
-func (c *collector[T]) takeN(n int) []T {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n = min(n, len(c.items))
-	items := c.items[:n:n]
-	c.items = c.items[n:]
-	return items
-}
-
-// logCollector is the log processor: it keeps a copy of each record for the
-// next export instead of batching in the background.
-type logCollector struct{ c *collector[sdklog.Record] }
-
-func (p logCollector) OnEmit(_ context.Context, r *sdklog.Record) error {
-	p.c.add(r.Clone())
-	return nil
-}
-func (logCollector) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
-func (logCollector) Shutdown(context.Context) error                         { return nil }
-func (logCollector) ForceFlush(context.Context) error                       { return nil }
-
-// spanCollector is the span processor: ended spans wait for the next
-// export.
-type spanCollector struct {
-	c *collector[sdktrace.ReadOnlySpan]
-}
-
-func (spanCollector) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
-func (p spanCollector) OnEnd(s sdktrace.ReadOnlySpan)                 { p.c.add(s) }
-func (spanCollector) Shutdown(context.Context) error                  { return nil }
-func (spanCollector) ForceFlush(context.Context) error                { return nil }

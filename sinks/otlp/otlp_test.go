@@ -18,176 +18,9 @@ import (
 	colmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
 	"google.golang.org/protobuf/proto"
 )
-
-func TestParseConfig(t *testing.T) {
-	tests := []struct {
-		name    string
-		env     map[string]string
-		off     bool   // no signal on
-		logs    string // logs endpoint wanted ("" = logs off)
-		traces  string
-		proto   string
-		timeout time.Duration
-		err     string
-	}{
-		{name: "nothing set", env: map[string]string{}, off: true},
-		{name: "disabled", env: map[string]string{EnvEndpoint: "http://h:4318", EnvSDKDisabled: "TRUE"}, off: true},
-		{name: "generic endpoint", env: map[string]string{EnvEndpoint: "http://h:4318"}, logs: "http://h:4318/v1/logs", traces: "http://h:4318/v1/traces", proto: ProtocolHTTP, timeout: DefaultTimeout},
-		{name: "generic endpoint with path", env: map[string]string{EnvEndpoint: "https://h/otlp/"}, logs: "https://h/otlp/v1/logs", traces: "https://h/otlp/v1/traces", proto: ProtocolHTTP, timeout: DefaultTimeout},
-		{name: "per-signal endpoint as is", env: map[string]string{"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT": "http://l:1/custom"}, logs: "http://l:1/custom", proto: ProtocolHTTP, timeout: DefaultTimeout},
-		{name: "per-signal wins", env: map[string]string{EnvEndpoint: "http://h:4318", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://t:1/x"}, logs: "http://h:4318/v1/logs", traces: "http://t:1/x", proto: ProtocolHTTP, timeout: DefaultTimeout},
-		{name: "signal off", env: map[string]string{EnvEndpoint: "http://h:4318", "OTEL_TRACES_EXPORTER": "none"}, logs: "http://h:4318/v1/logs", proto: ProtocolHTTP, timeout: DefaultTimeout},
-		{name: "grpc", env: map[string]string{EnvEndpoint: "http://h:4317", EnvProtocol: "grpc"}, logs: "http://h:4317", traces: "http://h:4317", proto: ProtocolGRPC, timeout: DefaultTimeout},
-		{name: "grpc host:port", env: map[string]string{EnvEndpoint: "h:4317", EnvProtocol: "grpc"}, logs: "h:4317", traces: "h:4317", proto: ProtocolGRPC, timeout: DefaultTimeout},
-		{name: "otel timeout", env: map[string]string{EnvEndpoint: "http://h:4318", EnvTimeout: "500"}, logs: "http://h:4318/v1/logs", traces: "http://h:4318/v1/traces", proto: ProtocolHTTP, timeout: 500 * time.Millisecond},
-		{name: "ccq timeout wins", env: map[string]string{EnvEndpoint: "http://h:4318", EnvTimeout: "500", EnvFlushTimeout: "3s"}, logs: "http://h:4318/v1/logs", traces: "http://h:4318/v1/traces", proto: ProtocolHTTP, timeout: 3 * time.Second},
-		{name: "json protocol", env: map[string]string{EnvEndpoint: "http://h:4318", EnvProtocol: "http/json"}, err: `protocol "http/json" is not supported`},
-		{name: "no scheme", env: map[string]string{EnvEndpoint: "h:4318"}, err: "want a URL"},
-		{name: "bad timeout", env: map[string]string{EnvEndpoint: "http://h:4318", EnvTimeout: "2s"}, err: "milliseconds"},
-		{name: "bad ccq timeout", env: map[string]string{EnvEndpoint: "http://h:4318", EnvFlushTimeout: "2"}, err: "positive duration"},
-		{name: "bad headers", env: map[string]string{EnvEndpoint: "http://h:4318", EnvHeaders: "novalue"}, err: "key=value"},
-		{name: "bad temporality", env: map[string]string{EnvEndpoint: "http://h:4318", EnvTemporality: "sometimes"}, err: "delta, cumulative"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := parseConfig(tt.env)
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("err = %v, want one containing %q", err, tt.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tt.off {
-				if c.logs != nil || c.metrics != nil || c.traces != nil {
-					t.Fatalf("signals on: %+v", c)
-				}
-				return
-			}
-			endpoint := func(e *exportConfig) string {
-				if e == nil {
-					return ""
-				}
-				return e.endpoint
-			}
-			if got := endpoint(c.logs); got != tt.logs {
-				t.Errorf("logs endpoint %q, want %q", got, tt.logs)
-			}
-			if got := endpoint(c.traces); got != tt.traces {
-				t.Errorf("traces endpoint %q, want %q", got, tt.traces)
-			}
-			if c.logs != nil && c.logs.protocol != tt.proto {
-				t.Errorf("protocol %q, want %q", c.logs.protocol, tt.proto)
-			}
-			if c.timeout != tt.timeout {
-				t.Errorf("timeout %v, want %v", c.timeout, tt.timeout)
-			}
-		})
-	}
-}
-
-func TestParseKeyValues(t *testing.T) {
-	got, err := parseKeyValues("X", " a=1, b = x%20y ,,c=p+q=r")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := [][2]string{{"a", "1"}, {"b", "x y"}, {"c", "p+q=r"}}
-	if len(got) != len(want) {
-		t.Fatalf("got %v, want %v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("got %v, want %v", got, want)
-		}
-	}
-}
-
-func TestNewNil(t *testing.T) {
-	for _, env := range []map[string]string{
-		{},
-		{EnvEndpoint: "http://127.0.0.1:1", EnvSDKDisabled: "true"},
-		{EnvEndpoint: "http://127.0.0.1:1", "OTEL_LOGS_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none", "OTEL_TRACES_EXPORTER": "none"},
-	} {
-		s, err := New(context.Background(), env, "v1")
-		if s != nil || err != nil {
-			t.Errorf("New(%v) = %v, %v; want nil, nil", env, s, err)
-		}
-	}
-	// A nil *Sink is a valid, silent sink.
-	var s *Sink
-	if err := s.Finished(context.Background(), launch.RunInfo{}, recorder.Entry{}); err != nil {
-		t.Error(err)
-	}
-	if s.TraceParent(launch.RunInfo{RunID: "x"}) != "" || s.Shutdown(context.Background()) != nil {
-		t.Error("nil sink not silent")
-	}
-}
-
-func TestResult(t *testing.T) {
-	tests := []struct {
-		e    recorder.Entry
-		want string
-	}{
-		{recorder.Entry{Success: true}, "success"},
-		{recorder.Entry{ErrorType: recorder.ErrExit}, "failure"},
-		{recorder.Entry{ErrorType: recorder.ErrTimeout}, "timeout"},
-		{recorder.Entry{ErrorType: recorder.ErrException}, "error"},
-		{recorder.Entry{ErrorType: "something_new"}, "failure"},
-		{recorder.Entry{}, "failure"},
-	}
-	for _, tt := range tests {
-		if got := Result(&tt.e); got != tt.want {
-			t.Errorf("Result(%+v) = %q, want %q", tt.e, got, tt.want)
-		}
-	}
-}
-
-func TestTraceParent(t *testing.T) {
-	a, b := TraceParent("01jabcdefghjkmnp"), TraceParent("01jabcdefghjkmnq")
-	if a != TraceParent("01jabcdefghjkmnp") {
-		t.Error("not deterministic")
-	}
-	if a == b {
-		t.Error("two runs share a traceparent")
-	}
-	parts := strings.Split(a, "-")
-	if len(parts) != 4 || parts[0] != "00" || len(parts[1]) != 32 || len(parts[2]) != 16 || parts[3] != "01" {
-		t.Errorf("malformed traceparent %q", a)
-	}
-	if TraceParent("") != "" {
-		t.Error("empty run id gets a traceparent")
-	}
-}
-
-func TestParseLine(t *testing.T) {
-	line := []byte(`{"task_id":"t","success":false,"error_type":"timeout","tokens":5,"duration_s":1.5,"log_file":"l","timestamp":"2026-03-01T10:00:00.000Z","run_id":"r1","attempt":2,"retry_of":"r0"}`)
-	e, err := ParseLine(line)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e.TaskID != "t" || e.ErrorType != recorder.ErrTimeout || e.Extra["attempt"] != 2.0 || e.Extra["retry_of"] != "r0" || len(e.Extra) != 2 {
-		t.Errorf("got %+v", e)
-	}
-	for _, bad := range []string{`{"task_id":"t"}`, `not json`, `{"success":"yes"}`, `[1]`} {
-		if _, err := ParseLine([]byte(bad)); err == nil {
-			t.Errorf("ParseLine(%s) accepted", bad)
-		}
-	}
-	kv := attributes(&e)
-	found := false
-	for _, a := range kv {
-		if a.Key == "ccq.attempt" && a.Value.AsInt64() == 2 {
-			found = true
-		}
-	}
-	if !found {
-		t.Errorf("no ccq.attempt=2 in %v", kv)
-	}
-}
 
 // fakeBackend is an OTLP/HTTP endpoint that decodes what it gets.
 type fakeBackend struct {
@@ -252,7 +85,10 @@ func TestFinishedSendsEverySignal(t *testing.T) {
 	code := 33
 	run := launch.RunInfo{RunID: "01jabcdefghjkmnp", Task: "nightly", Start: start}
 	e := recorder.Entry{TaskID: "nightly", ErrorType: recorder.ErrExit, Tokens: 1200, DurationS: 12.5, LogFile: "/l.md",
-		RunID: run.RunID, ExitCode: &code, ErrorDetail: "exit code 33", CostUSD: &cost, Extra: map[string]any{"attempt": 2}}
+		RunID: run.RunID, ExitCode: &code, ErrorDetail: "exit code 33", CostUSD: &cost, SessionID: "sess-1", Model: "claude-sonnet-5",
+		Usage: &recorder.Usage{Input: 100, Output: 200, CacheCreation: 300, CacheRead: 600},
+		// The fingerprint as the launcher puts it in the extras.
+		Extra: map[string]any{"attempt": 2, "fp": map[string]string{"models": "claude-opus-5-5,claude-sonnet-5"}}}
 	e.SetStart(start)
 	line, _ := e.Marshal()
 
@@ -267,29 +103,7 @@ func TestFinishedSendsEverySignal(t *testing.T) {
 	if len(fb.logs) != 1 || len(fb.traces) != 1 || len(fb.metrics) != 1 {
 		t.Fatalf("requests: %d logs, %d traces, %d metrics; want 1 each", len(fb.logs), len(fb.traces), len(fb.metrics))
 	}
-	rl := fb.logs[0].ResourceLogs[0]
-	res := attrMap(rl.Resource.Attributes)
-	if res["service.name"].GetStringValue() != "my-ccq" || res["service.version"].GetStringValue() != "1.2.3" ||
-		res["deployment.environment.name"].GetStringValue() != "test" || res["host.name"].GetStringValue() == "" {
-		t.Errorf("resource %v", res)
-	}
-	rec := rl.ScopeLogs[0].LogRecords[0]
-	if got := rec.Body.GetStringValue(); got != strings.TrimSuffix(string(line), "\n") {
-		t.Errorf("body %q\nwant %q", got, line)
-	}
-	a := attrMap(rec.Attributes)
-	for k, want := range map[string]string{"cicd.pipeline.name": "nightly", "cicd.pipeline.run.id": run.RunID, "cicd.pipeline.result": "failure",
-		"ccq.error.type": "exit_error", "ccq.error.detail": "exit code 33", "log.record.uid": run.RunID} {
-		if got := a[k].GetStringValue(); got != want {
-			t.Errorf("%s = %q, want %q", k, got, want)
-		}
-	}
-	if a["ccq.tokens"].GetIntValue() != 1200 || a["ccq.attempt"].GetIntValue() != 2 || a["ccq.cost_usd"].GetDoubleValue() != 0.25 || a["ccq.exit_code"].GetIntValue() != 33 {
-		t.Errorf("attributes %v", a)
-	}
-	if want := start.Add(12500 * time.Millisecond).UnixNano(); rec.TimeUnixNano != uint64(want) {
-		t.Errorf("log time %d, want the run's end %d", rec.TimeUnixNano, want)
-	}
+	rec := checkLogRecord(t, fb.logs[0], line, run.RunID, start.Add(12500*time.Millisecond))
 	tp := TraceParent(run.RunID)
 	if got := "00-" + hex.EncodeToString(rec.TraceId) + "-" + hex.EncodeToString(rec.SpanId) + "-01"; got != tp {
 		t.Errorf("log trace context %s, want %s", got, tp)
@@ -311,27 +125,86 @@ func TestFinishedSendsEverySignal(t *testing.T) {
 	if span.Status.GetCode() != 2 || !strings.Contains(span.Status.GetMessage(), "exit code 33") {
 		t.Errorf("span status %v", span.Status)
 	}
+	checkGenAI(t, "span", attrMap(span.Attributes))
 
-	sums := map[string]float64{}
-	for _, m := range fb.metrics[0].ResourceMetrics[0].ScopeMetrics[0].Metrics {
-		switch {
-		case m.GetSum() != nil:
-			for _, p := range m.GetSum().DataPoints {
-				sums[m.Name] += float64(p.GetAsInt()) + p.GetAsDouble()
-			}
-		case m.GetHistogram() != nil:
-			for _, p := range m.GetHistogram().DataPoints {
-				sums[m.Name] += p.GetSum()
-				sums[m.Name+".count"] += float64(p.Count)
-			}
-		}
-	}
-	want := map[string]float64{"ccq.runs": 1, "ccq.tokens": 1200, "ccq.cost": 0.25, "ccq.run.duration": 12.5, "ccq.run.duration.count": 1}
+	sums := sumMetrics(fb.metrics[0])
+	want := map[string]float64{"ccq.runs": 1, "ccq.tokens": 1200, "ccq.cost": 0.25, "ccq.run.duration": 12.5, "ccq.run.duration.count": 1,
+		"gen_ai.client.token.usage.input": 1000, "gen_ai.client.token.usage.output": 200, "gen_ai.client.token.usage.count": 2}
 	for k, v := range want {
 		if sums[k] != v {
 			t.Errorf("metric %s = %v, want %v (all: %v)", k, sums[k], v, sums)
 		}
 	}
+}
+
+// checkLogRecord checks the one log record of TestFinishedSendsEverySignal's
+// run in req, and returns it.
+func checkLogRecord(t *testing.T, req *collogs.ExportLogsServiceRequest, line []byte, runID string, end time.Time) *logspb.LogRecord {
+	t.Helper()
+	rl := req.ResourceLogs[0]
+	res := attrMap(rl.Resource.Attributes)
+	if res["service.name"].GetStringValue() != "my-ccq" || res["service.version"].GetStringValue() != "1.2.3" ||
+		res["deployment.environment.name"].GetStringValue() != "test" || res["host.name"].GetStringValue() == "" {
+		t.Errorf("resource %v", res)
+	}
+	rec := rl.ScopeLogs[0].LogRecords[0]
+	if got := rec.Body.GetStringValue(); got != strings.TrimSuffix(string(line), "\n") {
+		t.Errorf("body %q\nwant %q", got, line)
+	}
+	a := attrMap(rec.Attributes)
+	for k, want := range map[string]string{"cicd.pipeline.name": "nightly", "cicd.pipeline.run.id": runID, "cicd.pipeline.result": "failure",
+		"ccq.error.type": "exit_error", "ccq.error.detail": "exit code 33", "log.record.uid": runID} {
+		if got := a[k].GetStringValue(); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if a["ccq.tokens"].GetIntValue() != 1200 || a["ccq.attempt"].GetIntValue() != 2 || a["ccq.cost_usd"].GetDoubleValue() != 0.25 || a["ccq.exit_code"].GetIntValue() != 33 {
+		t.Errorf("attributes %v", a)
+	}
+	checkGenAI(t, "log record", a)
+	if want := end.UnixNano(); rec.TimeUnixNano != uint64(want) {
+		t.Errorf("log time %d, want the run's end %d", rec.TimeUnixNano, want)
+	}
+	return rec
+}
+
+// checkGenAI checks the GenAI attributes TestFinishedSendsEverySignal's run
+// must carry, on the log record and the span alike.
+func checkGenAI(t *testing.T, what string, a map[string]*commonpb.AnyValue) {
+	t.Helper()
+	for k, want := range map[string]string{"gen_ai.operation.name": "invoke_agent", "gen_ai.provider.name": "anthropic",
+		"gen_ai.agent.name": "nightly", "gen_ai.conversation.id": "sess-1", "error.type": "exit_error",
+		"gen_ai.request.model": "claude-opus-5-5", "gen_ai.response.model": "claude-sonnet-5"} {
+		if got := a[k].GetStringValue(); got != want {
+			t.Errorf("%s: %s = %q, want %q", what, k, got, want)
+		}
+	}
+	for k, want := range map[string]int64{"gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 200,
+		"gen_ai.usage.cache_read.input_tokens": 600, "gen_ai.usage.cache_creation.input_tokens": 300} {
+		if got := a[k].GetIntValue(); got != want {
+			t.Errorf("%s: %s = %d, want %d", what, k, got, want)
+		}
+	}
+}
+
+// sumMetrics adds up the points of every metric in req: a counter's
+// values, a histogram's sums and counts (name.count), and a histogram's
+// sums by gen_ai.token.type (name.<type>).
+func sumMetrics(req *colmetrics.ExportMetricsServiceRequest) map[string]float64 {
+	sums := map[string]float64{}
+	for _, m := range req.ResourceMetrics[0].ScopeMetrics[0].Metrics {
+		for _, p := range m.GetSum().GetDataPoints() {
+			sums[m.Name] += float64(p.GetAsInt()) + p.GetAsDouble()
+		}
+		for _, p := range m.GetHistogram().GetDataPoints() {
+			sums[m.Name] += p.GetSum()
+			sums[m.Name+".count"] += float64(p.Count)
+			if tt := attrMap(p.Attributes)["gen_ai.token.type"]; tt != nil {
+				sums[m.Name+"."+tt.GetStringValue()] += p.GetSum()
+			}
+		}
+	}
+	return sums
 }
 
 // An unreachable backend and one that never answers both cost at most the

@@ -2,6 +2,7 @@ package otlp
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,11 +19,13 @@ import (
 	"github.com/tidwall/gjson"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/log"
+	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 	"go.opentelemetry.io/otel/trace"
 )
 
 // Attribute keys. The cicd.* ones are the OpenTelemetry CICD semantic
-// conventions; the rest are ccq's own.
+// conventions, the gen_ai.* ones (genai.go) the GenAI ones; the rest are
+// ccq's own.
 const (
 	keyPipelineName   = "cicd.pipeline.name"
 	keyPipelineRunID  = "cicd.pipeline.run.id"
@@ -110,6 +113,13 @@ func attributes(e *recorder.Entry) []attribute.KeyValue {
 	if e.Turns != 0 {
 		kv = append(kv, attribute.Int("ccq.turns", e.Turns))
 	}
+	// error.type: both conventions want it on a run that failed (CICD for
+	// a failure or error result, GenAI for an operation that ended in an
+	// error); ccq's error types are its low-cardinality classes.
+	if !e.Success {
+		kv = append(kv, semconv.ErrorTypeKey.String(cmp.Or(string(e.ErrorType), semconv.ErrorTypeOther.Value.AsString())))
+	}
+	kv = append(kv, genAIAttributes(e)...)
 	if u := e.Usage; u != nil {
 		kv = append(kv,
 			attribute.Int64("ccq.tokens.input", u.Input),
