@@ -33,7 +33,7 @@ so a backend can drop a run it already has.`,
 			if c.NArg() > 0 {
 				return usageErr("export otlp takes no arguments (use --task)")
 			}
-			h, err := a.openHistory(c, time.Now())
+			h, err := a.openHistoryOf(readHistoryFlags(a, c), time.Now())
 			if err != nil {
 				return err
 			}

@@ -40,7 +40,7 @@ costs the same however long the history is. /healthz answers "ok".
 			if c.NArg() > 0 {
 				return usageErr("metrics serve takes no arguments")
 			}
-			h, err := a.openHistory(c, time.Now())
+			h, err := a.openHistoryOf(readHistoryFlags(a, c), time.Now())
 			if err != nil {
 				return err
 			}
@@ -70,7 +70,7 @@ The history is read through the summary cache in the logs directory's
 			if c.NArg() > 0 {
 				return usageErr("metrics takes no arguments (did you mean `ccq metrics serve`?)")
 			}
-			h, err := a.openHistory(c, time.Now())
+			h, err := a.openHistoryOf(readHistoryFlags(a, c), time.Now())
 			if err != nil {
 				return err
 			}

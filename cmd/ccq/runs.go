@@ -52,7 +52,7 @@ object per line); --csv a table for spreadsheets.`,
 			if n < 1 {
 				return usageErr("-n must be at least 1")
 			}
-			h, err := a.openHistory(c, time.Now())
+			h, err := a.openHistoryOf(readHistoryFlags(a, c), time.Now())
 			if err != nil {
 				return err
 			}

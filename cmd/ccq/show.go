@@ -40,7 +40,7 @@ content. A unique prefix of a run id is enough.`,
 			if id == "" {
 				return usageErr("show needs a run id")
 			}
-			h, err := a.openHistory(c, time.Now())
+			h, err := a.openHistoryOf(readHistoryFlags(a, c), time.Now())
 			if err != nil {
 				return err
 			}

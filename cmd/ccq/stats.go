@@ -50,12 +50,15 @@ task and per period, for spreadsheets.`,
 			}
 			by := c.String(flagBy)
 			if part, ok := fingerprintBy()[by]; ok {
-				return a.statsBy(c, by, part)
+				if c.Bool(flagCSV) {
+					return usageErr("--by %s prints a table or --json, not CSV", by)
+				}
+				return a.statsBy(readHistoryFlags(a, c), by, part, c.Bool(flagJSON))
 			}
 			if by != "" && by != stats.PeriodDay && by != stats.PeriodWeek {
 				return usageErr("--by must be day or week, or a fingerprint part (model, claude_version, prompt, host, …), not %q", by)
 			}
-			h, err := a.openHistory(c, time.Now())
+			h, err := a.openHistoryOf(readHistoryFlags(a, c), time.Now())
 			if err != nil {
 				return err
 			}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
-	"github.com/urfave/cli/v2"
 
 	"github.com/ccq-dev/ccq/drift"
 	"github.com/ccq-dev/ccq/fingerprint"
@@ -170,14 +169,11 @@ func writeAligned(a *appEnv, rows [][]string) error {
 }
 
 // statsBy is `ccq stats --by <fingerprint part>`.
-func (a *appEnv) statsBy(c *cli.Context, by, part string) error {
-	if c.Bool(flagCSV) {
-		return usageErr("--by %s prints a table or --json, not CSV", by)
-	}
-	h, err := a.openHistory(c, time.Now())
+func (a *appEnv) statsBy(f historyFlags, by, part string, asJSON bool) error {
+	h, err := a.openHistoryOf(f, time.Now())
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	return a.statsByPart(h, by, part, c.Bool(flagJSON))
+	return a.statsByPart(h, by, part, asJSON)
 }

@@ -68,16 +68,6 @@ func (h history) Close() {
 	}
 }
 
-// openHistory resolves the history file and the filters. When the file is
-// a logs directory's history.jsonl, runs in that directory whose recorder
-// died are closed first (recorder.CloseStale), so they count; a file with
-// another name is only read, never written.
-//
-// It is the action's: it reads the flags (historyFlags) and opens.
-func (a *appEnv) openHistory(c *cli.Context, now time.Time) (history, error) {
-	return a.openHistoryOf(readHistoryFlags(a, c), now)
-}
-
 // historyFlags are the flags that name a history and filter its runs.
 type historyFlags struct {
 	logsDir         string // resolved: --logs-dir, $CCQ_LOGS_DIR, the default
@@ -93,7 +83,10 @@ func readHistoryFlags(a *appEnv, c *cli.Context) historyFlags {
 		tasks: c.StringSlice(flagTaskGlob), since: c.String(flagSince), until: c.String(flagUntil)}
 }
 
-// openHistoryOf is openHistory with the flags read.
+// openHistoryOf resolves the history file and the filters. When the file
+// is a logs directory's history.jsonl, runs in that directory whose
+// recorder died are closed first (recorder.CloseStale), so they count; a
+// file with another name is only read, never written.
 func (a *appEnv) openHistoryOf(f historyFlags, now time.Time) (history, error) {
 	var h history
 	h.path = recorder.HistoryPath(f.logsDir)
