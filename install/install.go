@@ -45,7 +45,9 @@ func PreviewInstall(path, command string, o Options) (*Change, error) {
 }
 
 // PreviewUninstall plans Uninstall and writes nothing.
-func PreviewUninstall(path string, o Options) (*Change, error) { return preview(path, planUninstall, o) }
+func PreviewUninstall(path string, o Options) (*Change, error) {
+	return preview(path, planUninstall, o)
+}
 
 // plan reads the file at path and plans the change, without a lock.
 func plan(path string, p planner) (*Change, *file, error) {
