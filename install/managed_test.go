@@ -128,7 +128,6 @@ func TestManagedEvents(t *testing.T) {
 	}
 }
 
-
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
