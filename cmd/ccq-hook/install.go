@@ -92,11 +92,28 @@ func runCommand(args []string, env map[string]string, stdout, stderr io.Writer) 
 			fmt.Fprint(stdout, usageText)
 		}
 	}
+	if errors.Is(err, install.ErrNoRights) {
+		err = clierr.WithHint(err, noRightsHint(args))
+	}
 	if code := exitCode(err); code != exitOK {
 		clierr.Print(stderr, prog, err)
 		return code
 	}
 	return exitOK
+}
+
+// noRightsHint says how to run args with the rights the managed settings
+// ask for.
+func noRightsHint(args []string) string {
+	const why = "the managed settings apply to every user of the machine; ccq-hook changed nothing\n"
+	if runtime.GOOS == "windows" {
+		return why + "run it from an administrator's shell"
+	}
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = shquote.Quote(a)
+	}
+	return why + "run it as root: sudo ccq-hook " + strings.Join(quoted, " ")
 }
 
 // usageError is a mistake on the command line.
@@ -137,11 +154,6 @@ func advise(err error, fallback string) error {
 		hint = "set HOME, or name the file with --settings"
 	case errors.Is(err, install.ErrReadOnly):
 		hint = "make it writable (chmod u+w) if ccq may change it, or choose another --scope"
-	case errors.Is(err, install.ErrNoRights):
-		hint = "the managed settings apply to every user of the machine: run it as root (sudo ccq-hook ...); ccq-hook changed nothing"
-		if runtime.GOOS == "windows" {
-			hint = "the managed settings apply to every user of the machine: run it as an administrator; ccq-hook changed nothing"
-		}
 	case errors.Is(err, install.ErrSymlink):
 		hint = "ccq-hook follows a symlink only when the link and its target are yours (or root's)\n" +
 			"if you trust it, name the target itself with --settings; ccq-hook changed nothing"

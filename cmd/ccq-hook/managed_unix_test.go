@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -68,7 +69,8 @@ func TestManagedRefusedWithoutRoot(t *testing.T) {
 			as = nobody
 		}
 		want := "ccq-hook: error: " + managed + ": only root may change the managed settings, and this is uid " + strconv.Itoa(as) + "\n" +
-			"ccq-hook: hint: the managed settings apply to every user of the machine: run it as root (sudo ccq-hook ...); ccq-hook changed nothing\n"
+			"ccq-hook: hint: the managed settings apply to every user of the machine; ccq-hook changed nothing\n" +
+			"ccq-hook: hint: run it as root: sudo ccq-hook " + strings.Join(args, " ") + "\n"
 		if stderr.String() != want || stdout.Len() > 0 {
 			t.Errorf("%v: stdout %q, stderr\n%s\nwant\n%s", args, stdout.String(), stderr.String(), want)
 		}
