@@ -20,28 +20,21 @@ const ScopeManaged = "managed"
 // --bare.
 var ManagedEvents = []string{"SessionStart", "UserPromptSubmit", "Stop", "StopFailure", "SessionEnd"}
 
-// ManagedDirs are the folders of Claude Code's managed settings by GOOS, as
-// Claude Code 2.1.328 looks them up (earlier releases used
-// C:\ProgramData\ClaudeCode on Windows). Everything else is Linux's.
-var ManagedDirs = map[string]string{
-	"darwin":  "/Library/Application Support/ClaudeCode",
-	"windows": `C:\Program Files\ClaudeCode`,
-	"linux":   "/etc/claude-code",
-}
-
 // ManagedFile is the name of the managed settings file in its folder.
 const ManagedFile = "managed-settings.json"
 
-// ManagedSettingsPath is the managed settings file on goos.
+// ManagedSettingsPath is the managed settings file on goos, where Claude
+// Code 2.1.328 looks for it. On Windows earlier releases (and older
+// documentation) used C:\ProgramData\ClaudeCode; 2.1.328 reads
+// C:\Program Files\ClaudeCode. Every other system is taken as Linux.
 func ManagedSettingsPath(goos string) string {
-	dir, ok := ManagedDirs[goos]
-	if !ok {
-		dir = ManagedDirs["linux"]
+	switch goos {
+	case "darwin":
+		return "/Library/Application Support/ClaudeCode/" + ManagedFile
+	case "windows":
+		return `C:\Program Files\ClaudeCode\` + ManagedFile
 	}
-	if goos == "windows" {
-		return dir + `\` + ManagedFile
-	}
-	return dir + "/" + ManagedFile
+	return "/etc/claude-code/" + ManagedFile
 }
 
 // Options say what a change registers and what the file asks of it.

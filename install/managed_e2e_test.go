@@ -54,6 +54,10 @@ func TestManagedRecordsBareRuns(t *testing.T) {
 	hook := filepath.Join(claudetest.Build(t, "./cmd/ccq-hook"), "ccq-hook")
 	restoreManaged(t, managed)
 	orig, origErr := os.ReadFile(managed)
+	if bytes.Contains(orig, []byte(install.BinaryName)) {
+		// Uninstall would remove the machine's own registration too.
+		t.Skipf("%s already registers ccq-hook", managed)
+	}
 
 	tmp := t.TempDir()
 	events := filepath.Join(tmp, "events.jsonl")
