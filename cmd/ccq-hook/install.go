@@ -52,7 +52,8 @@ root's).
 uninstall removes ccq-hook's entries and nothing else.
 
 status shows, for every scope, whether ccq-hook is installed, with which
-command, whether that command runs, and whether the ccq plugin is active.
+command, whether that command runs, and whether the ccq plugin is active;
+it warns when a claude -p --bare run would not be recorded.
 
 Exit codes: 0 done, 1 a file could not be read or written, 2 bad arguments or
 malformed settings.
