@@ -13,7 +13,7 @@ var (
 	// ErrMalformed: the settings are not valid JSON or have the wrong shape
 	// (every *FormatError).
 	ErrMalformed = errors.New("malformed settings")
-	// ErrUnknownScope: a scope other than user, project or local.
+	// ErrUnknownScope: a scope other than user, project, local or managed.
 	ErrUnknownScope = errors.New("unknown scope")
 	// ErrNoHome: the user scope was asked for without HOME.
 	ErrNoHome = errors.New("HOME is not set, so the user settings cannot be found")
@@ -22,6 +22,9 @@ var (
 	// ErrSymlink: a link on the way to the settings file, or the file it
 	// leads to, belongs to another user (see resolve).
 	ErrSymlink = errors.New("untrusted symlink")
+	// ErrNoRights: the managed settings were to be changed without root's
+	// (on Windows an administrator's) rights.
+	ErrNoRights = errors.New("no rights to change the managed settings")
 )
 
 // kindError is an error of one of the kinds above, with its own message.

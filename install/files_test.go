@@ -62,7 +62,7 @@ func TestWriteFailure(t *testing.T) {
 	defer func(r func([]byte) io.Reader) { contentReader = r }(contentReader)
 	contentReader = func(b []byte) io.Reader { return &halfReader{b: b} }
 
-	_, err := Install(p, goldenCommand)
+	_, err := Install(p, goldenCommand, Options{})
 	if err == nil || !strings.Contains(err.Error(), "injected: disk full") {
 		t.Fatalf("err %v", err)
 	}
@@ -92,7 +92,7 @@ func TestCrashHelper(t *testing.T) {
 		t.Skip("helper process only")
 	}
 	contentReader = func(b []byte) io.Reader { return &halfReader{b: b, stall: true} }
-	_, err := Install(p, goldenCommand)
+	_, err := Install(p, goldenCommand, Options{})
 	t.Log(err)
 	t.Fatal("install finished; it should have stalled")
 }
@@ -142,7 +142,7 @@ func TestKilledMidWrite(t *testing.T) {
 		t.Errorf("backup after the kill:\n%s", got)
 	}
 	// The stale temporary file does not stop the next install.
-	if _, err := Install(p, goldenCommand); err != nil {
+	if _, err := Install(p, goldenCommand, Options{}); err != nil {
 		t.Fatalf("install after the kill: %v", err)
 	}
 	if _, err := parseSettings(p, []byte(mustRead(t, p))); err != nil {

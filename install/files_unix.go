@@ -3,8 +3,10 @@
 package install
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -36,4 +38,37 @@ func lockDir(dir string) (unlock func(), err error) {
 		return nil, &fs.PathError{Op: "lock", Path: dir, Err: err}
 	}
 	return func() { f.Close() }, nil // closing the last descriptor releases the lock
+}
+
+// RunnableByAll tells why users other than its owner cannot run the
+// program prog (an absolute path): a folder on the way they may not enter,
+// or a file they may not execute. Group rights are not counted: the
+// managed settings run for everyone.
+func RunnableByAll(prog string) error {
+	if !filepath.IsAbs(prog) {
+		return nil
+	}
+	real, err := filepath.EvalSymlinks(prog)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o001 == 0 {
+		return fmt.Errorf("%s is mode %04o", real, fi.Mode().Perm())
+	}
+	for dir := filepath.Dir(real); ; dir = filepath.Dir(dir) {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o001 == 0 {
+			return fmt.Errorf("%s is in %s, which is mode %04o", real, dir, fi.Mode().Perm())
+		}
+		if dir == filepath.Dir(dir) {
+			return nil
+		}
+	}
 }

@@ -74,14 +74,14 @@ func FuzzParse(f *testing.F) {
 func FuzzInstall(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ins, err := planInstall("f", data, goldenCommand)
+		ins, err := planInstall("f", data, goldenCommand, Events)
 		if err != nil {
 			return // refused: fine, as long as it says why
 		}
-		if err := verify("f", ins.New, goldenCommand); err != nil {
+		if err := verify("f", ins.New, goldenCommand, Events); err != nil {
 			t.Fatal(err)
 		}
-		again, err := planInstall("f", ins.New, goldenCommand)
+		again, err := planInstall("f", ins.New, goldenCommand, Events)
 		if err != nil || again.Changed() {
 			t.Fatalf("not idempotent: %v\n%s", err, again.New)
 		}

@@ -5,7 +5,6 @@
 package install
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -27,24 +26,28 @@ type Change struct {
 // planner plans a change to the text of a settings file.
 type planner func(file string, old []byte) (Plan, error)
 
-func installer(command string) planner {
-	return func(file string, old []byte) (Plan, error) { return planInstall(file, old, command) }
+func installer(command string, events []string) planner {
+	return func(file string, old []byte) (Plan, error) { return planInstall(file, old, command, events) }
 }
 
-// Install registers command for every event in Events in the settings file
-// at path (created if missing), updating an older ccq entry in place.
-func Install(path, command string) (*Change, error) { return commitChange(path, installer(command)) }
+// Install registers command for every event in o.Events in the settings
+// file at path (created if missing), updating an older ccq entry in place.
+func Install(path, command string, o Options) (*Change, error) {
+	return commitChange(path, installer(command, o.events()), o)
+}
 
 // Uninstall removes every ccq entry from the settings file at path.
-func Uninstall(path string) (*Change, error) { return commitChange(path, planUninstall) }
+func Uninstall(path string, o Options) (*Change, error) { return commitChange(path, planUninstall, o) }
 
 // PreviewInstall plans Install and writes nothing.
-func PreviewInstall(path, command string) (*Change, error) {
-	return preview(path, installer(command))
+func PreviewInstall(path, command string, o Options) (*Change, error) {
+	return preview(path, installer(command, o.events()), o)
 }
 
 // PreviewUninstall plans Uninstall and writes nothing.
-func PreviewUninstall(path string) (*Change, error) { return preview(path, planUninstall) }
+func PreviewUninstall(path string, o Options) (*Change, error) {
+	return preview(path, planUninstall, o)
+}
 
 // plan reads the file at path and plans the change, without a lock.
 func plan(path string, p planner) (*Change, *file, error) {
@@ -60,12 +63,15 @@ func plan(path string, p planner) (*Change, *file, error) {
 }
 
 // preview plans the change and checks that it could be written.
-func preview(path string, p planner) (*Change, error) {
+func preview(path string, p planner, o Options) (*Change, error) {
 	c, f, err := plan(path, p)
 	if err != nil {
 		return nil, err
 	}
 	if err := f.writable(); err != nil {
+		return nil, err
+	}
+	if err := o.mayWrite(f.target); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -74,18 +80,22 @@ func preview(path string, p planner) (*Change, error) {
 // commitChange plans the change and carries it out under the folder's lock,
 // reading the file again once the lock is held: two ccq-hook runs on one
 // file take turns, and the second builds on the first's result.
-func commitChange(path string, p planner) (*Change, error) {
+//
+// Nothing is written, not even a folder, without the rights o asks for.
+func commitChange(path string, p planner, o Options) (*Change, error) {
 	c, _, err := plan(path, p)
 	if err != nil || !c.Plan.Changed() {
 		return c, err
 	}
-	dir := filepath.Dir(c.Target)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := o.mayWrite(c.Target); err != nil {
 		return nil, err
 	}
-	unlock, err := lockDir(dir)
+	if err := o.mkdir(c.Target); err != nil {
+		return nil, o.noRights(c.Target, err)
+	}
+	unlock, err := lockDir(filepath.Dir(c.Target))
 	if err != nil {
-		return nil, err
+		return nil, o.noRights(c.Target, err)
 	}
 	defer unlock()
 	c, f, err := plan(path, p)
@@ -94,7 +104,7 @@ func commitChange(path string, p planner) (*Change, error) {
 	}
 	removeStale(f.target)
 	c.Backup, err = f.commit(c.Plan)
-	return c, err
+	return c, o.noRights(c.Target, err)
 }
 
 // Diff is the change as a unified diff; /dev/null stands for a file that

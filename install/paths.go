@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/ccq-dev/ccq/recorder"
 )
@@ -27,11 +28,12 @@ const (
 )
 
 // Scopes lists the scopes in the order status reports them.
-var Scopes = []string{ScopeUser, ScopeProject, ScopeLocal}
+var Scopes = []string{ScopeUser, ScopeProject, ScopeLocal, ScopeManaged}
 
 // SettingsPath is the settings file of scope: the user's
 // ($CLAUDE_CONFIG_DIR or $HOME/.claude)/settings.json, the project's
-// .claude/settings.json or .claude/settings.local.json. The project is
+// .claude/settings.json or .claude/settings.local.json, or the machine's
+// managed settings (ManagedSettingsPath). The project is
 // $CLAUDE_PROJECT_DIR, or cwd.
 func SettingsPath(scope string, env map[string]string, cwd string) (string, error) {
 	project := env[EnvProjectDir]
@@ -52,6 +54,8 @@ func SettingsPath(scope string, env map[string]string, cwd string) (string, erro
 		return Abs(filepath.Join(project, ".claude", "settings.json"), cwd), nil
 	case ScopeLocal:
 		return Abs(filepath.Join(project, ".claude", "settings.local.json"), cwd), nil
+	case ScopeManaged:
+		return ManagedSettingsPath(runtime.GOOS), nil
 	}
 	return "", errorOf(ErrUnknownScope, "unknown scope %q", scope)
 }

@@ -47,7 +47,7 @@ func (p Plan) Changed() bool { return p.Remove || !bytes.Equal(p.Old, p.New) }
 
 // planInstall adds or updates ccq's entries for command in the text of a
 // settings file (nil for a file that does not exist).
-func planInstall(file string, old []byte, command string) (Plan, error) {
+func planInstall(file string, old []byte, command string, events []string) (Plan, error) {
 	s, err := parseSettings(file, old)
 	if err != nil {
 		return Plan{}, err
@@ -55,7 +55,7 @@ func planInstall(file string, old []byte, command string) (Plan, error) {
 	b := &installEdits{s: s, st: detectStyle(s.data, s.root), command: command,
 		dead: map[*node]bool{}, appends: map[*node][]string{}}
 	var newEvents []string
-	for _, ev := range Events {
+	for _, ev := range events {
 		if !b.update(ev) {
 			newEvents = append(newEvents, ev)
 		}
@@ -76,7 +76,7 @@ func planInstall(file string, old []byte, command string) (Plan, error) {
 		return Plan{}, err
 	}
 	plan := Plan{Old: old, New: s.bytes(data)}
-	return plan, verify(file, plan.New, command)
+	return plan, verify(file, plan.New, command, events)
 }
 
 // installEdits collects the changes of one install.
@@ -179,12 +179,12 @@ func planUninstall(file string, old []byte) (Plan, error) {
 
 // verify re-reads the text an install produced: it must parse and register
 // exactly one ccq entry per event, running command.
-func verify(file string, data []byte, command string) error {
+func verify(file string, data []byte, command string, events []string) error {
 	s, err := parseSettings(file, data)
 	if err != nil {
 		return fmt.Errorf("internal error: install would write invalid settings: %v", err)
 	}
-	for _, ev := range Events {
+	for _, ev := range events {
 		hs := s.ccqHooks(ev)
 		if len(hs) != 1 || hs[0].command != command {
 			return fmt.Errorf("internal error: install left %d ccq entries on %s", len(hs), ev)

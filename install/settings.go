@@ -203,3 +203,6 @@ func firstWord(cmd string) string {
 	}
 	return b.String()
 }
+
+// Program is the program a hook command runs: its first word, unquoted.
+func Program(cmd string) string { return firstWord(cmd) }

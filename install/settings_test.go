@@ -46,13 +46,13 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ins, err := planInstall(in, old, goldenCommand)
+			ins, err := planInstall(in, old, goldenCommand, Events)
 			if err != nil {
 				t.Fatalf("install: %v", err)
 			}
 			golden(t, strings.TrimSuffix(in, ".json")+".install.golden", ins.New)
 
-			again, err := planInstall(in, ins.New, goldenCommand)
+			again, err := planInstall(in, ins.New, goldenCommand, Events)
 			if err != nil || again.Changed() {
 				t.Errorf("second install changed the file (err %v):\n%s", err, again.New)
 			}
@@ -234,7 +234,7 @@ func TestMalformed(t *testing.T) {
 		{"bom then garbage", "\xef\xbb\xbf{,}", "f.json:1:2: unexpected character ',', expecting a key in double quotes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := planInstall("f.json", []byte(tc.in), goldenCommand)
+			_, err := planInstall("f.json", []byte(tc.in), goldenCommand, Events)
 			if err == nil || err.Error() != tc.want {
 				t.Errorf("install: got %v\nwant %s", err, tc.want)
 			}

@@ -48,7 +48,9 @@ func Inspect(name, path string) ScopeState {
 		return st
 	}
 	seen := map[string]bool{}
-	for _, ev := range Events {
+	// Every event ccq registers in any scope (the managed scope's are the
+	// most), so status sees an entry wherever it is.
+	for _, ev := range ManagedEvents {
 		hs := s.ccqHooks(ev)
 		if len(hs) > 0 {
 			st.Events = append(st.Events, ev)
@@ -70,11 +72,15 @@ func Inspect(name, path string) ScopeState {
 	return st
 }
 
-// InspectScopes inspects the settings file of every scope.
-func InspectScopes(env map[string]string, cwd string) []ScopeState {
+// InspectScopes inspects the settings file of every scope, taking the
+// managed settings from managed (ManagedSettingsPath, but for tests).
+func InspectScopes(env map[string]string, cwd, managed string) []ScopeState {
 	var out []ScopeState
 	for _, sc := range Scopes {
 		path, err := SettingsPath(sc, env, cwd)
+		if sc == ScopeManaged {
+			path = managed
+		}
 		if err != nil {
 			out = append(out, ScopeState{Name: sc, Err: err})
 			continue

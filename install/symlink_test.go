@@ -59,7 +59,7 @@ func TestBackupLinkIsReplaced(t *testing.T) {
 	if err := os.Symlink(victim, p+BackupSuffix); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Install(p, goldenCommand)
+	c, err := Install(p, goldenCommand, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,9 +132,9 @@ func TestUntrustedSymlink(t *testing.T) {
 			link := filepath.Join(dir, "settings.json")
 			tc.setup(t, link, victim)
 			for _, op := range []func() (*Change, error){
-				func() (*Change, error) { return Install(link, goldenCommand) },
-				func() (*Change, error) { return PreviewInstall(link, goldenCommand) },
-				func() (*Change, error) { return Uninstall(link) },
+				func() (*Change, error) { return Install(link, goldenCommand, Options{}) },
+				func() (*Change, error) { return PreviewInstall(link, goldenCommand, Options{}) },
+				func() (*Change, error) { return Uninstall(link, Options{}) },
 			} {
 				_, err := op()
 				if !errors.Is(err, ErrSymlink) || !strings.HasPrefix(err.Error(), link+": ") || !strings.Contains(err.Error(), tc.want) {
@@ -168,7 +168,7 @@ func TestStaleTempFiles(t *testing.T) {
 	if err := os.Symlink(victim, filepath.Join(dir, kept[3])); err != nil { // not a regular file
 		t.Fatal(err)
 	}
-	if _, err := Install(p, goldenCommand); err != nil {
+	if _, err := Install(p, goldenCommand, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range stale {
@@ -199,7 +199,7 @@ func TestLockSerialises(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := Install(p, goldenCommand)
+		_, err := Install(p, goldenCommand, Options{})
 		done <- err
 	}()
 	select {
@@ -237,9 +237,9 @@ func TestConcurrentInstalls(t *testing.T) {
 			defer wg.Done()
 			var err error
 			if i%2 == 0 {
-				_, err = Install(p, goldenCommand)
+				_, err = Install(p, goldenCommand, Options{})
 			} else {
-				_, err = Uninstall(p)
+				_, err = Uninstall(p, Options{})
 			}
 			errs <- err
 		}()

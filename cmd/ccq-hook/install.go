@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/ccq-dev/ccq/install"
@@ -26,8 +27,8 @@ const (
 )
 
 const usageText = `Usage:
-  ccq-hook install   [--scope user|project|local] [--settings FILE] [--command CMD] [--dry-run]
-  ccq-hook uninstall [--scope user|project|local] [--settings FILE] [--dry-run]
+  ccq-hook install   [--scope user|project|local|managed] [--settings FILE] [--command CMD] [--dry-run]
+  ccq-hook uninstall [--scope user|project|local|managed] [--settings FILE] [--dry-run]
   ccq-hook status    [--settings FILE]
   ccq-hook version
 
@@ -39,6 +40,10 @@ logs/scheduler/history.jsonl. The scopes are:
   user     $HOME/.claude/settings.json ($CLAUDE_CONFIG_DIR/settings.json if set)
   project  .claude/settings.json in the project ($CLAUDE_PROJECT_DIR or here)
   local    .claude/settings.local.json in the project
+  managed  Claude Code's managed settings for every user of the machine
+           (` + managedHelp + `), which
+           claude -p --bare runs honour too; needs root, and also registers
+           UserPromptSubmit
 The file is changed in place: everything else in it is kept as it is, and the
 previous content is saved next to it with the suffix .ccq-backup. A symlinked
 settings file is followed only when the link and its target are yours (or
@@ -47,23 +52,33 @@ root's).
 uninstall removes ccq-hook's entries and nothing else.
 
 status shows, for every scope, whether ccq-hook is installed, with which
-command, whether that command runs, and whether the ccq plugin is active.
+command, whether that command runs, and whether the ccq plugin is active;
+it warns when a claude -p --bare run would not be recorded.
 
 Exit codes: 0 done, 1 a file could not be read or written, 2 bad arguments or
 malformed settings.
 `
 
+// managedHelp is the managed settings file as the usage text names it.
+const managedHelp = "/etc/claude-code/managed-settings.json on Linux"
+
+// managedSettings is the managed settings file. Only tests set it (from
+// install_test.go, never from the environment of a real ccq-hook), so that
+// no test touches the machine's real managed settings.
+var managedSettings = install.ManagedSettingsPath(runtime.GOOS)
+
 // cli runs one subcommand.
 type cli struct {
 	env            map[string]string
 	cwd            string
+	managed        string // the managed settings file
 	stdout, stderr io.Writer
 }
 
 // runCommand runs a subcommand (install, uninstall, status, help), prints
 // its error once and returns the exit code.
 func runCommand(args []string, env map[string]string, stdout, stderr io.Writer) int {
-	c := &cli{env: env, stdout: stdout, stderr: stderr}
+	c := &cli{env: env, managed: managedSettings, stdout: stdout, stderr: stderr}
 	var err error
 	c.cwd, err = os.Getwd()
 	if err == nil {
@@ -78,11 +93,28 @@ func runCommand(args []string, env map[string]string, stdout, stderr io.Writer) 
 			fmt.Fprint(stdout, usageText)
 		}
 	}
+	if errors.Is(err, install.ErrNoRights) {
+		err = clierr.WithHint(err, noRightsHint(args))
+	}
 	if code := exitCode(err); code != exitOK {
 		clierr.Print(stderr, prog, err)
 		return code
 	}
 	return exitOK
+}
+
+// noRightsHint says how to run args with the rights the managed settings
+// ask for.
+func noRightsHint(args []string) string {
+	const why = "the managed settings apply to every user of the machine; ccq-hook changed nothing\n"
+	if runtime.GOOS == "windows" {
+		return why + "run it from an administrator's shell"
+	}
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = shquote.Quote(a)
+	}
+	return why + "run it as root: sudo ccq-hook " + strings.Join(quoted, " ")
 }
 
 // usageError is a mistake on the command line.
@@ -118,7 +150,7 @@ func advise(err error, fallback string) error {
 	case errors.Is(err, install.ErrMalformed):
 		hint = "fix the file by hand (it must be valid JSON settings); ccq-hook changed nothing"
 	case errors.Is(err, install.ErrUnknownScope):
-		hint = "use --scope user, project or local"
+		hint = "use --scope user, project, local or managed"
 	case errors.Is(err, install.ErrNoHome):
 		hint = "set HOME, or name the file with --settings"
 	case errors.Is(err, install.ErrReadOnly):
@@ -149,7 +181,7 @@ func flagSet(name string, f *flags) *flag.FlagSet {
 
 // changeFlags adds the flags of install and uninstall.
 func changeFlags(fs *flag.FlagSet, f *flags) {
-	fs.StringVar(&f.scope, "scope", install.ScopeUser, "settings to change: user, project or local")
+	fs.StringVar(&f.scope, "scope", install.ScopeUser, "settings to change: user, project, local or managed")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the change as a diff and write nothing")
 }
 
@@ -176,7 +208,21 @@ func (c *cli) path(f *flags) (string, error) {
 	if f.settings != "" {
 		return install.Abs(f.settings, c.cwd), nil
 	}
+	if f.scope == install.ScopeManaged {
+		return c.managed, nil
+	}
 	return install.SettingsPath(f.scope, c.env, c.cwd)
+}
+
+// options are the scope's options. A --settings file gets the scope's
+// events, but not the managed settings' need for root: with --scope
+// managed it is a copy to deploy, written by whoever may.
+func options(f *flags) install.Options {
+	o := install.ScopeOptions(f.scope)
+	if f.settings != "" {
+		o.Managed = false
+	}
+	return o
 }
 
 // scopeName describes the file for messages.
@@ -189,12 +235,18 @@ func scopeName(f *flags) string {
 
 // hookCommand is the command to register: override if given, else the
 // running binary by its absolute, symlink-free path, so the hook works
-// whatever PATH Claude Code's hook shell has.
-func hookCommand(override string) (string, error) {
+// whatever PATH Claude Code's hook shell has. In the managed settings, an
+// override must name ccq-hook by an absolute path too: they run for every
+// user, whose PATHs differ.
+func hookCommand(override, scope string) (string, error) {
 	if override != "" {
 		if !install.IsCCQCommand(override) {
 			return "", badUsage(fmt.Errorf("--command %q does not run %s", override, install.BinaryName),
 				"ccq recognises its hooks by the program's name; name the ccq-hook binary, such as --command /usr/local/bin/ccq-hook")
+		}
+		if scope == install.ScopeManaged && !filepath.IsAbs(install.Program(override)) {
+			return "", badUsage(fmt.Errorf("--command %q does not name ccq-hook by an absolute path", override),
+				"the managed settings run for every user, whatever their PATH: use such as --command /usr/local/bin/ccq-hook")
 		}
 		return override, nil
 	}
@@ -220,7 +272,7 @@ func (c *cli) install(args []string) error {
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
-	command, err := hookCommand(f.command)
+	command, err := hookCommand(f.command, f.scope)
 	if err != nil {
 		return err
 	}
@@ -229,13 +281,13 @@ func (c *cli) install(args []string) error {
 		return advise(err, "")
 	}
 	if f.dryRun {
-		ch, err := install.PreviewInstall(path, command)
+		ch, err := install.PreviewInstall(path, command, options(&f))
 		if err != nil {
 			return advise(err, "ccq-hook changed nothing")
 		}
 		return c.diff(ch)
 	}
-	ch, err := install.Install(path, command)
+	ch, err := install.Install(path, command, options(&f))
 	if err != nil {
 		return advise(err, "")
 	}
@@ -243,14 +295,27 @@ func (c *cli) install(args []string) error {
 		fmt.Fprintf(c.stdout, "ccq-hook is already installed in %s (%s); nothing changed\n", path, scopeName(&f))
 	} else {
 		fmt.Fprintf(c.stdout, "installed ccq-hook in %s (%s)\n", path, scopeName(&f))
-		fmt.Fprintf(c.stdout, "  events:  %s\n", strings.Join(install.Events, ", "))
+		fmt.Fprintf(c.stdout, "  events:  %s\n", strings.Join(install.EventsFor(f.scope), ", "))
 		fmt.Fprintf(c.stdout, "  command: %s\n", command)
 		if ch.Backup != "" {
 			fmt.Fprintf(c.stdout, "  backup:  %s\n", ch.Backup)
 		}
 	}
-	c.warnRegistrations(install.InspectScopes(c.env, c.cwd))
+	if f.scope == install.ScopeManaged {
+		c.warnUnreachable(command)
+	}
+	c.warnRegistrations(install.InspectScopes(c.env, c.cwd, c.managed))
 	return nil
+}
+
+// warnUnreachable warns when the managed settings' command is one other
+// users cannot run (a binary under /root or a private home): their runs
+// would not be recorded, and Claude Code would show them a hook error.
+func (c *cli) warnUnreachable(command string) {
+	if err := install.RunnableByAll(install.Program(command)); err != nil {
+		clierr.Warn(c.stderr, prog, "other users cannot run the hook: %v", err)
+		fmt.Fprintf(c.stderr, "%s: hint: put ccq-hook where everyone can run it, such as /usr/local/bin, and install from there\n", prog)
+	}
 }
 
 func (c *cli) uninstall(args []string) error {
@@ -265,13 +330,13 @@ func (c *cli) uninstall(args []string) error {
 		return advise(err, "")
 	}
 	if f.dryRun {
-		ch, err := install.PreviewUninstall(path)
+		ch, err := install.PreviewUninstall(path, options(&f))
 		if err != nil {
 			return advise(err, "ccq-hook changed nothing")
 		}
 		return c.diff(ch)
 	}
-	ch, err := install.Uninstall(path)
+	ch, err := install.Uninstall(path, options(&f))
 	if err != nil {
 		return advise(err, "")
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,26 @@ import (
 
 	"github.com/ccq-dev/ccq/install"
 )
+
+// envTestManaged names the managed settings file of this test binary and of
+// the ccq-hook it runs for testscripts. The variable is read here only, in
+// a test file: a real ccq-hook has no way to be pointed elsewhere.
+const envTestManaged = "CCQ_TEST_MANAGED_SETTINGS"
+
+// init keeps every test away from the machine's managed settings: they
+// are $CCQ_TEST_MANAGED_SETTINGS, else etc/claude-code/managed-settings.json
+// in the script's $WORK, else in a folder of this process's own.
+func init() {
+	managedSettings = os.Getenv(envTestManaged)
+	if managedSettings != "" {
+		return
+	}
+	dir := os.Getenv("WORK")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), fmt.Sprintf("ccq-hook-test-%d", os.Getpid()))
+	}
+	managedSettings = filepath.Join(dir, "etc", "claude-code", install.ManagedFile)
+}
 
 // goldenCommand is the hook command the tests register.
 const goldenCommand = "/usr/local/bin/ccq-hook"

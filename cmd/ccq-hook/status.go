@@ -18,7 +18,7 @@ func (c *cli) status(args []string) error {
 	if f.settings != "" {
 		states = []install.ScopeState{install.Inspect("--settings", install.Abs(f.settings, c.cwd))}
 	} else {
-		states = install.InspectScopes(c.env, c.cwd)
+		states = install.InspectScopes(c.env, c.cwd, c.managed)
 	}
 	var firstErr error
 	checked := map[string]string{}
@@ -49,6 +49,7 @@ func (c *cli) status(args []string) error {
 			fmt.Fprintf(c.stdout, "%-9s not active (a --plugin-dir on claude's command line is not visible here)\n", "plugin:")
 		}
 		c.warnRegistrations(states)
+		c.warnBare(states)
 	}
 	if errors.Is(firstErr, install.ErrMalformed) {
 		return clierr.WithHint(firstErr, "fix the file by hand; status read nothing else from it")
@@ -63,7 +64,7 @@ func describeState(s install.ScopeState) string {
 		return "not installed (no such file)"
 	case !s.Installed():
 		return "not installed"
-	case len(s.Events) < len(install.Events):
+	case len(s.Events) < len(install.EventsFor(s.Name)):
 		return fmt.Sprintf("partly installed (%s only)", strings.Join(s.Events, ", "))
 	}
 	return "installed"
@@ -81,4 +82,19 @@ func (c *cli) warnRegistrations(states []install.ScopeState) {
 		hint += ", or disable the ccq plugin"
 	}
 	fmt.Fprintf(c.stderr, "%s: hint: %s\n", prog, hint)
+}
+
+// warnBare warns when ccq records runs through settings or the plugin but
+// not through the managed settings: Claude Code's --bare skips the former.
+func (c *cli) warnBare(states []install.ScopeState) {
+	other := len(install.PluginRoutes(states, c.env, c.cwd)) > 0
+	for _, s := range states {
+		if s.Name == install.ScopeManaged && s.Installed() {
+			return
+		}
+		other = other || s.Installed()
+	}
+	if other {
+		clierr.Warn(c.stderr, prog, "a `claude -p --bare` run is not recorded: bare skips settings and plugin hooks; use `ccq launch TASK -- --bare` or `ccq-hook install --scope managed`")
+	}
 }

@@ -67,13 +67,52 @@ var (
 // @anthropic-ai/claude-code from the npm registry into CacheDir on first use.
 // It fails the test when that cannot be done: an end-to-end test that quietly
 // skips proves nothing.
+//
+// It also holds the managed-settings lock shared until t ends (see
+// ManagedLock), so no run of this test fires hooks another test put in the
+// machine's managed settings.
 func Claude(t testing.TB) string {
 	t.Helper()
 	claudeOnce.Do(func() { claudePath, claudeErr = findOrInstall() })
 	if claudeErr != nil {
 		t.Fatalf("claudetest: no Claude Code binary: %v\nhint: run .ci/run once, or set %s", claudeErr, EnvClaude)
 	}
+	ManagedLock(t, false)
 	return claudePath
+}
+
+// ClaudeManaged is Claude for the one kind of test that writes the
+// machine's managed settings (/etc/claude-code/managed-settings.json):
+// it holds the managed-settings lock exclusively until t ends. Such a test
+// must not call Claude too: flock would make it wait for itself.
+func ClaudeManaged(t testing.TB) string {
+	t.Helper()
+	ManagedLock(t, true)
+	claudeOnce.Do(func() { claudePath, claudeErr = findOrInstall() })
+	if claudeErr != nil {
+		t.Fatalf("claudetest: no Claude Code binary: %v\nhint: run .ci/run once, or set %s", claudeErr, EnvClaude)
+	}
+	return claudePath
+}
+
+// ManagedLockPath is the machine-wide lock that keeps tests running the
+// real claude apart from a test that writes the managed settings, whose
+// hooks fire in every claude run on the machine while the file is there.
+func ManagedLockPath() string { return filepath.Join(os.TempDir(), "ccq-test-managed.lock") }
+
+// ManagedLock takes the managed-settings lock, shared or exclusive, for
+// the rest of t, waiting for a holder of the other kind.
+func ManagedLock(t testing.TB, exclusive bool) {
+	t.Helper()
+	f, err := os.OpenFile(ManagedLockPath(), os.O_CREATE|os.O_RDONLY, 0o666) // readable is enough to lock, for every user
+	if err != nil {
+		t.Fatalf("claudetest: managed-settings lock: %v", err)
+	}
+	if err := lockFileAs(f, exclusive); err != nil {
+		f.Close()
+		t.Fatalf("claudetest: managed-settings lock: %v", err)
+	}
+	t.Cleanup(func() { f.Close() }) // closing releases the lock
 }
 
 func findOrInstall() (string, error) {
