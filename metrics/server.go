@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ccq-dev/ccq/internal/webserve"
 )
 
 // Handler serves /metrics and /healthz. Each scrape of /metrics first
@@ -58,20 +59,8 @@ func Serve(ctx context.Context, ln net.Listener, src *Source, logw io.Writer) er
 		ReadHeaderTimeout: 10 * time.Second,
 		WriteTimeout:      time.Minute,
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	var err error
-	select {
-	case err = <-errc:
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err = srv.Shutdown(sctx)
-		cancel()
-	}
+	err := webserve.Run(ctx, srv, ln)
 	_ = src.Save()
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
 	return err
 }
 

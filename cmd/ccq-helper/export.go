@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/ccq-dev/ccq/internal/buildinfo"
@@ -18,19 +17,13 @@ import (
 	"github.com/ccq-dev/ccq/stats"
 )
 
-// globs is a repeatable flag.
-type globs []string
-
-func (g *globs) String() string     { return strings.Join(*g, ",") }
-func (g *globs) Set(v string) error { *g = append(*g, v); return nil }
-
 // exportCmd is `ccq export otlp`: ccq checked the flags and resolved the
 // history and the times.
 func exportCmd(args []string, stdout, stderr io.Writer, env map[string]string) error {
 	fs := newFlags("export otlp")
 	hist := fs.String("history", "", "history file")
 	var f stats.Filter
-	fs.Var((*globs)(&f.Tasks), "task", "task glob")
+	fs.Var((*listFlag)(&f.Tasks), "task", "task glob")
 	fs.Int64Var(&f.Since, "since-ms", 0, "unix ms")
 	fs.Int64Var(&f.Until, "until-ms", 0, "unix ms")
 	if err := parse(fs, args); err != nil {

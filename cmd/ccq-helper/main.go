@@ -83,6 +83,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []str
 	return exitFailure
 }
 
+// listFlag is a repeatable string flag (--task, --elsewhere).
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
 // newFlags is a flag set that reports its errors as usage errors.
 func newFlags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)

@@ -2,24 +2,16 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/ccq-dev/ccq/internal/clierr"
 	"github.com/ccq-dev/ccq/report/serve"
 )
-
-// listFlag is a repeatable string flag.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 // reportServe is `ccq report --serve`, until SIGINT or SIGTERM (which ccq
 // passes on). ccq checked the history and the filters; the address is
@@ -57,5 +49,3 @@ func reportServe(args []string, stdout, stderr io.Writer) error {
 	}
 	return nil
 }
-
-var _ flag.Value = (*listFlag)(nil)
