@@ -104,7 +104,7 @@ func WriteTable(w io.Writer, r *Report, st Style) error {
 			for _, d := range f.TopDetails {
 				ds = append(ds, fmt.Sprintf("%s ×%d", Printable(d.Detail), d.Count))
 			}
-			line := fmt.Sprintf("  %s: %s ×%d", Printable(ts.TaskID), st.paint(ansiRed, Printable(f.ErrorType)), f.Count)
+			line := fmt.Sprintf("  %s: %s ×%d", Printable(ts.TaskID), st.paint(ansiRed, f.label()), f.Count)
 			if len(ds) > 0 {
 				line += " (" + strings.Join(ds, ", ") + ")"
 			}
@@ -119,6 +119,14 @@ func WriteTable(w io.Writer, r *Report, st Style) error {
 		}
 	}
 	return nil
+}
+
+// label names a failure pattern in the failures section.
+func (f Failure) label() string {
+	if f.Pattern == PatternVerifyFailed {
+		return "verify failed (client succeeded)"
+	}
+	return Printable(f.ErrorType)
 }
 
 // Printable makes text from the history safe to print on a terminal:
