@@ -104,7 +104,7 @@ func WriteTable(w io.Writer, r *Report, st Style) error {
 			for _, d := range f.TopDetails {
 				ds = append(ds, fmt.Sprintf("%s ×%d", Printable(d.Detail), d.Count))
 			}
-			line := fmt.Sprintf("  %s: %s ×%d", Printable(ts.TaskID), st.paint(ansiRed, f.label()), f.Count)
+			line := fmt.Sprintf("  %s: %s ×%d", Printable(ts.TaskID), st.paint(ansiRed, f.Label()), f.Count)
 			if len(ds) > 0 {
 				line += " (" + strings.Join(ds, ", ") + ")"
 			}
@@ -121,8 +121,9 @@ func WriteTable(w io.Writer, r *Report, st Style) error {
 	return nil
 }
 
-// label names a failure pattern in the failures section.
-func (f Failure) label() string {
+// Label names a failure pattern for people: its error type, or "verify
+// failed (client succeeded)" for PatternVerifyFailed; safe to print.
+func (f Failure) Label() string {
 	if f.Pattern == PatternVerifyFailed {
 		return "verify failed (client succeeded)"
 	}
