@@ -123,6 +123,9 @@ func compare(before, after []Run) (changes []Change, same []string) {
 		b, a := mode(before, p), mode(after, p)
 		switch {
 		case b == "" || a == "":
+		case p == fingerprint.PartGit && b != a && sameCommit(b, a):
+			// One side's dirty flag is unknown (hook lines): who
+			// recorded the runs changed, not what they ran with.
 		case b != a:
 			changes = append(changes, Change{Part: Name[p], From: b, To: a})
 		default:
@@ -130,6 +133,16 @@ func compare(before, after []Run) (changes []Change, same []string) {
 		}
 	}
 	return changes, same
+}
+
+// sameCommit reports whether two git parts name one commit and at least
+// one of them does not know its dirty flag.
+func sameCommit(a, b string) bool {
+	ca, ua := strings.CutSuffix(a, fingerprint.DirtyUnknown)
+	cb, ub := strings.CutSuffix(b, fingerprint.DirtyUnknown)
+	ca, _ = strings.CutSuffix(ca, "+dirty")
+	cb, _ = strings.CutSuffix(cb, "+dirty")
+	return (ua || ub) && ca == cb
 }
 
 // Message says what shifted and what changed with it.

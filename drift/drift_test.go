@@ -97,3 +97,31 @@ func TestDurationShift(t *testing.T) {
 		t.Errorf("shift %+v", s)
 	}
 }
+
+// TestGitDirtyUnknown: a commit whose dirty flag one side does not know
+// (hook lines) is no change; another commit is one.
+func TestGitDirtyUnknown(t *testing.T) {
+	run := func(git string) Run { return Run{FP: map[string]string{"git": git, "host": "vm"}} }
+	side := func(git string) []Run {
+		var rs []Run
+		for range MinSide {
+			rs = append(rs, run(git))
+		}
+		return rs
+	}
+	tests := []struct {
+		before, after string
+		change        bool
+	}{
+		{"3f2a9c1b0d4e", "3f2a9c1b0d4e+dirty?", false},
+		{"3f2a9c1b0d4e+dirty", "3f2a9c1b0d4e+dirty?", false},
+		{"3f2a9c1b0d4e+dirty?", "77aa9c1b0d4e+dirty?", true},
+		{"3f2a9c1b0d4e", "3f2a9c1b0d4e+dirty", true},
+	}
+	for _, tt := range tests {
+		changes, _ := compare(side(tt.before), side(tt.after))
+		if got := len(changes) == 1 && changes[0].Part == "git"; got != tt.change || len(changes) > 1 {
+			t.Errorf("%s → %s: changes %v, want a git change: %v", tt.before, tt.after, changes, tt.change)
+		}
+	}
+}

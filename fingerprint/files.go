@@ -194,7 +194,9 @@ func isHex(s string) bool {
 const gitStatusTimeout = 2 * time.Second
 
 // gitPart is "<commit 12 hex>", with "+dirty" when tracked files differ
-// from it (runGit only), None outside a repository, "" when unknown.
+// from it; without runGit the flag is unknown and the commit ends in
+// DirtyUnknown, so a hook's line never reads as clean. None outside a
+// repository, "" when unknown.
 func gitPart(root string, runGit bool) string {
 	if root == "" {
 		return None
@@ -204,7 +206,10 @@ func gitPart(root string, runGit bool) string {
 		return "" // an empty repository, or refs ccq cannot read
 	}
 	c = c[:12]
-	if runGit && dirty(root) {
+	switch {
+	case !runGit:
+		c += DirtyUnknown
+	case dirty(root):
 		c += "+dirty"
 	}
 	return c

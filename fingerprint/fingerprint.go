@@ -29,7 +29,7 @@ const (
 	PartPrompt   = "prompt"   // hash of the prompt as sent
 	PartMemory   = "memory"   // hash of the CLAUDE.md files
 	PartSettings = "settings" // hash of the settings files
-	PartGit      = "git"      // commit (12 hex), "+dirty"; "none" outside a repository
+	PartGit      = "git"      // commit (12 hex), "+dirty" or DirtyUnknown; "none" outside a repository
 	PartHost     = "host"
 	PartCCQ      = "ccq"
 	PartMCP      = "mcp"   // MCP server names, comma-separated
@@ -52,15 +52,16 @@ func Hash(b []byte) string {
 type Start struct {
 	Dir    string // the run's working directory
 	Home   string // $HOME of the run ("" when unknown)
-	Prompt string // the prompt as sent
+	Prompt string // the prompt as sent (see PromptHash)
 	CCQ    string // ccq's version
-	// Git runs `git status` for the dirty flag; false reads .git only.
+	// Git runs `git status` for the dirty flag; false reads .git only
+	// and marks the flag unknown (DirtyUnknown).
 	Git bool
 }
 
 // Compute takes the parts known before the run.
 func Compute(s Start) FP {
-	fp := FP{PartPrompt: Hash([]byte(s.Prompt))}
+	fp := FP{PartPrompt: PromptHash(s.Prompt)}
 	set := func(k, v string) {
 		if v != "" {
 			fp[k] = v

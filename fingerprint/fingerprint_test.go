@@ -97,7 +97,7 @@ func TestGit(t *testing.T) {
 	if got := Compute(Start{Dir: repo, Git: true})[PartGit]; got != head[:12]+"+dirty" {
 		t.Errorf("dirty: %q", got)
 	}
-	if got := Compute(Start{Dir: repo, Git: false})[PartGit]; got != head[:12] {
+	if got := Compute(Start{Dir: repo, Git: false})[PartGit]; got != head[:12]+DirtyUnknown {
 		t.Errorf("without git status: %q", got)
 	}
 	git(t, repo, "pack-refs", "--all", "--prune")

@@ -2,11 +2,13 @@ package launch
 
 import (
 	"github.com/ccq-dev/ccq/digest"
+	"github.com/ccq-dev/ccq/fingerprint"
 	"github.com/ccq-dev/ccq/recorder"
 )
 
-// feedbackHeading introduces the digest appended to the prompt.
-const feedbackHeading = "\n\n## Recent runs of this task (from ccq)\n\n"
+// feedbackHeading introduces the digest appended to the prompt; the
+// fingerprint's prompt part (hook lines' too) ends where it begins.
+const feedbackHeading = fingerprint.FeedbackHeading
 
 // maxResultTail bounds the end of a failed run's answer kept in its line
 // (result_tail), for the next run's digest.

@@ -95,7 +95,9 @@ func (a *attempt) verify(res runResult, snap Snapshot, ev *recorder.Evidence) {
 		Grace:      min(a.o.Grace, verify.DefaultGrace),
 	}
 	start := time.Now()
-	rep := verify.Run(context.Background(), spec, in)
+	ctx, cancel := a.checksContext(res)
+	defer cancel()
+	rep := verify.Run(ctx, spec, in)
 	title := "Verification: passed"
 	if !rep.Passed() {
 		title = "Verification: failed"
@@ -103,6 +105,24 @@ func (a *attempt) verify(res runResult, snap Snapshot, ev *recorder.Evidence) {
 	}
 	a.log.Section(title, rep.Markdown()+fmt.Sprintf("\n_%d check(s) in %v_", len(rep.Checks), time.Since(start).Round(time.Millisecond)))
 	a.extra["verified"] = rep.Passed()
+}
+
+// checksContext bounds the checks by the run's own end: claude's start
+// plus the attempt's timeout (the task's, or what --deadline left it), and
+// --deadline itself. A run with 10 s left does not start a 5-minute
+// check; each check's timeout still applies when it is shorter.
+func (a *attempt) checksContext(res runResult) (context.Context, context.CancelFunc) {
+	var end time.Time
+	if a.timeout > 0 && !res.start.IsZero() {
+		end = res.start.Add(a.timeout)
+	}
+	if d := a.at.pol.deadline; !d.IsZero() && (end.IsZero() || d.Before(end)) {
+		end = d
+	}
+	if end.IsZero() {
+		return context.WithCancel(context.Background())
+	}
+	return context.WithDeadline(context.Background(), end)
 }
 
 // structuredOutput is the result line's structured_output, raw.

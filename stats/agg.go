@@ -51,6 +51,7 @@ const otherDetail = "(other)"
 
 type failAgg struct {
 	typ     string
+	verify  bool // the runs' client succeeded and their checks failed
 	count   int64
 	details map[string]*int64
 }
@@ -252,7 +253,7 @@ func (s *statsSink) Add(r *Record, _ []byte, off int64) {
 	if r.Success {
 		t.all.successes++
 	} else {
-		t.addFailure(r.ErrorType, r.Detail)
+		t.addFailure(r.ErrorType, r.Detail, r.ClientSuccess)
 	}
 	if r.HasDur {
 		t.all.addDur(r.DurMs)
@@ -297,21 +298,14 @@ func (s *statsSink) startSegment() {
 	}
 }
 
-func (t *taskAgg) addFailure(typ, detail []byte) {
+// addFailure counts a failed run under its error type and, when its client
+// succeeded (verify), under that type's own pattern: "green but failed
+// verification" is not claude's exit_error.
+func (t *taskAgg) addFailure(typ, detail []byte, verify bool) {
 	if len(typ) == 0 {
 		typ = []byte(ErrUnknown)
 	}
-	var fa *failAgg
-	for i := range t.fails {
-		if t.fails[i].typ == string(typ) {
-			fa = &t.fails[i]
-			break
-		}
-	}
-	if fa == nil {
-		t.fails = append(t.fails, failAgg{typ: string(typ), details: map[string]*int64{}})
-		fa = &t.fails[len(t.fails)-1]
-	}
+	fa := t.fail(string(typ), verify)
 	fa.count++
 	if len(detail) == 0 {
 		return
@@ -321,6 +315,18 @@ func (t *taskAgg) addFailure(typ, detail []byte) {
 		return
 	}
 	fa.addDetail(string(detail), 1)
+}
+
+// fail is t's count of failures of type typ and pattern verify, made if
+// there is none yet.
+func (t *taskAgg) fail(typ string, verify bool) *failAgg {
+	for i := range t.fails {
+		if t.fails[i].typ == typ && t.fails[i].verify == verify {
+			return &t.fails[i]
+		}
+	}
+	t.fails = append(t.fails, failAgg{typ: typ, verify: verify, details: map[string]*int64{}})
+	return &t.fails[len(t.fails)-1]
 }
 
 func (fa *failAgg) addDetail(d string, n int64) {
@@ -348,16 +354,7 @@ func (t *taskAgg) merge(o *taskAgg) {
 	t.costSum = addCost(t.costSum, o.costSum)
 	t.costRuns += o.costRuns
 	for _, of := range o.fails {
-		var fa *failAgg
-		for i := range t.fails {
-			if t.fails[i].typ == of.typ {
-				fa = &t.fails[i]
-			}
-		}
-		if fa == nil {
-			t.fails = append(t.fails, failAgg{typ: of.typ, details: map[string]*int64{}})
-			fa = &t.fails[len(t.fails)-1]
-		}
+		fa := t.fail(of.typ, of.verify)
 		fa.count += of.count
 		for d, n := range of.details {
 			fa.addDetail(d, *n)

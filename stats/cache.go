@@ -36,7 +36,7 @@ import (
 // a crash costs one full read.
 const (
 	cacheMagic   = "ccq-stats-cache\n"
-	cacheVersion = 3 // 2: scheduled runs (series.go); 3: names as valid UTF-8
+	cacheVersion = 4 // 2: scheduled runs (series.go); 3: names as valid UTF-8; 4: verify failures apart
 	// CacheDir and CacheName place the cache in a logs directory.
 	CacheDir  = ".cache"
 	CacheName = "stats-v1.bin"
@@ -144,6 +144,7 @@ func (e *enc) task(t *taskAgg) {
 	e.u(uint64(len(t.fails)))
 	for _, f := range t.fails {
 		e.s(f.typ)
+		e.bool(f.verify)
 		e.i(f.count)
 		e.u(uint64(len(f.details)))
 		for d, n := range f.details {
@@ -364,7 +365,7 @@ func (d *dec) task() *taskAgg {
 	t.costRuns = d.nonNeg()
 	nf := d.count()
 	for range nf {
-		fa := failAgg{typ: d.s(), count: d.nonNeg(), details: map[string]*int64{}}
+		fa := failAgg{typ: d.s(), verify: d.u() == 1, count: d.nonNeg(), details: map[string]*int64{}}
 		for range d.count() {
 			k, n := d.s(), d.nonNeg()
 			fa.details[k] = &n

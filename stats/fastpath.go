@@ -3,6 +3,8 @@ package stats
 import (
 	"strconv"
 	"unsafe"
+
+	"github.com/ccq-dev/ccq/recorder"
 )
 
 // The fast path reads a line laid out exactly as recorder.Entry marshals it:
@@ -97,10 +99,11 @@ func fastOutcome(b []byte, i int, r *Record) (int, bool) {
 }
 
 // fastExtras walks the members after timestamp, picking error_detail,
-// cost_usd, run_id, retry_of and attempt (the first of each, as gjson
-// does), up to the closing brace, which must end the line.
+// cost_usd, run_id, retry_of, attempt and client_success (the first of
+// each, as gjson does), up to the closing brace, which must end the line.
 func fastExtras(b []byte, i int, r *Record) bool {
 	seenDetail, seenCost, seenRun, seenRetry, seenAttempt := false, false, false, false, false
+	seenClient := false
 	for {
 		if i >= len(b) {
 			return false
@@ -148,6 +151,10 @@ func fastExtras(b []byte, i int, r *Record) bool {
 				return false
 			}
 			continue
+		case !seenClient && string(key) == recorder.ExtraClientSuccess:
+			// Only true counts; skipValue below checks what follows it.
+			seenClient = true
+			r.ClientSuccess = lit(b, vs, "true")
 		case !seenAttempt && string(key) == "attempt":
 			seenAttempt = true
 			if vs < len(b) && (b[vs] == '-' || (b[vs] >= '0' && b[vs] <= '9')) {

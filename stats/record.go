@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/ccq-dev/ccq/recorder"
 )
 
 // Record is what the analysis needs from one history line. Byte slices point
@@ -30,6 +32,10 @@ type Record struct {
 	RunID   []byte
 	RetryOf []byte
 	Attempt int64
+	// ClientSuccess is the extra client_success (recorder's
+	// ExtraClientSuccess) being true: claude succeeded and the task's
+	// own checks failed.
+	ClientSuccess bool
 
 	day dayCache // survives between lines: most lines share their date
 }
@@ -87,7 +93,7 @@ func parseSlow(line []byte, r *Record) bool {
 	if len(line) < 2 || line[0] != '{' || !gjson.ValidBytes(line) {
 		return false
 	}
-	res := gjson.GetManyBytes(line, "task_id", "success", "error_type", "tokens", "duration_s", "timestamp", "error_detail", "cost_usd", "run_id", "retry_of", "attempt")
+	res := gjson.GetManyBytes(line, "task_id", "success", "error_type", "tokens", "duration_s", "timestamp", "error_detail", "cost_usd", "run_id", "retry_of", "attempt", recorder.ExtraClientSuccess)
 	switch res[1].Type {
 	case gjson.True:
 		r.Success = true
@@ -115,6 +121,7 @@ func parseSlow(line []byte, r *Record) bool {
 	if res[9].Type == gjson.String {
 		r.RetryOf = []byte(res[9].Str)
 	}
+	r.ClientSuccess = res[11].Type == gjson.True
 	if res[10].Type == gjson.Number {
 		if n, ok := wholeTokens(res[10].Raw); ok && n >= 1 && n <= maxAttempt {
 			r.Attempt = n

@@ -95,7 +95,8 @@ func sameRecord(a, b *Record) bool {
 	return bytes.Equal(a.Task, b.Task) && a.Success == b.Success && bytes.Equal(a.ErrorType, b.ErrorType) &&
 		a.Tokens == b.Tokens && a.DurMs == b.DurMs && a.HasDur == b.HasDur && a.TSMs == b.TSMs &&
 		a.HasTS == b.HasTS && bytes.Equal(a.Detail, b.Detail) && a.Cost == b.Cost && a.HasCost == b.HasCost &&
-		bytes.Equal(a.RunID, b.RunID) && bytes.Equal(a.RetryOf, b.RetryOf) && a.Attempt == b.Attempt
+		bytes.Equal(a.RunID, b.RunID) && bytes.Equal(a.RetryOf, b.RetryOf) && a.Attempt == b.Attempt &&
+		a.ClientSuccess == b.ClientSuccess
 }
 
 func TestParseTimestamp(t *testing.T) {
@@ -139,6 +140,9 @@ func FuzzParseFast(f *testing.F) {
 	f.Add(`{"task_id":"a","success":false,"error_type":null,"tokens":0,"duration_s":1,"log_file":"","timestamp":"","attempt":2.0,"retry_of":"r\u0031"}`)
 	f.Add(`{"task_id":"a","success":false,"error_type":null,"tokens":0,"duration_s":1,"log_file":"","timestamp":"","attempt":0,"retry_of":""}`)
 	f.Add(`{"task_id":"a","success":false,"error_type":null,"tokens":0,"duration_s":1,"log_file":"","timestamp":"","attempt":1000000000}`)
+	f.Add(`{"task_id":"a","success":false,"error_type":"exit_error","tokens":0,"duration_s":1,"log_file":"","timestamp":"","error_detail":"verify: expect","client_success":true}`)
+	f.Add(`{"task_id":"a","success":false,"error_type":"exit_error","tokens":0,"duration_s":1,"log_file":"","timestamp":"","client_success":"true","client_success":true}`)
+	f.Add(`{"task_id":"a","success":false,"error_type":"exit_error","tokens":0,"duration_s":1,"log_file":"","timestamp":"","client_success":truex}`)
 	f.Add(`{"task_id":"a","success":true,"error_type":null,"tokens":01,"duration_s":1,"log_file":"","timestamp":""}`)
 	f.Fuzz(func(t *testing.T, line string) {
 		var fast, slow Record

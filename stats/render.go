@@ -104,7 +104,7 @@ func WriteTable(w io.Writer, r *Report, st Style) error {
 			for _, d := range f.TopDetails {
 				ds = append(ds, fmt.Sprintf("%s ×%d", Printable(d.Detail), d.Count))
 			}
-			line := fmt.Sprintf("  %s: %s ×%d", Printable(ts.TaskID), st.paint(ansiRed, Printable(f.ErrorType)), f.Count)
+			line := fmt.Sprintf("  %s: %s ×%d", Printable(ts.TaskID), st.paint(ansiRed, f.Label()), f.Count)
 			if len(ds) > 0 {
 				line += " (" + strings.Join(ds, ", ") + ")"
 			}
@@ -119,6 +119,15 @@ func WriteTable(w io.Writer, r *Report, st Style) error {
 		}
 	}
 	return nil
+}
+
+// Label names a failure pattern for people: its error type, or "verify
+// failed (client succeeded)" for PatternVerifyFailed; safe to print.
+func (f Failure) Label() string {
+	if f.Pattern == PatternVerifyFailed {
+		return "verify failed (client succeeded)"
+	}
+	return Printable(f.ErrorType)
 }
 
 // Printable makes text from the history safe to print on a terminal:

@@ -83,12 +83,21 @@ type TaskStats struct {
 	SkippedLaunches int64 `json:"skipped_launches"`
 }
 
-// Failure counts one error type and its most frequent details.
+// Failure counts one error type and its most frequent details. Runs whose
+// client succeeded and whose task's checks failed (ccq launch's verify,
+// expect, output_schema) count apart from the type's other runs, as
+// Pattern PatternVerifyFailed: a green run that did not do its task is
+// not the client's failure.
 type Failure struct {
 	ErrorType  string        `json:"error_type"`
+	Pattern    string        `json:"pattern,omitempty"`
 	Count      int64         `json:"count"`
 	TopDetails []DetailCount `json:"top_details"`
 }
+
+// PatternVerifyFailed is the Pattern of failures whose client succeeded
+// and whose checks failed (the line's client_success).
+const PatternVerifyFailed = "verify_failed"
 
 // DetailCount is one error_detail and how often it occurred.
 type DetailCount struct {
@@ -287,6 +296,9 @@ func (t *taskAgg) stats(g trendGrid, period string, window int) TaskStats {
 	}
 	for _, f := range t.fails {
 		fo := Failure{ErrorType: f.typ, Count: f.count, TopDetails: []DetailCount{}}
+		if f.verify {
+			fo.Pattern = PatternVerifyFailed
+		}
 		for d, n := range f.details {
 			fo.TopDetails = append(fo.TopDetails, DetailCount{d, *n})
 		}
@@ -299,7 +311,7 @@ func (t *taskAgg) stats(g trendGrid, period string, window int) TaskStats {
 		s.Failures = append(s.Failures, fo)
 	}
 	slices.SortFunc(s.Failures, func(a, b Failure) int {
-		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.ErrorType, b.ErrorType))
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.ErrorType, b.ErrorType), cmp.Compare(a.Pattern, b.Pattern))
 	})
 	s.Duration = t.all.durations()
 	if s.Duration != nil && t.lastOff >= 0 && t.lastHasDur {

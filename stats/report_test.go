@@ -28,14 +28,18 @@ type run struct {
 	logFile string
 	attempt int    // written as ccq launch --retries does; 0: not written
 	retryOf string // written when not empty
+	verify  bool   // client_success: the client succeeded, the checks failed
 }
 
 func (r run) entry() recorder.Entry {
 	e := recorder.Entry{TaskID: r.task, Success: r.ok, ErrorType: r.typ, ErrorDetail: r.detail, Tokens: r.tokens,
 		DurationS: r.dur, RunID: r.runID, LogFile: r.logFile}
 	e.SetStart(r.at)
-	if r.attempt != 0 || r.retryOf != "" {
+	if r.attempt != 0 || r.retryOf != "" || r.verify {
 		e.Extra = map[string]any{}
+		if r.verify {
+			e.Extra[recorder.ExtraClientSuccess] = true
+		}
 		if r.attempt != 0 {
 			e.Extra["attempt"] = r.attempt
 		}
@@ -380,5 +384,52 @@ func TestTableColourKeepsAlignment(t *testing.T) {
 	}
 	if stripped != plain.String() {
 		t.Errorf("colour changed the layout:\n%s\nvs\n%s", stripped, plain.String())
+	}
+}
+
+// TestVerifyFailedPattern: a run whose client succeeded and whose checks
+// failed counts as its own failure pattern, in the table, the JSON, the
+// totals and through the summary cache alike.
+func TestVerifyFailedPattern(t *testing.T) {
+	at := func(h int) time.Time { return day0.Add(time.Duration(h) * time.Hour) }
+	path := history(t,
+		run{task: "nightly", ok: true, dur: 10, at: at(1)},
+		run{task: "nightly", typ: recorder.ErrExit, detail: "verify: expect `committed`: the result does not match", verify: true, dur: 10, at: at(2)},
+		run{task: "nightly", typ: recorder.ErrExit, detail: "API Error: 500", dur: 10, at: at(3)},
+		run{task: "nightly", typ: recorder.ErrExit, detail: "verify: verify[1] `make test`: exit status 1", verify: true, dur: 10, at: at(4)},
+		`{"task_id":"nightly","success":false,"error_type":"exit_error","tokens":0,"duration_s":1,"log_file":"","timestamp":"2026-03-01T05:00:00.000Z","client_success":"yes"}`,
+	)
+	for _, cached := range []bool{false, true, true} { // the second cached pass reads the cache written by the first
+		opt := Options{}
+		if cached {
+			opt.Cache = CachePath(path)
+		}
+		r := compute(t, path, opt)
+		fs := r.Tasks[0].Failures // equal counts: the pattern sorts last
+		if len(fs) != 2 || fs[1].ErrorType != "exit_error" || fs[1].Pattern != PatternVerifyFailed || fs[1].Count != 2 ||
+			fs[0].Pattern != "" || fs[0].Count != 2 || len(fs[1].TopDetails) != 2 || len(fs[0].TopDetails) != 1 {
+			t.Fatalf("cached %v: failures %s", cached, show(fs))
+		}
+		var table, js bytes.Buffer
+		if err := WriteTable(&table, r, Style{}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(table.String(), "nightly: verify failed (client succeeded) ×2 (verify: ") ||
+			!strings.Contains(table.String(), "nightly: exit_error ×2 (") {
+			t.Errorf("table:\n%s", table.String())
+		}
+		if err := WriteJSON(&js, r); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(js.String(), `"error_type": "exit_error",`+"\n"+`          "pattern": "verify_failed",`+"\n"+`          "count": 2`) {
+			t.Errorf("json:\n%s", js.String())
+		}
+	}
+	tr := NewTracker(path, "")
+	if err := tr.Update(); err != nil {
+		t.Fatal(err)
+	}
+	if a := tr.Totals().Tasks[0]; a.Failures["exit_error"] != 4 || a.VerifyFailed != 2 {
+		t.Errorf("totals %+v", a)
 	}
 }

@@ -275,7 +275,10 @@ type TaskTotals struct {
 	Successes int64
 	// Failures by error type as written ("unknown" when a failed run names
 	// none); they add up to Runs - Successes.
-	Failures     map[string]int64
+	Failures map[string]int64
+	// VerifyFailed counts the failures whose client succeeded and whose
+	// checks failed (PatternVerifyFailed); they are in Failures too.
+	VerifyFailed int64
 	Tokens       int64
 	CostUSD      float64 // over the RunsWithCost runs that reported one
 	RunsWithCost int64
@@ -304,6 +307,9 @@ func (t *taskAgg) totals() TaskTotals {
 	}
 	for _, f := range t.fails {
 		tt.Failures[f.typ] += f.count
+		if f.verify {
+			tt.VerifyFailed += f.count
+		}
 	}
 	if t.lastOff >= 0 {
 		tt.LastRunMs, tt.LastRunSuccess = t.lastTS, t.lastOK
@@ -318,6 +324,7 @@ func (tt *TaskTotals) add(o TaskTotals) {
 	for k, n := range o.Failures {
 		tt.Failures[k] += n
 	}
+	tt.VerifyFailed += o.VerifyFailed
 	tt.Tokens = addSat(tt.Tokens, o.Tokens)
 	tt.CostUSD = addCost(tt.CostUSD, o.CostUSD)
 	tt.RunsWithCost += o.RunsWithCost

@@ -36,6 +36,7 @@ func randomLines(t testing.TB, rng *rand.Rand, n int, start time.Time, step time
 		if !r.ok {
 			r.typ = types[rng.IntN(len(types))]
 			r.detail = fmt.Sprintf("d%d", rng.IntN(5))
+			r.verify = r.typ == recorder.ErrExit && rng.IntN(2) == 0
 		}
 		if rng.IntN(3) == 0 {
 			r.cost = float64(rng.IntN(1000)) / 1000

@@ -75,7 +75,10 @@ func (r Report) Detail() string {
 }
 
 // Run runs the checks of spec, cheap ones first: expect, expect_not, the
-// schema, then each command in order.
+// schema, then each command in order. A deadline on ctx (the run's own:
+// its timeout or --deadline) bounds every command beside its timeout: a
+// command it cuts is a timeout like one that hung, and a command left
+// no time is not started.
 func Run(ctx context.Context, spec *Spec, in Input) Report {
 	var rep Report
 	if spec.Empty() {
@@ -133,12 +136,23 @@ func checkSchema(spec *Spec, out json.RawMessage) Check {
 	return c
 }
 
-// runCommand runs one verify command with sh -c in its own process group.
+// runCommand runs one verify command with sh -c in its own process group,
+// for timeout or until ctx's deadline, whichever comes first.
 func runCommand(ctx context.Context, command string, timeout time.Duration, in Input) Check {
 	c := Check{What: command}
 	grace := in.Grace
 	if grace <= 0 {
 		grace = DefaultGrace
+	}
+	why := "timed out after %v"
+	if end, ok := ctx.Deadline(); ok {
+		if left := time.Until(end); left < timeout {
+			timeout, why = left.Round(time.Millisecond), "timed out after %v (the run's deadline)"
+		}
+	}
+	if timeout <= 0 {
+		c.TimedOut, c.Why = true, "not run: the run's deadline had passed"
+		return c
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -158,7 +172,7 @@ func runCommand(ctx context.Context, command string, timeout time.Duration, in I
 	switch {
 	case ctx.Err() == context.DeadlineExceeded:
 		c.TimedOut = true
-		c.Why = fmt.Sprintf("timed out after %v", timeout)
+		c.Why = fmt.Sprintf(why, timeout)
 	case err == nil || errors.Is(err, exec.ErrWaitDelay):
 		// A background process kept the output open after the command
 		// exited 0: the command passed; its leftovers were killed.

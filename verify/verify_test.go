@@ -184,3 +184,41 @@ func TestMarkdown(t *testing.T) {
 		}
 	}
 }
+
+// TestRunDeadline: the run's deadline cuts a command long before its own
+// 5-minute timeout, as a timeout; a command left no time never starts.
+func TestRunDeadline(t *testing.T) {
+	dir := t.TempDir()
+	in := Input{Dir: dir, Env: []string{"PATH=" + os.Getenv("PATH")}, Grace: 200 * time.Millisecond}
+	spec := &Spec{Commands: []string{"echo waiting; sleep 300"}, Timeout: 5 * time.Minute}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	r := Run(ctx, spec, in)
+	if took := time.Since(start); took > 60*time.Second {
+		t.Errorf("took %v: the 5-minute check was not cut by the run's deadline", took)
+	}
+	c := r.Failed()
+	if c == nil || !c.TimedOut || !strings.Contains(c.Why, "(the run's deadline)") || !strings.Contains(r.Detail(), ": waiting") {
+		t.Fatalf("report %+v, detail %q", r, r.Detail())
+	}
+
+	passed, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	mark := filepath.Join(dir, "ran")
+	r = Run(passed, &Spec{Commands: []string{"touch " + mark}, Timeout: time.Minute}, in)
+	if c := r.Failed(); c == nil || !c.TimedOut || c.Why != "not run: the run's deadline had passed" {
+		t.Errorf("report %+v", r)
+	}
+	if _, err := os.Stat(mark); err == nil {
+		t.Error("a command started after the run's deadline")
+	}
+
+	// A deadline further away than the command's timeout leaves it alone.
+	far, cancel3 := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel3()
+	r = Run(far, &Spec{Commands: []string{"sleep 300"}, Timeout: 300 * time.Millisecond}, in)
+	if c := r.Failed(); c == nil || c.Why != "timed out after 300ms" {
+		t.Errorf("report %+v", r)
+	}
+}
