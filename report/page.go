@@ -290,7 +290,7 @@ func section(id, name string, t stats.TaskStats, te *taskExtra, fr frame, retrie
 			s.MoreFails = len(t.Failures) - i
 			break
 		}
-		ft := FailType{Type: f.ErrorType, Count: thousands(f.Count), Share: pct(float64(f.Count) / float64(failed))}
+		ft := FailType{Type: f.Label(), Count: thousands(f.Count), Share: pct(float64(f.Count) / float64(failed))}
 		details := f.TopDetails
 		if t.TaskID != stats.OverallTaskName {
 			// A task's own section lists its most frequent detail; all
