@@ -82,20 +82,12 @@ func pruneHistory(opt Options, res *Result) error {
 	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	var lock *os.File
-	var err error
-	for range 10 {
-		lock, err = recorder.LockHistory(path)
-		if err == nil || !errors.Is(err, recorder.ErrReplaced) {
-			break
-		}
-	}
+	lock, err := lockHistory(path)
 	if err != nil {
 		return err
 	}
 	defer lock.Close() // the lock is let go only after the rename
 
-	cutMS := opt.Cut.UnixMilli()
 	var kept *os.File
 	var keptW *bufio.Writer
 	var tmp string
@@ -113,37 +105,8 @@ func pruneHistory(opt Options, res *Result) error {
 		keptW = bufio.NewWriterSize(kept, 256<<10)
 	}
 	arch := newArchiver(opt)
-	if _, err := lock.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("read history: %w", err)
-	}
-	br := bufio.NewReaderSize(lock, 256<<10)
-	for {
-		line, rerr := br.ReadBytes('\n')
-		if len(line) > 0 {
-			if len(line) > 0 && line[len(line)-1] != '\n' {
-				line = append(line, '\n') // a torn last line is kept, whole
-			}
-			if ms, ok := lineTime(line); ok && ms < cutMS {
-				res.Lines++
-				res.LineBytes += int64(len(line))
-				if err := arch.add(ms, line); err != nil {
-					return err
-				}
-			} else if len(bytes.TrimSpace(line)) > 0 {
-				res.Kept++
-				if keptW != nil {
-					if _, err := keptW.Write(line); err != nil {
-						return fmt.Errorf("rewrite history: %w", err)
-					}
-				}
-			}
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			return fmt.Errorf("read history: %w", rerr)
-		}
+	if err := split(lock, opt.Cut.UnixMilli(), arch, keptW, res); err != nil {
+		return err
 	}
 	if opt.DryRun {
 		return arch.measure(res)
@@ -159,23 +122,81 @@ func pruneHistory(opt Options, res *Result) error {
 	if err := keptW.Flush(); err != nil {
 		return fmt.Errorf("rewrite history: %w", err)
 	}
-	if err := kept.Chmod(recorder.FileMode); err != nil {
-		return fmt.Errorf("rewrite history: %w", err)
+	f := kept
+	kept = nil // replace closes or removes it
+	return replace(f, tmp, path, opt.LogsDir)
+}
+
+// lockHistory takes the history's lock, again if the file was replaced
+// while it waited.
+func lockHistory(path string) (*os.File, error) {
+	var lock *os.File
+	var err error
+	for range 10 {
+		lock, err = recorder.LockHistory(path)
+		if err == nil || !errors.Is(err, recorder.ErrReplaced) {
+			break
+		}
 	}
-	if err := kept.Sync(); err != nil {
-		return fmt.Errorf("rewrite history: %w", err)
+	return lock, err
+}
+
+// split reads the history from its start: a line older than cutMS goes to
+// the archiver, any other non-blank line to kept (nil: a dry run).
+func split(hist *os.File, cutMS int64, arch *archiver, kept *bufio.Writer, res *Result) error {
+	if _, err := hist.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("read history: %w", err)
 	}
-	if err := kept.Close(); err != nil {
-		kept = nil
+	br := bufio.NewReaderSize(hist, 256<<10)
+	for {
+		line, rerr := br.ReadBytes('\n')
+		if len(line) > 0 {
+			if line[len(line)-1] != '\n' {
+				line = append(line, '\n') // a torn last line is kept, whole
+			}
+			if ms, ok := lineTime(line); ok && ms < cutMS {
+				res.Lines++
+				res.LineBytes += int64(len(line))
+				if err := arch.add(ms, line); err != nil {
+					return err
+				}
+			} else if len(bytes.TrimSpace(line)) > 0 {
+				res.Kept++
+				if kept != nil {
+					if _, err := kept.Write(line); err != nil {
+						return fmt.Errorf("rewrite history: %w", err)
+					}
+				}
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return fmt.Errorf("read history: %w", rerr)
+		}
+	}
+}
+
+// replace makes the kept lines, written to tmp through f, the history at
+// path: synced, with the history's mode, renamed over it; tmp is removed
+// on failure.
+func replace(f *os.File, tmp, path, dir string) error {
+	err := f.Chmod(recorder.FileMode)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("rewrite history: %w", err)
 	}
-	kept = nil
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("rewrite history: %w", err)
-	}
-	syncDir(opt.LogsDir)
+	syncDir(dir)
 	return nil
 }
 
