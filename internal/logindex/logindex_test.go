@@ -196,3 +196,24 @@ func TestNoBaseNoIndex(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// BenchmarkNoteKnown is what a recorder pays per history line once its
+// directory is indexed (the common case): one read of a small file.
+func BenchmarkNoteKnown(b *testing.B) {
+	env := map[string]string{"XDG_STATE_HOME": b.TempDir()}
+	var last string
+	for i := range Max {
+		last = filepath.Join(b.TempDir(), fmt.Sprint("logs", i))
+		os.MkdirAll(last, 0o700)
+		os.WriteFile(filepath.Join(last, historyName), []byte("{}\n"), 0o600)
+		if err := Note(env, last); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		if err := Note(env, last); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
