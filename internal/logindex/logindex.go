@@ -65,10 +65,11 @@ func pathFor(goos string, env map[string]string) string {
 
 // locate is Path for the system goos, with the directory it is under that
 // must exist already: ccq never creates a home directory (testscript's
-// HOME=/no-home, a service account's missing one).
+// HOME=/no-home, a service account's missing one). $XDG_STATE_HOME is
+// created if need be, as the XDG spec asks: base is "" then.
 func locate(goos string, env map[string]string) (base, path string) {
 	if d := env["XDG_STATE_HOME"]; isAbs(goos, d) {
-		return d, join(goos, d, "ccq", Name)
+		return "", join(goos, d, "ccq", Name)
 	}
 	switch goos {
 	case "windows":
@@ -184,7 +185,7 @@ func Note(env map[string]string, dir string) error {
 	if path == "" {
 		return nil
 	}
-	if st, err := os.Stat(base); err != nil || !st.IsDir() {
+	if st, err := os.Stat(base); base != "" && (err != nil || !st.IsDir()) {
 		return nil // no home to keep it in; see locate
 	}
 	if !filepath.IsAbs(dir) {

@@ -192,6 +192,14 @@ func TestNoBaseNoIndex(t *testing.T) {
 	if _, err := os.Lstat(home); !os.IsNotExist(err) {
 		t.Fatalf("Note created the missing home %s: %v", home, err)
 	}
+	// $XDG_STATE_HOME is created, as the XDG spec asks.
+	state := filepath.Join(t.TempDir(), "state")
+	if err := Note(map[string]string{"HOME": home, "XDG_STATE_HOME": state}, logsDir(t, "b")); err != nil {
+		t.Fatal(err)
+	}
+	if len(Read(filepath.Join(state, "ccq", Name))) != 1 {
+		t.Error("no index in a new $XDG_STATE_HOME")
+	}
 	if got := Read(""); got != nil {
 		t.Fatal(got)
 	}
