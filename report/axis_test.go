@@ -78,6 +78,16 @@ func TestAxisStartsAtFirstRun(t *testing.T) {
 			if n := len(tt.want); n < 7 && c.Right >= 632 {
 				t.Errorf("%d periods drawn across the whole chart (right %v)", n, c.Right)
 			}
+			var page strings.Builder
+			if err := p.Write(&page); err != nil {
+				t.Fatal(err)
+			}
+			if want := "from the first"; !strings.Contains(page.String(), want) {
+				t.Errorf("page does not say the charts start %s period with runs", want)
+			}
+			if got := strings.Contains(page.String(), "with runs or missed slots"); got != (tt.missed != nil) {
+				t.Errorf("page names missed slots as the start: %v, want %v", got, tt.missed != nil)
+			}
 			for _, b := range c.Bars {
 				if b.X < c.Left || b.X+b.W > c.Right {
 					t.Errorf("bar at %v+%v outside the axis %v–%v", b.X, b.W, c.Left, c.Right)
