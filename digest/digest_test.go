@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 )
 
@@ -178,16 +177,5 @@ func TestBlockBoundaries(t *testing.T) {
 		if r.RunID != fmt.Sprintf("r%d", 2999-i) {
 			t.Fatalf("run %d is %s", i, r.RunID)
 		}
-	}
-}
-
-// TestFIFORefused: a FIFO in place of the history is refused, not read.
-func TestFIFORefused(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "history.jsonl")
-	if err := syscall.Mkfifo(p, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ReadFile(p, "t", 3); err == nil || !strings.Contains(err.Error(), "not a regular file") {
-		t.Errorf("err %v", err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -151,14 +150,6 @@ func TestConfigFiles(t *testing.T) {
 			t.Errorf("%s: settings %q → %q", f, prev[PartSettings], fp[PartSettings])
 		}
 		prev = fp
-	}
-	// A FIFO in place of a memory file is skipped, never opened.
-	fifo := filepath.Join(proj, "a", "CLAUDE.md")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if fp := Compute(Start{Dir: dir, Home: home, Prompt: "p"}); fp[PartMemory] != prev[PartMemory] {
-		t.Errorf("fifo changed the memory hash")
 	}
 }
 

@@ -1,3 +1,5 @@
+//go:build unix
+
 package launch
 
 import (
@@ -59,17 +61,6 @@ func waitFile(t *testing.T, path string, d time.Duration) string {
 	}
 	t.Fatalf("%s did not appear within %v", path, d)
 	return ""
-}
-
-func exitCode(err error) int {
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode()
-	}
-	if err != nil {
-		return -2
-	}
-	return 0
 }
 
 // TestConcurrentLaunches: twenty runs of one task at once give twenty

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ccq-dev/ccq/internal/logindex"
 	"github.com/ccq-dev/ccq/internal/proc"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/sessionlog"
@@ -299,6 +300,11 @@ func (a *attempt) record(res runResult) (recorder.Recorded, error) {
 		return readTranscript(r, snap, a.o.Env, a.dir, a.resume)
 	}
 	rec, err := recorder.Record(a.o.LogsDir, a.runID, ev, recorder.ByLauncher)
+	if err == nil {
+		// So that ccq runs asked elsewhere can name this directory; a
+		// hint only, so its failure is no warning.
+		_ = logindex.Note(a.o.Env, a.o.LogsDir)
+	}
 	a.decide(res, rec.Entry, snap, end)
 	if gerr := a.guard.done(); gerr != nil {
 		a.warnings = append(a.warnings, "guardian not started: "+gerr.Error())

@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -125,25 +123,6 @@ func TestAppendKeepsTornLineFromSwallowingTheNext(t *testing.T) {
 	}
 	if strings.Join(tasks, ",") != "a,after" || st.Skipped != 1 || st.FirstSkipped != 2 {
 		t.Fatalf("tasks %v, stats %+v; want a,after with line 2 skipped", tasks, st)
-	}
-}
-
-func TestAppendCreatesPrivateFiles(t *testing.T) {
-	old := syscall.Umask(0)
-	defer syscall.Umask(old)
-	dir := filepath.Join(t.TempDir(), "logs", "scheduler")
-	e := Entry{TaskID: "t"}
-	if err := Append(dir, &e); err != nil {
-		t.Fatal(err)
-	}
-	for path, want := range map[string]os.FileMode{dir: DirMode, filepath.Dir(dir): DirMode, HistoryPath(dir): FileMode} {
-		st, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := st.Mode().Perm(); got != want {
-			t.Errorf("%s: mode %o, want %o", path, got, want)
-		}
 	}
 }
 

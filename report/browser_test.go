@@ -323,8 +323,8 @@ func TestBrowser(t *testing.T) {
 				continue
 			}
 			checkFigures(t, r.Task, ts, r.Runs, r.Rate, r.Tokens, r.Cost, r.P50, r.P95)
-			if r.Trend != ts.Trend.Verdict {
-				t.Errorf("%s: trend %q, stats %q", r.Task, r.Trend, ts.Trend.Verdict)
+			if r.Trend != stats.VerdictText(ts.Trend) {
+				t.Errorf("%s: trend %q, ccq stats says %q", r.Task, r.Trend, stats.VerdictText(ts.Trend))
 			}
 		}
 		o := dom.Overview

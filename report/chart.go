@@ -94,7 +94,7 @@ func newFrame(g grid, period string) frame {
 	if g.n == 0 {
 		return f
 	}
-	f.slot = float64(chartRight-chartLeft) / float64(g.n)
+	f.slot = float64(chartRight-chartLeft) / float64(max(g.n, minPeriods))
 	for i := range g.n {
 		t := time.UnixMilli(g.start + int64(i)*g.step).UTC()
 		f.starts = append(f.starts, t.Format("2006-01-02"))
@@ -106,7 +106,10 @@ func newFrame(g grid, period string) frame {
 func (f frame) center(i int) float64 { return chartLeft + (float64(i)+0.5)*f.slot }
 
 func (f frame) chart(kind, title, unit string) *Chart {
-	c := &Chart{Kind: kind, Title: title, Unit: unit, W: chartW, H: chartH, Left: chartLeft, Right: chartRight, Bottom: chartBottom}
+	// The axis ends after the last period: short of the chart's right edge
+	// when there are fewer periods than minPeriods.
+	c := &Chart{Kind: kind, Title: title, Unit: unit, W: chartW, H: chartH, Left: chartLeft,
+		Right: r1(chartLeft + float64(f.n)*f.slot), Bottom: chartBottom}
 	// At most 7 labels on the x axis, the last period always labelled.
 	every := max(1, (f.n+6)/7)
 	for i := f.n - 1; i >= 0; i -= every {

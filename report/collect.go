@@ -6,7 +6,6 @@ import (
 	"container/heap"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/stats"
@@ -55,19 +54,10 @@ type grid struct {
 	step  int64
 }
 
+// gridOf is the grid stats counted the report's figures in.
 func gridOf(rep *stats.Report) grid {
-	if rep.PeriodCount == 0 || rep.FirstPeriod == "" {
-		return grid{}
-	}
-	t, err := time.Parse("2006-01-02", rep.FirstPeriod)
-	if err != nil {
-		return grid{}
-	}
-	g := grid{n: rep.PeriodCount, start: t.UnixMilli(), step: int64(24 * time.Hour / time.Millisecond)}
-	if rep.Period == stats.PeriodWeek {
-		g.step *= 7
-	}
-	return g
+	g := rep.Grid()
+	return grid{n: g.N, start: g.Start, step: g.Step}
 }
 
 func (g grid) index(ts int64) int {
@@ -278,12 +268,17 @@ func shortTime(ts string) string {
 	return ts[:10] + " " + ts[11:19]
 }
 
-// trim drops the periods before the first one with a run, keeping at least
-// keep periods, and reports whether it dropped any.
-func (x *extras) trim(keep int) bool {
+// trim drops the periods before the first one with a run, or with the
+// earliest missed slot (unix ms, 0 for none) when that comes first: the
+// charts start where there is something to see, not weeks before it. It
+// reports whether it dropped any.
+func (x *extras) trim(firstMissed int64) bool {
 	from := 0
-	for from < x.g.n-keep && x.overall.cells[from].runs() == 0 {
+	for from < x.g.n-1 && x.overall.cells[from].runs() == 0 {
 		from++
+	}
+	if i := x.g.index(firstMissed); firstMissed != 0 && i >= 0 && i < from {
+		from = i
 	}
 	if from == 0 {
 		return false

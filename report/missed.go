@@ -50,6 +50,19 @@ func markMissed(p *Page, missed map[string][]time.Time, g grid, fr frame, now ti
 	addMarks(&p.Overall, all, fr, "missed slot")
 }
 
+// firstMissed is the earliest missed slot, unix ms; 0 when none.
+func firstMissed(missed map[string][]time.Time) int64 {
+	var first int64
+	for _, slots := range missed {
+		for _, s := range slots {
+			if ms := s.UnixMilli(); first == 0 || ms < first {
+				first = ms
+			}
+		}
+	}
+	return first
+}
+
 func addMarks(s *Section, per map[int][]string, fr frame, what string) {
 	if len(s.Charts) == 0 || len(per) == 0 {
 		return

@@ -57,9 +57,10 @@ const (
 	maxDetail = 200
 )
 
-// minPeriods is the fewest periods a chart spans: the periods before the
-// first run are left out down to this many, so a young history's bars are
-// not lost at the right of 28 days or 26 weeks.
+// minPeriods is the fewest period slots a chart is divided into: a
+// history of fewer periods (the periods before the first run are left
+// out) is drawn from the left with bars as wide as a week's days, not as
+// one bar across the whole chart.
 const minPeriods = 7
 
 // Page is everything the template shows.
@@ -206,7 +207,7 @@ func build(opt Options, rep *stats.Report, x *extras) *Page {
 	}
 	p.FirstRun, p.LastRun = when(rep.Overall.FirstRun), when(rep.Overall.LastRun)
 	p.Retries = x.overall.retries > 0
-	p.Trimmed = x.trim(minPeriods)
+	p.Trimmed = x.trim(firstMissed(opt.Missed))
 	p.Span = span(rep.Overall.FirstRun, rep.Overall.LastRun)
 	fr := newFrame(x.g, rep.Period)
 
@@ -307,7 +308,7 @@ func section(id, name string, t stats.TaskStats, te *taskExtra, fr frame, retrie
 
 func figures(t stats.TaskStats, te *taskExtra, retries bool) Figures {
 	f := Figures{Runs: thousands(t.Runs), Successes: thousands(t.Successes), Rate: "–", Tokens: thousands(t.Tokens),
-		TokensPerOK: "n/a", Cost: "–", P50: "–", P95: "–", Verdict: t.Trend.Verdict,
+		TokensPerOK: "n/a", Cost: "–", P50: "–", P95: "–", Verdict: stats.VerdictText(t.Trend),
 		FirstRun: when(t.FirstRun), LastRun: when(t.LastRun)}
 	if t.SuccessRate != nil {
 		f.Rate = pct(*t.SuccessRate)

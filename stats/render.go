@@ -78,7 +78,7 @@ func WriteTable(w io.Writer, r *Report, st Style) error {
 		} else {
 			cells = append(cells, "-", "-", "-", "-")
 		}
-		cells = append(cells, Sparkline(r, ts), verdictText(ts.Trend))
+		cells = append(cells, Sparkline(r, ts), VerdictText(ts.Trend))
 		colors := make([]string, len(cells))
 		if ts.SuccessRate != nil && *ts.SuccessRate < 0.9 {
 			colors[2] = ansiRed
@@ -201,7 +201,9 @@ func (t *Table) Write(w io.Writer, st Style) error {
 	return err
 }
 
-func verdictText(t Trend) string {
+// VerdictText is a trend's verdict in the words ccq stats and the report
+// show: "getting slower (+25%)", "flat", "too few runs".
+func VerdictText(t Trend) string {
 	switch t.Verdict {
 	case VerdictSlower, VerdictFaster:
 		return fmt.Sprintf("getting %s (%+.0f%%)", t.Verdict, *t.Change*100)
@@ -219,18 +221,11 @@ func verdictText(t Trend) string {
 // to the largest one shown, so noise of a few percent stays flat instead
 // of being stretched over the whole height.
 func Sparkline(r *Report, t TaskStats) string {
-	if r.PeriodCount == 0 || r.FirstPeriod == "" {
+	g := r.grid
+	if g.n == 0 {
 		return ""
 	}
-	step := time.Duration(dayMs) * time.Millisecond
-	if r.Period == PeriodWeek {
-		step *= 7
-	}
-	first, err := time.Parse("2006-01-02", r.FirstPeriod)
-	if err != nil {
-		return ""
-	}
-	out := []rune(strings.Repeat("·", r.PeriodCount))
+	out := []rune(strings.Repeat("·", g.n))
 	var vals []float64
 	var idx []int
 	for _, p := range t.Periods {
@@ -238,7 +233,7 @@ func Sparkline(r *Report, t TaskStats) string {
 		if err != nil || p.Duration == nil {
 			continue
 		}
-		if i := int(d.Sub(first) / step); i >= 0 && i < len(out) {
+		if i := g.index(d.UnixMilli()); i >= 0 {
 			idx = append(idx, i)
 			vals = append(vals, p.Duration.P50)
 		}

@@ -47,6 +47,21 @@ type Report struct {
 	VerdictWindow    int         `json:"verdict_window"`
 	Overall          TaskStats   `json:"overall"`
 	Tasks            []TaskStats `json:"tasks"`
+
+	grid trendGrid // the periods of the figures; FirstPeriod and PeriodCount name it
+}
+
+// Grid is a Report's trend periods: N periods of Step milliseconds from
+// Start (unix ms, UTC), N 0 when there is no trend.
+type Grid struct {
+	N           int
+	Start, Step int64
+}
+
+// Grid returns the periods the report's figures were counted in, so that
+// a caller bucketing runs again (the report's charts) lines up with them.
+func (r *Report) Grid() Grid {
+	return Grid{N: r.grid.n, Start: r.grid.start, Step: r.grid.step}
 }
 
 // TaskStats are the figures of one task, or of all of them (task_id "*").
@@ -185,6 +200,7 @@ func buildReport(path string, opt Options, gc gridChoice, merged map[string]*tas
 		VerdictWindow:    window,
 		Overall:          overall.stats(g, period, window),
 		Tasks:            make([]TaskStats, 0, len(names)),
+		grid:             g,
 	}
 	if g.n > 0 {
 		rep.FirstPeriod = time.UnixMilli(g.start).UTC().Format("2006-01-02")

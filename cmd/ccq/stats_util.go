@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ccq-dev/ccq/internal/shquote"
 	"github.com/ccq-dev/ccq/prune"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/stats"
@@ -148,56 +147,6 @@ func warnSkipped(w io.Writer, path string, c stats.Counts) {
 		s = ""
 	}
 	fmt.Fprintf(w, "ccq: warning: skipped %d malformed line%s in %s (first: line %d)\n", c.Skipped, s, path, c.FirstSkipped)
-}
-
-// noRunsYet is the friendly answer to an empty or absent history, with a
-// hint naming the logs directories where runs were found, if any: cron
-// starts jobs in $HOME, so runs often land in ~/logs/scheduler while the
-// user asks from the project directory.
-func (a *appEnv) noRunsYet(w io.Writer, c *cli.Context, h history) {
-	fmt.Fprintf(w, "no runs recorded yet (looked in %s)\n", h.path)
-	for _, dir := range a.otherHistories(h) {
-		fmt.Fprintf(w, "ccq: hint: runs are recorded in %s: ccq %s --logs-dir %s\n", dir, c.Command.Name, shquote.Quote(dir))
-	}
-}
-
-// otherHistories lists up to three logs directories, other than the one
-// h reads, whose history.jsonl is not empty: $CCQ_LOGS_DIR, logs/scheduler
-// in the working directory and each of its parents (as git looks for
-// .git), and in $HOME. None when the history was named with --history.
-func (a *appEnv) otherHistories(h history) []string {
-	if h.explicit {
-		return nil
-	}
-	var dirs []string
-	if d := a.env[recorder.EnvLogsDir]; d != "" {
-		dirs = append(dirs, recorder.LogsDir(d, a.env, a.cwd))
-	}
-	for d := a.cwd; d != ""; d = filepath.Dir(d) {
-		dirs = append(dirs, filepath.Join(d, recorder.DefaultLogsSubdir))
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	if home := a.env["HOME"]; filepath.IsAbs(home) {
-		dirs = append(dirs, filepath.Join(home, recorder.DefaultLogsSubdir))
-	}
-	seen := map[string]bool{filepath.Dir(h.path): true}
-	var found []string
-	for _, d := range dirs {
-		d = filepath.Clean(d)
-		if seen[d] {
-			continue
-		}
-		seen[d] = true
-		if st, err := os.Stat(recorder.HistoryPath(d)); err == nil && st.Mode().IsRegular() && st.Size() > 0 {
-			found = append(found, d)
-			if len(found) == 3 {
-				break
-			}
-		}
-	}
-	return found
 }
 
 // useColor: only on a terminal, and never when NO_COLOR is set.

@@ -189,7 +189,13 @@ func validScheme(s string) bool {
 // (apart and as "user:password"), every path segment, every query value and
 // the fragment, each raw, unescaped, escaped and as %q prints it. Parts shorter than 4 bytes are left
 // out. The result is meant for Scrub, never for printing.
+//
+// A URL that URL shows whole ("https://example.com", "logger://") holds no
+// secret: it has none, so that an error naming it stays readable.
 func Secrets(raw string) []string {
+	if !strings.Contains(URL(raw), Marker) {
+		return nil
+	}
 	set := map[string]bool{}
 	add := func(ss ...string) {
 		for _, s := range ss {

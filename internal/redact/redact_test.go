@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,26 @@ func TestErrorKeepsTimeoutDropsWrap(t *testing.T) {
 	}
 	if errors.Is(Error(errors.New("refused"), "x"), ErrTimeout) {
 		t.Error("a plain error became a timeout")
+	}
+}
+
+// TestNoSecretNothingScrubbed: a URL that URL shows whole has no secret,
+// so an error that names it (net/http's, a service's) keeps it.
+func TestNoSecretNothingScrubbed(t *testing.T) {
+	for _, raw := range []string{"https://example.com", "https://example.com/", "logger://", "generic+http://localhost:8080/", "http://127.0.0.1:9"} {
+		t.Run(raw, func(t *testing.T) {
+			if s := Secrets(raw); s != nil {
+				t.Errorf("Secrets(%q) = %q, want none", raw, s)
+			}
+			msg := fmt.Sprintf("notify %s: Post %q: connection refused", URL(raw), raw)
+			if got := Error(errors.New(msg), Secrets(raw)...).Error(); got != msg {
+				t.Errorf("scrubbed %q to %q", msg, got)
+			}
+		})
+	}
+	// One secret part makes the whole URL one too.
+	if s := Secrets("https://example.com/?k=secretvalue"); !slices.Contains(s, "https://example.com/?k=secretvalue") || !slices.Contains(s, "secretvalue") {
+		t.Errorf("Secrets of a URL with a query value = %q", s)
 	}
 }
 

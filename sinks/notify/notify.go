@@ -321,7 +321,9 @@ func (n *Notifier) send(ctx context.Context, body func(dest) ([]byte, error), te
 				err = fmt.Errorf("no answer within %v: %w", n.cfg.Timeout, err)
 			}
 		}
-		out = append(out, redact.Error(fmt.Errorf("notify %s: %w", d.printable, err), d.secrets...))
+		// Only the error is scrubbed: the printable URL is safe already, and
+		// a path segment such as "notify" must not eat the words around it.
+		out = append(out, fmt.Errorf("notify %s: %w", d.printable, redact.Error(err, d.secrets...)))
 	}
 	return errors.Join(out...)
 }

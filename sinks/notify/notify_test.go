@@ -371,6 +371,38 @@ func TestFailures(t *testing.T) {
 	}
 }
 
+// TestSecretFreeURLShownWhole: a failing notify URL without a secret is
+// named as it is, not as REDACTED, and a path segment that is redacted does
+// not eat the same word elsewhere in the warning.
+func TestSecretFreeURLShownWhole(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	ln.Close() // nothing listens there now: the post is refused
+	tests := []struct{ url, want string }{
+		{base, "notify " + base + ": "},
+		{base + "/", "notify " + base + "/: "},
+		{base + "/notify", "notify " + base + "/REDACTED: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			n, err := New(Config{URLs: []string{tt.url}, Timeout: 5 * time.Second, Host: "box"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = n.Finished(context.Background(), launch.RunInfo{RunID: "r", Task: "t"}, entry("t", "r", false))
+			if err == nil {
+				t.Fatal("a post to a closed port succeeded")
+			}
+			if !strings.HasPrefix(err.Error(), tt.want) || !strings.Contains(err.Error(), "connection refused") {
+				t.Errorf("error %q, want it to start %q and say connection refused", err, tt.want)
+			}
+		})
+	}
+}
+
 // TestSecretsInEveryPath: a token in user info, path or query never shows,
 // whatever fails. Every URL that gets past validation points at
 // 127.0.0.1 (no telegram://: its API host is fixed).

@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package crontest runs `ccq schedule install --backend cron` against
 // Debian's real cron daemon. It is a test binary of its own: inside
 // cmd/ccq's, beside that package's other tests, the daemon's job never ran
