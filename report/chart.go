@@ -197,9 +197,9 @@ func (f frame) bars(c *Chart, vals [][]float64, classes []string, title func(i i
 	}
 }
 
-// line adds a series: ok[i] says whether period i has a value.
-func (f frame) line(c *Chart, y func(float64) float64, class, name string, vals []float64, ok []bool, title func(i int) string) {
-	s := Series{Class: class, Name: name}
+// line adds the series s (its class and name set) of vals: ok[i] says
+// whether period i has a value.
+func (f frame) line(c *Chart, y func(float64) float64, s Series, vals []float64, ok []bool, title func(i int) string) {
 	var d strings.Builder
 	pen := false
 	for i, v := range vals {
@@ -219,7 +219,7 @@ func (f frame) line(c *Chart, y func(float64) float64, class, name string, vals 
 	}
 	s.Path = d.String()
 	c.Series = append(c.Series, s)
-	c.Legend = append(c.Legend, Legend{Class: class, Name: name})
+	c.Legend = append(c.Legend, Legend{Class: s.Class, Name: s.Name})
 }
 
 func (c *Chart) tickLabel() func(float64) string {
