@@ -48,10 +48,10 @@ func logsDirFlag() cli.Flag {
 	}
 }
 
-// logsDir applies the shared logs-directory rule: the command's
+// readLogsDir reads the logs directory as the shared rule says: the command's
 // --logs-dir, else the one given before the command, else $CCQ_LOGS_DIR,
 // else logs/scheduler below the project directory.
-func (a *appEnv) logsDir(c *cli.Context) string {
+func readLogsDir(a *appEnv, c *cli.Context) string {
 	flag := ""
 	// Lineage is c, then its parents. A context whose command defines the
 	// flag answers with its own value ("" when unset); one that does not

@@ -57,7 +57,7 @@ ccq launch does the same with feedback: N in the task or --feedback N.`,
 			if i := strings.LastIndexByte(task, '/'); i >= 0 {
 				task = task[i+1:] // a task file's path names its task
 			}
-			path := recorder.HistoryPath(a.logsDir(c))
+			path := recorder.HistoryPath(readLogsDir(a, c))
 			if p := c.String(flagHistory); p != "" {
 				if !filepath.IsAbs(p) {
 					p = filepath.Join(a.cwd, p)

@@ -11,7 +11,6 @@ import (
 	"github.com/ccq-dev/ccq/internal/logindex"
 	"github.com/ccq-dev/ccq/internal/shquote"
 	"github.com/ccq-dev/ccq/recorder"
-	"github.com/urfave/cli/v2"
 )
 
 // maxElsewhere bounds the logs directories a "no runs" hint names.
@@ -21,12 +20,12 @@ const maxElsewhere = 5
 // hint naming the logs directories where runs were found, if any: cron
 // starts jobs in $HOME, so runs often land in ~/logs/scheduler or a
 // project's logs directory while the user asks from somewhere else.
-func (a *appEnv) noRunsYet(w io.Writer, c *cli.Context, h history) {
+func (a *appEnv) noRunsYet(w io.Writer, command string, h history) {
 	fmt.Fprintf(w, "no runs recorded yet (looked in %s)\n", h.path)
 	found, more := a.historiesElsewhere(h)
 	for _, e := range found {
 		fmt.Fprintf(w, "ccq: hint: runs are recorded in %s (last written %s): ccq %s --logs-dir %s\n",
-			e.dir, e.last.UTC().Format("2006-01-02 15:04Z"), c.Command.Name, shquote.Quote(e.dir))
+			e.dir, e.last.UTC().Format("2006-01-02 15:04Z"), command, shquote.Quote(e.dir))
 	}
 	if more > 0 {
 		fmt.Fprintf(w, "ccq: hint: %d more logs directories with runs are listed in %s\n", more, logindex.Path(a.env))

@@ -37,7 +37,7 @@ type sinkFlags struct {
 // readLaunchFlags turns the command line into launchFlags.
 func readLaunchFlags(a *appEnv, c *cli.Context) launchFlags {
 	f := launchFlags{
-		args: c.Args().Slice(), logsDir: a.logsDir(c), tasksDir: c.String(flagTasksDir),
+		args: c.Args().Slice(), logsDir: readLogsDir(a, c), tasksDir: c.String(flagTasksDir),
 		claude: c.String(flagClaude), grace: c.Duration(flagGrace),
 		retryOn: c.StringSlice(flagRetryOn), maxConc: c.Int(flagMaxConcurrent), set: map[string]bool{},
 		quiet: c.Bool(flagQuiet), json: c.Bool(flagJSON), verbose: c.Bool(flagVerbose), guardian: c.Bool(flagGuardian),

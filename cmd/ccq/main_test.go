@@ -98,7 +98,7 @@ func TestLogsDirFlag(t *testing.T) {
 			}
 			app := newApp(a)
 			for _, cmd := range app.Commands {
-				cmd.Action = func(c *cli.Context) error { got = a.logsDir(c); return nil }
+				cmd.Action = func(c *cli.Context) error { got = readLogsDir(a, c); return nil }
 			}
 			if err := app.Run(append([]string{"ccq"}, tt.args...)); err != nil {
 				t.Fatal(err)

@@ -61,7 +61,7 @@ frees, and changes nothing.`,
 				return withHint(usageErr("--older-than %s is less than a day ago (%s): it would prune the latest runs", c.String(flagOlderThan), cut.UTC().Format(time.RFC3339)),
 					"--force prunes it anyway; --dry-run shows what would go")
 			}
-			opt := prune.Options{LogsDir: a.logsDir(c), Cut: cut, DryRun: c.Bool(flagDryRun), Archive: c.Bool(flagArchive)}
+			opt := prune.Options{LogsDir: readLogsDir(a, c), Cut: cut, DryRun: c.Bool(flagDryRun), Archive: c.Bool(flagArchive)}
 			res, err := prune.Run(opt)
 			if err != nil {
 				return withHint(err, "nothing was removed from the history; fix the cause and run ccq prune again")

@@ -84,7 +84,7 @@ object per line); --csv a table for spreadsheets.`,
 			}
 			writeInProgress(a.stdout, live, h.filter.MatchTask, time.Now())
 			if counts.Lines == 0 {
-				a.noRunsYet(a.stdout, c, h)
+				a.noRunsYet(a.stdout, "runs", h)
 				return nil
 			}
 			if len(lines) == 0 {

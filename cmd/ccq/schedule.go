@@ -177,7 +177,7 @@ type scheduleFlags struct {
 
 // readScheduleFlags reads the command line of a `ccq schedule` command.
 func readScheduleFlags(a *appEnv, c *cli.Context) scheduleFlags {
-	return scheduleFlags{args: c.Args().Slice(), tasksDir: c.String(flagTasksDir), logsDir: a.logsDir(c),
+	return scheduleFlags{args: c.Args().Slice(), tasksDir: c.String(flagTasksDir), logsDir: readLogsDir(a, c),
 		ccq: c.String(flagCCQ), claude: c.String(flagClaude), backend: c.String(flagBackend),
 		dryRun: c.Bool(flagDryRun), watchdog: c.Duration(flagWatchdog)}
 }

@@ -45,64 +45,73 @@ task and per period, for spreadsheets.`,
 			if c.NArg() > 0 {
 				return usageErr("stats takes no arguments (use --task)")
 			}
-			if c.Bool(flagJSON) && c.Bool(flagCSV) {
+			f := statsFlags{hist: readHistoryFlags(a, c), by: c.String(flagBy), json: c.Bool(flagJSON), csv: c.Bool(flagCSV)}
+			if f.json && f.csv {
 				return usageErr("--json and --csv cannot be combined")
 			}
-			by := c.String(flagBy)
-			if part, ok := fingerprintBy()[by]; ok {
-				if c.Bool(flagCSV) {
-					return usageErr("--by %s prints a table or --json, not CSV", by)
+			if part, ok := fingerprintBy()[f.by]; ok {
+				if f.csv {
+					return usageErr("--by %s prints a table or --json, not CSV", f.by)
 				}
-				return a.statsBy(readHistoryFlags(a, c), by, part, c.Bool(flagJSON))
+				return a.statsBy(f.hist, f.by, part, f.json)
 			}
-			if by != "" && by != stats.PeriodDay && by != stats.PeriodWeek {
-				return usageErr("--by must be day or week, or a fingerprint part (model, claude_version, prompt, host, …), not %q", by)
+			if f.by != "" && f.by != stats.PeriodDay && f.by != stats.PeriodWeek {
+				return usageErr("--by must be day or week, or a fingerprint part (model, claude_version, prompt, host, …), not %q", f.by)
 			}
-			h, err := a.openHistoryOf(readHistoryFlags(a, c), time.Now())
-			if err != nil {
-				return err
-			}
-			defer h.Close()
-			rep, err := stats.Compute(h.path, stats.Options{Filter: h.filter, Period: by, Cache: h.cache()})
-			if err != nil {
-				return err
-			}
-			warnSkipped(a.stderr, h.path, stats.Counts{Skipped: rep.Skipped, FirstSkipped: rep.FirstSkippedLine})
-			// Launches skipped while another run held the task's lock: a
-			// skips file that cannot be read only costs that column.
-			skipsPath := launch.SkipsPath(filepath.Dir(h.orig))
-			if sc, err := stats.CountSkips(skipsPath, h.filter); err != nil {
-				fmt.Fprintf(a.stderr, "ccq: warning: cannot read %s: %v\n", skipsPath, err)
-			} else {
-				warnSkipped(a.stderr, skipsPath, stats.Counts{Skipped: sc.Malformed, FirstSkipped: sc.FirstMalformed})
-				rep.AddSkips(sc)
-			}
-			switch {
-			case c.Bool(flagJSON):
-				if rep.Lines == 0 {
-					a.noRunsYet(a.stderr, c, h)
-				}
-				return stats.WriteJSON(a.stdout, rep)
-			case c.Bool(flagCSV):
-				if rep.Lines == 0 {
-					a.noRunsYet(a.stderr, c, h)
-				}
-				return stats.WriteCSV(a.stdout, rep)
-			}
-			if rep.Lines == 0 {
-				a.noRunsYet(a.stdout, c, h)
-				return nil
-			}
-			if rep.Overall.Runs == 0 {
-				fmt.Fprintf(a.stdout, "no runs match the filters (%s in %s)\n", stats.Plural(int64(rep.Lines-rep.Skipped), "run"), h.path)
-				return nil
-			}
-			o := rep.Overall
-			fmt.Fprintf(a.stdout, "%s: %s of %s, %s to %s\n\n", h.path, stats.Plural(o.Runs, "run"),
-				stats.Plural(int64(len(rep.Tasks)), "task"), day(o.FirstRun), day(o.LastRun))
-			return stats.WriteTable(a.stdout, rep, stats.Style{Color: a.useColor()})
+			return a.stats(f)
 		},
 	}
+}
+
+// statsFlags are ccq stats' flags, read once.
+type statsFlags struct {
+	hist      historyFlags
+	by        string // day, week or ""
+	json, csv bool
+}
+
+// stats is ccq stats by period: the report, printed as f asks.
+func (a *appEnv) stats(f statsFlags) error {
+	h, err := a.openHistoryOf(f.hist, time.Now())
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	rep, err := stats.Compute(h.path, stats.Options{Filter: h.filter, Period: f.by, Cache: h.cache()})
+	if err != nil {
+		return err
+	}
+	warnSkipped(a.stderr, h.path, stats.Counts{Skipped: rep.Skipped, FirstSkipped: rep.FirstSkippedLine})
+	// Launches skipped while another run held the task's lock: a skips
+	// file that cannot be read only costs that column.
+	skipsPath := launch.SkipsPath(filepath.Dir(h.orig))
+	if sc, err := stats.CountSkips(skipsPath, h.filter); err != nil {
+		fmt.Fprintf(a.stderr, "ccq: warning: cannot read %s: %v\n", skipsPath, err)
+	} else {
+		warnSkipped(a.stderr, skipsPath, stats.Counts{Skipped: sc.Malformed, FirstSkipped: sc.FirstMalformed})
+		rep.AddSkips(sc)
+	}
+	if f.json || f.csv {
+		if rep.Lines == 0 {
+			a.noRunsYet(a.stderr, "stats", h)
+		}
+		if f.json {
+			return stats.WriteJSON(a.stdout, rep)
+		}
+		return stats.WriteCSV(a.stdout, rep)
+	}
+	if rep.Lines == 0 {
+		a.noRunsYet(a.stdout, "stats", h)
+		return nil
+	}
+	if rep.Overall.Runs == 0 {
+		fmt.Fprintf(a.stdout, "no runs match the filters (%s in %s)\n", stats.Plural(int64(rep.Lines-rep.Skipped), "run"), h.path)
+		return nil
+	}
+	o := rep.Overall
+	fmt.Fprintf(a.stdout, "%s: %s of %s, %s to %s\n\n", h.path, stats.Plural(o.Runs, "run"),
+		stats.Plural(int64(len(rep.Tasks)), "task"), day(o.FirstRun), day(o.LastRun))
+	return stats.WriteTable(a.stdout, rep, stats.Style{Color: a.useColor()})
 }
 
 func day(ts *string) string {

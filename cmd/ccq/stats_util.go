@@ -78,7 +78,7 @@ type historyFlags struct {
 
 // readHistoryFlags reads the history flags of the command c.
 func readHistoryFlags(a *appEnv, c *cli.Context) historyFlags {
-	return historyFlags{logsDir: a.logsDir(c), history: c.String(flagHistory), includeArchives: c.Bool(flagIncludeArchives),
+	return historyFlags{logsDir: readLogsDir(a, c), history: c.String(flagHistory), includeArchives: c.Bool(flagIncludeArchives),
 		tasks: c.StringSlice(flagTaskGlob), since: c.String(flagSince), until: c.String(flagUntil)}
 }
 
