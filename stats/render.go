@@ -97,6 +97,13 @@ func WriteTable(w io.Writer, r *Report, st Style) error {
 	if err := t.Write(w, st); err != nil {
 		return err
 	}
+	writeFailures(w, r, st)
+	return nil
+}
+
+// writeFailures lists each task's failure patterns under the table, with
+// their top details.
+func writeFailures(w io.Writer, r *Report, st Style) {
 	var fails []string
 	for _, ts := range r.Tasks {
 		for _, f := range ts.Failures {
@@ -118,7 +125,6 @@ func WriteTable(w io.Writer, r *Report, st Style) error {
 			fmt.Fprintln(w, l)
 		}
 	}
-	return nil
 }
 
 // Label names a failure pattern for people: its error type, or "verify
