@@ -148,6 +148,8 @@ func (r run) note(ev recorder.Event) error {
 // killed while reading leaves a run the next ccq command records whole.
 func (r run) end(ev recorder.Event) error {
 	deadline := processStart(r.now).Add(sessionEndBudget(r.env))
+	sigs, stop := catchSignals()
+	defer stop()
 	st, err := recorder.ReadRun(r.logsDir, r.id)
 	var part recorder.Part
 	if err == nil {
@@ -173,7 +175,7 @@ func (r run) end(ev recorder.Event) error {
 	if err == nil {
 		err = recorder.SyncHistory(r.logsDir)
 	}
-	lerr := md.render(part, rec, err, deadline)
+	lerr := md.render(part, rec, err, deadline, sigs)
 	if errors.Is(err, recorder.ErrAlreadyRecorded) {
 		return fmt.Errorf("%w; is ccq-hook registered twice? (ccq-hook status)", err)
 	}

@@ -50,11 +50,23 @@ func processStart(now time.Time) time.Time {
 	return now
 }
 
+// catchSignals holds the signals that end a hook (Claude Code cancelling
+// it) from the start of SessionEnd: one that comes before the line is
+// written lets the line be written and stops the log before it begins; one
+// that comes while the log renders cuts it short with a note and its
+// closing block. Claude Code does not wait for a cancelled hook, so this
+// costs it nothing. stop undoes it.
+func catchSignals() (sigs <-chan os.Signal, stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGTERM, syscall.SIGHUP, os.Interrupt)
+	return ch, func() { signal.Stop(ch) }
+}
+
 // render writes the session log of the run whose line was just written
 // (rec, recErr), from part of the transcript, stopping at deadline or at a
 // signal (Claude Code cancelling the hook): a log cut short says so and
 // how much of the transcript it shows. The line is never waited on.
-func (m *mdLog) render(part recorder.Part, rec recorder.Recorded, recErr error, deadline time.Time) error {
+func (m *mdLog) render(part recorder.Part, rec recorder.Recorded, recErr error, deadline time.Time, sigs <-chan os.Signal) error {
 	if m == nil || m.err != nil {
 		return nil
 	}
@@ -65,9 +77,6 @@ func (m *mdLog) render(part recorder.Part, rec recorder.Recorded, recErr error, 
 	if err != nil {
 		return fmt.Errorf("session log: %w", err)
 	}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP, os.Interrupt)
-	defer signal.Stop(sigs)
 
 	var cut string
 	tr := sessionlog.Transcript{Open: func(meta sessionlog.Meta) *sessionlog.Log {
