@@ -169,7 +169,7 @@ func (r run) end(ev recorder.Event) error {
 		}
 		terr = err
 	}
-	md := newMDLog(r, st, ev, terr)
+	md := newMDLog(r, st, ev, evd.Transcript, terr)
 	md.evidence(&evd)
 	rec, err := recorder.Record(r.logsDir, r.id, evd, recorder.ByHook)
 	if err == nil {

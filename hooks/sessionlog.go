@@ -45,7 +45,7 @@ type mdLog struct {
 // already (nil) or its transcript could not be read (terr: no log, and the
 // line says why). Its path follows from the run's start day, task and id
 // exactly as the launcher's does.
-func newMDLog(r run, st *recorder.Run, ev recorder.Event, terr error) *mdLog {
+func newMDLog(r run, st *recorder.Run, ev recorder.Event, tr *recorder.Transcript, terr error) *mdLog {
 	task, start := ev.Task, r.now
 	if st != nil {
 		if st.LogFile != "" {
@@ -57,6 +57,11 @@ func newMDLog(r run, st *recorder.Run, ev recorder.Event, terr error) *mdLog {
 		if !st.Start.IsZero() {
 			start = st.Start
 		}
+	}
+	// A run whose SessionStart never fired starts where its line will say
+	// (recorder: the transcript's first line when that is earlier).
+	if tr != nil && !tr.First.IsZero() && tr.First.Before(start) && (st == nil || st.SessionStarts == 0) {
+		start = tr.First
 	}
 	if ev.Log != "" {
 		return nil

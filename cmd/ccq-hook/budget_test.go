@@ -34,7 +34,9 @@ func startSessionEnd(t *testing.T, size int, env ...string) *budgetRun {
 	}
 	r := &budgetRun{logs: filepath.Join(dir, "logs"), turns: turns, done: make(chan error, 1)}
 	r.history = filepath.Join(r.logs, "history.jsonl")
-	r.logFile = filepath.Join(r.logs, time.Now().UTC().Format("2006-01-02"), "nightly-run-1.md")
+	// The run is seen only at SessionEnd: it starts at its transcript's
+	// first line, the captured one's, and its log is filed under that day.
+	r.logFile = filepath.Join(r.logs, "2026-11-25", "nightly-run-1.md")
 	r.cmd = exec.Command(bin)
 	r.cmd.Env = append([]string{"PATH=/usr/bin:/bin", "CCQ_LOGS_DIR=" + r.logs, "CCQ_TASK_ID=nightly", "CCQ_RUN_ID=run-1"}, env...)
 	r.cmd.Stdin = bytes.NewReader(bytes.Replace(data, []byte(capturedPath), []byte(tp), 1))
