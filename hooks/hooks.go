@@ -55,10 +55,10 @@ func Handle(in Input) error {
 		return fmt.Errorf("%w: stdin is not JSON (%d bytes)", ErrIgnored, len(payload))
 	}
 	f := gjson.GetManyBytes(payload, "hook_event_name", "session_id", "transcript_path", "cwd",
-		"source", "error", "reason", "last_assistant_message")
+		"source", "error", "reason", "last_assistant_message", "prompt_id")
 	event := f[0].Str
 	switch event {
-	case recorder.EvSessionStart, recorder.EvStop, recorder.EvStopFailure, recorder.EvSessionEnd:
+	case recorder.EvSessionStart, recorder.EvUserPromptSubmit, recorder.EvStop, recorder.EvStopFailure, recorder.EvSessionEnd:
 	default:
 		return fmt.Errorf("%w: event %q", ErrIgnored, event)
 	}
@@ -80,7 +80,7 @@ func Handle(in Input) error {
 	task = recorder.CleanID(task)
 	logsDir := recorder.LogsDir("", env, in.Cwd)
 	r := run{logsDir: logsDir, id: runID, env: env, supervised: env[recorder.EnvLauncherPID] != "", cwd: cwd, now: in.Now}
-	ev := recorder.Event{Ev: event, T: in.Now.UnixMilli(), SID: sid}
+	ev := recorder.Event{Ev: event, T: in.Now.UnixMilli(), SID: sid, Prompt: f[8].Str}
 
 	switch event {
 	case recorder.EvStopFailure:
@@ -89,8 +89,10 @@ func Handle(in Input) error {
 	case recorder.EvStop:
 		ev.Out = len(f[7].Str)
 		return r.note(ev)
-	case recorder.EvSessionStart:
-		ev.Task, ev.Log, ev.TP, ev.Src = task, env[recorder.EnvLogFile], tp, f[4].Str
+	case recorder.EvSessionStart, recorder.EvUserPromptSubmit:
+		// Both name the run: under `claude -p --bare` SessionStart does
+		// not fire, and UserPromptSubmit is the first event of the run.
+		ev.Task, ev.Log, ev.TP = task, env[recorder.EnvLogFile], tp
 		ev.PID = claudePID
 		if ticks, start, ok := proc.Start(claudePID); ok {
 			ev.PTicks = ticks
@@ -98,15 +100,23 @@ func Handle(in Input) error {
 				ev.PStart = start.UnixMilli()
 			}
 		}
-		if tp != "" && ev.Src != "startup" {
-			// A resumed session appends to an existing transcript: remember
-			// where this run's part begins.
-			ev.Off = recorder.SessionOffsets(tp)
+		if event == recorder.EvSessionStart {
+			ev.Src = f[4].Str
+			// A resumed session appends to an existing transcript:
+			// remember where this run's part begins. A fork ("fork") is
+			// a new session with a new transcript, a new run, never a
+			// resume of its parent (recorder.Part.Fork).
+			if tp != "" && ev.Src != "startup" && ev.Src != "fork" {
+				ev.Off = recorder.SessionOffsets(tp)
+			}
 		}
 		return r.note(ev)
 	}
 	ev.Reason = f[6].Str
 	ev.Task, ev.Log, ev.TP = task, env[recorder.EnvLogFile], tp
+	if r.supervised {
+		return r.endSupervised(ev)
+	}
 	return r.end(ev)
 }
 
@@ -129,66 +139,88 @@ func (r run) note(ev recorder.Event) error {
 	return recorder.AppendEvent(r.logsDir, r.id, ev)
 }
 
-// end notes SessionEnd with what the transcript holds and, unless a live
-// launcher will, writes the run's line.
-//
-// A run with no log file (no launcher, no CCQ_LOG_FILE) gets its Markdown
-// session log here, rendered while the transcript is read for its usage:
-// one pass, line by line, however long the transcript.
+// end records a run no launcher supervises, at its SessionEnd, within the
+// budget Claude Code gives SessionEnd hooks (sessionEndBudget, counted from
+// this process's start). The run's line comes first and is on disk before
+// anything else is done: the Markdown session log is rendered after it, in
+// what is left of the budget, and a log cut short says so. The SessionEnd
+// is in the run's state before the transcript is read, so even a hook
+// killed while reading leaves a run the next ccq command records whole.
 func (r run) end(ev recorder.Event) error {
-	var off recorder.Offsets
+	deadline := processStart(r.now).Add(sessionEndBudget(r.env))
+	sigs, stop := catchSignals()
+	defer stop()
 	st, err := recorder.ReadRun(r.logsDir, r.id)
+	var part recorder.Part
 	if err == nil {
-		off = st.Offsets
+		part = st.Part()
 	} else {
 		st = nil
 	}
-	var md *mdLog
-	if !r.supervised {
-		md = newMDLog(r.logsDir, r.id, st, ev, r.cwd, r.now)
+	if err := r.note(ev); err != nil {
+		return err
+	}
+	var evd recorder.Evidence
+	terr := errors.New("no transcript path")
+	if ev.TP != "" {
+		t, err := recorder.ReadSessionPart(ev.TP, part, nil)
+		if err == nil {
+			evd.Transcript = &t
+		}
+		terr = err
+	}
+	md := newMDLog(r, st, ev, evd.Transcript, terr)
+	md.evidence(&evd)
+	rec, err := recorder.Record(r.logsDir, r.id, evd, recorder.ByHook)
+	if err == nil {
+		err = recorder.SyncHistory(r.logsDir)
+	}
+	lerr := md.render(part, rec, err, deadline, sigs)
+	if errors.Is(err, recorder.ErrAlreadyRecorded) {
+		return fmt.Errorf("%w; is ccq-hook registered twice? (ccq-hook status)", err)
+	}
+	if ev.TP == "" {
+		terr = nil
+	}
+	return errors.Join(err, terr, lerr)
+}
+
+// endSupervised notes SessionEnd, with what the transcript holds, for a run
+// a launcher started. A live launcher writes the line (it knows the exit
+// code); a dead one's run is recorded here unless its guardian does.
+func (r run) endSupervised(ev recorder.Event) error {
+	var part recorder.Part
+	if st, err := recorder.ReadRun(r.logsDir, r.id); err == nil {
+		part = st.Part()
 	}
 	var terr error
 	if ev.TP != "" {
-		t, err := recorder.ReadSessionFunc(ev.TP, off, md.visit())
+		t, err := recorder.ReadSessionPart(ev.TP, part, nil)
 		if err == nil {
 			ev.TS = &t
 		}
 		terr = err
-		md.scanned(err)
-	} else {
-		md.scanned(errors.New("no transcript path"))
 	}
-	var evd recorder.Evidence
-	if r.supervised {
-		pid, _ := strconv.Atoi(r.env[recorder.EnvLauncherPID])
-		if proc.Alive(pid, 0) {
-			if err := r.note(ev); err != nil {
-				return err
-			}
-			return terr // the launcher writes the line; it knows the exit code
-		}
-		// The launcher was killed, and with it the session ends: that is
-		// the run's end, whoever writes the line. Its guardian, if the
-		// state names a live one, ends the run's tools and records it
-		// when they are gone; else the run is ours to record.
-		ev.Orphan = true
-		if err := r.note(ev); err != nil {
-			return err
-		}
-		if st, err := recorder.ReadRun(r.logsDir, r.id); err == nil && st.Guarded() {
-			return terr
-		}
-		evd.Unfinished = recorder.UnfinishedLauncherKilled
-	} else if err := r.note(ev); err != nil {
+	pid, _ := strconv.Atoi(r.env[recorder.EnvLauncherPID])
+	if proc.Alive(pid, 0) {
+		return errors.Join(r.note(ev), terr)
+	}
+	// The launcher was killed, and with it the session ends: that is the
+	// run's end, whoever writes the line. Its guardian, if the state names
+	// a live one, ends the run's tools and records it when they are gone;
+	// else the run is ours to record.
+	ev.Orphan = true
+	if err := r.note(ev); err != nil {
 		return err
 	}
-	md.evidence(&evd)
-	rec, err := recorder.Record(r.logsDir, r.id, evd, recorder.ByHook)
-	lerr := md.finish(rec, err)
+	if st, err := recorder.ReadRun(r.logsDir, r.id); err == nil && st.Guarded() {
+		return terr
+	}
+	_, err := recorder.Record(r.logsDir, r.id, recorder.Evidence{Unfinished: recorder.UnfinishedLauncherKilled}, recorder.ByHook)
 	if errors.Is(err, recorder.ErrAlreadyRecorded) {
 		return fmt.Errorf("%w; is ccq-hook registered twice? (ccq-hook status)", err)
 	}
-	return errors.Join(err, terr, lerr)
+	return errors.Join(err, terr)
 }
 
 // unlabelledRunID names a run nobody labelled: the session plus the claude

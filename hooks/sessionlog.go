@@ -23,24 +23,30 @@ const (
 
 // mdLog is the Markdown session log ccq-hook writes at SessionEnd for a run
 // nobody else writes one for: no launcher, no CCQ_LOG_FILE from a
-// scheduler. It is rendered in the same pass that sums the transcript up.
+// scheduler.
+//
+// Its file is created before the run's line is written, so the line can
+// name it (or say why there is none); it is rendered after, from a second
+// pass over the transcript, in what is left of the SessionEnd budget.
 type mdLog struct {
 	logsDir, path string
 	transcript    string
-	render        sessionlog.Transcript
-	log           *sessionlog.Log
-	err           error // why there is no log
+	task, id, cwd string
+	start         time.Time
+	file          *sessionlog.Log // created here; nil for a sibling's
+	err           error           // why there is no log
 	// sibling is set when the log exists already: a second ccq-hook
-	// (registered twice) created it a moment before this one.
+	// (registered twice) created it a moment before this one. Whichever
+	// of the two writes the line renders the log.
 	sibling bool
 }
 
-// newMDLog plans the log of run id: its path follows from the run's start
-// day, task and id exactly as the launcher's does, so it is known before
-// the line that names it is written. It returns nil when the run has a log
-// file already.
-func newMDLog(logsDir, id string, st *recorder.Run, ev recorder.Event, cwd string, now time.Time) *mdLog {
-	task, start := ev.Task, now
+// newMDLog creates the log of run id, unless the run has a log file
+// already (nil) or its transcript could not be read (terr: no log, and the
+// line says why). Its path follows from the run's start day, task and id
+// exactly as the launcher's does.
+func newMDLog(r run, st *recorder.Run, ev recorder.Event, tr *recorder.Transcript, terr error) *mdLog {
+	task, start := ev.Task, r.now
 	if st != nil {
 		if st.LogFile != "" {
 			return nil
@@ -52,61 +58,39 @@ func newMDLog(logsDir, id string, st *recorder.Run, ev recorder.Event, cwd strin
 			start = st.Start
 		}
 	}
+	// A run whose SessionStart never fired starts where its line will say
+	// (recorder: the transcript's first line when that is earlier).
+	if tr != nil && !tr.First.IsZero() && tr.First.Before(start) && (st == nil || st.SessionStarts == 0) {
+		start = tr.First
+	}
 	if ev.Log != "" {
 		return nil
 	}
+	task = recorder.CleanID(task)
 	m := &mdLog{
-		logsDir:    logsDir,
-		path:       recorder.SessionLogPath(logsDir, start.UTC().Format("2006-01-02"), recorder.CleanID(task), id),
-		transcript: ev.TP,
+		logsDir:    r.logsDir,
+		path:       recorder.SessionLogPath(r.logsDir, start.UTC().Format("2006-01-02"), task, r.id),
+		transcript: ev.TP, task: task, id: r.id, cwd: r.cwd, start: start,
 	}
-	m.render.Open = func(meta sessionlog.Meta) *sessionlog.Log {
-		l, err := sessionlog.Create(logsDir, m.path)
-		if err != nil {
-			m.sibling = errors.Is(err, os.ErrExist) && !errors.Is(err, recorder.ErrSymlink)
-			m.err = fmt.Errorf("no session log: %w", err)
-			return nil
-		}
-		m.log = l.Buffered()
-		dir := meta.Cwd
-		if dir == "" {
-			dir = cwd
-		}
-		l.Header(sessionlog.Header{TaskName: recorder.CleanID(task), RunID: id, Start: start, Prompt: meta.Prompt, Dir: dir})
-		return l
-	}
-	return m
-}
-
-// line is the visitor ReadSessionFunc calls; nil-safe so a run with a log
-// file costs nothing more.
-func (m *mdLog) visit() func(typ string, line []byte) {
-	if m == nil {
-		return nil
-	}
-	return m.render.Line
-}
-
-// scanned is told how reading the transcript went. A transcript that could
-// not be read leaves no log.
-func (m *mdLog) scanned(err error) {
-	if m == nil {
-		return
-	}
-	if err != nil {
+	if terr != nil {
 		if m.transcript == "" {
-			err = errors.New("no transcript path")
-		} else if errors.Is(err, os.ErrNotExist) {
-			err = fmt.Errorf("transcript %s was gone at SessionEnd", filepath.Base(m.transcript))
+			terr = errors.New("no transcript path")
+		} else if errors.Is(terr, os.ErrNotExist) {
+			terr = fmt.Errorf("transcript %s was gone at SessionEnd", filepath.Base(m.transcript))
 		}
-		if m.log != nil {
-			m.log.Note("the transcript could not be read to its end: " + err.Error())
-			return
-		}
-		m.err = fmt.Errorf("no session log: %w", err)
-		return
+		m.err = fmt.Errorf("no session log: %w", terr)
+		return m
 	}
-	m.render.Log() // a transcript with nothing to show still gets its header
+	l, err := sessionlog.Create(r.logsDir, m.path)
+	if err != nil {
+		m.sibling = errors.Is(err, os.ErrExist) && !errors.Is(err, recorder.ErrSymlink)
+		if !m.sibling {
+			m.err = fmt.Errorf("no session log: %w", err)
+		}
+		return m
+	}
+	m.file = l.Buffered()
+	return m
 }
 
 // evidence puts the log and the transcript in the line.
@@ -118,26 +102,32 @@ func (m *mdLog) evidence(ev *recorder.Evidence) {
 	if m.transcript != "" {
 		ev.Extra[ExtraTranscript] = m.transcript
 	}
-	if m.log != nil || m.sibling {
-		ev.LogFile = m.path
-	} else if m.err != nil {
+	if m.err != nil {
 		ev.Extra[ExtraLogError] = m.err.Error()
+	} else {
+		ev.LogFile = m.path
 	}
 }
 
-// finish writes the closing block from the line as written and closes the
-// log.
-func (m *mdLog) finish(rec recorder.Recorded, recErr error) error {
-	if m == nil || m.log == nil {
+// open gives the log to write the rendering into: the one created here,
+// or the sibling's, to which this hook appends as the one that wrote the
+// line (the sibling writes nothing to it).
+func (m *mdLog) open() (*sessionlog.Log, error) {
+	if m.file != nil {
+		return m.file, nil
+	}
+	l, err := sessionlog.Append(m.path)
+	if err != nil {
+		return nil, err
+	}
+	return l.Buffered(), nil
+}
+
+// discard closes the log without writing to it: the other ccq-hook, which
+// wrote the run's line, renders it.
+func (m *mdLog) discard() error {
+	if m == nil || m.file == nil {
 		return nil
 	}
-	switch {
-	case recErr == nil:
-		m.log.Footer(&rec.Entry, "")
-	case errors.Is(recErr, recorder.ErrAlreadyRecorded):
-		m.log.Note("the run's line was written by another ccq-hook")
-	default:
-		m.log.Note("the run's line could not be written: " + recErr.Error())
-	}
-	return m.log.Close()
+	return m.file.Close()
 }

@@ -211,3 +211,15 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 		}
 	}
 }
+
+// SyncHistory flushes the history file in logs directory dir to disk: a
+// writer that goes on to slow work after its line (ccq-hook rendering a
+// session log) makes the line durable first.
+func SyncHistory(dir string) error {
+	f, err := OpenNoFollow(HistoryPath(dir), os.O_RDONLY, FileMode)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}

@@ -196,7 +196,7 @@ func Classify(ev Evidence) (ErrorType, string) {
 		}
 		return ErrExit, res.Subtype
 	}
-	if res == nil && r != nil && r.SessionStarts > 0 && r.Stops == 0 {
+	if res == nil && r != nil && (r.SessionStarts > 0 || r.Prompts > 0) && r.Stops == 0 {
 		return ErrExit, "no_stop"
 	}
 	return ErrNone, ""

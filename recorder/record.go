@@ -72,7 +72,7 @@ func (c *Claimed) record(dir string, ev Evidence, by string) (Recorded, error) {
 // stray reports whether the state holds nothing but a late SessionEnd: the
 // trace a second, duplicate hook leaves of a run the first one closed.
 func (r *Run) stray() bool {
-	return r.SessionStarts == 0 && r.Stops == 0 && !r.Launched
+	return r.SessionStarts == 0 && r.Prompts == 0 && r.Stops == 0 && !r.Launched
 }
 
 // transcript reads the run's transcripts when no hook summed them up:
@@ -85,7 +85,7 @@ func (ev Evidence) transcript(r *Run) *Transcript {
 	if r == nil || r.TranscriptPath == "" {
 		return nil
 	}
-	t, err := ReadSession(r.TranscriptPath, r.Offsets)
+	t, err := ReadSessionPart(r.TranscriptPath, r.Part(), nil)
 	if err != nil {
 		return nil
 	}
@@ -110,7 +110,7 @@ func buildEntry(runID string, ev Evidence, by string) Entry {
 			e.LogFile = r.TranscriptPath
 		}
 		if start.IsZero() {
-			start = r.Start
+			start = r.start(ev.transcriptOf())
 		}
 		if end.IsZero() {
 			end = r.end()
@@ -132,6 +132,7 @@ func buildEntry(runID string, ev Evidence, by string) Entry {
 			e.Extra[k] = v
 		}
 	}
+	addExtra(&e, ev)
 	if e.ErrorType == ErrExit && ev.VerifyFailed != "" && e.ErrorDetail == ev.VerifyFailed {
 		if e.Extra == nil {
 			e.Extra = map[string]any{}
@@ -139,6 +140,58 @@ func buildEntry(runID string, ev Evidence, by string) Entry {
 		e.Extra[ExtraClientSuccess] = true
 	}
 	return e
+}
+
+// Extra keys the recorder adds to a line from what the run's hooks and
+// transcript said.
+const (
+	// ExtraPromptID is the last prompt_id of the run's hook payloads: it
+	// joins the line to Claude Code's own OTel events of that prompt.
+	ExtraPromptID = "prompt_id"
+	// ExtraRateLimitReset is when a run stopped by a rate or usage limit
+	// can try again, as the client said (RFC 3339, UTC).
+	ExtraRateLimitReset = "rate_limit_reset"
+)
+
+// addExtra adds the prompt id and a rate limit's reset time to the line.
+func addExtra(e *Entry, ev Evidence) {
+	set := func(k string, v any) {
+		if e.Extra == nil {
+			e.Extra = map[string]any{}
+		}
+		if _, ok := e.Extra[k]; !ok {
+			e.Extra[k] = v
+		}
+	}
+	if ev.Run != nil && ev.Run.PromptID != "" {
+		set(ExtraPromptID, ev.Run.PromptID)
+	}
+	if tr := ev.transcriptOf(); tr != nil && !tr.ResetAt.IsZero() && e.ErrorDetail == "rate_limit" {
+		set(ExtraRateLimitReset, tr.ResetAt.UTC().Format(time.RFC3339))
+	}
+}
+
+// transcriptOf is the run's transcript sums: the caller's, else its hooks'.
+func (ev Evidence) transcriptOf() *Transcript {
+	if ev.Transcript != nil {
+		return ev.Transcript
+	}
+	if ev.Run != nil {
+		return ev.Run.Transcript
+	}
+	return nil
+}
+
+// start is when the run started as far as its state tells. A run whose
+// SessionStart never fired (`claude -p --bare` runs none) was first seen at
+// a later hook; its transcript's first line, written when the prompt was
+// queued, is then earlier, and is taken when it is. A SessionStart (with
+// the claude process's own start) is always before the transcript exists.
+func (r *Run) start(tr *Transcript) time.Time {
+	if r.SessionStarts == 0 && !r.Launched && tr != nil && !tr.First.IsZero() && (r.Start.IsZero() || tr.First.Before(r.Start)) {
+		return tr.First
+	}
+	return r.Start
 }
 
 // end is when the run ended as far as its state tells: SessionEnd, else the

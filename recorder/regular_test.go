@@ -90,7 +90,7 @@ func TestReadRegularRefusesFIFOAndDevice(t *testing.T) {
 // at once (ccq-hook hung on it).
 func TestScanTranscriptFIFO(t *testing.T) {
 	fifo := mkfifo(t)
-	err := within(t, fifo, func() error { _, err := scanTranscript(fifo, 0, nil); return err })
+	err := within(t, fifo, func() error { _, err := scanTranscript(fifo, 0, false, nil); return err })
 	if !errors.Is(err, ErrNotRegular) {
 		t.Errorf("scanTranscript(FIFO): %v, want ErrNotRegular", err)
 	}

@@ -20,10 +20,13 @@ import (
 const (
 	EvLaunch       = "Launch" // ccq launch started the run (it will write the line)
 	EvSessionStart = "SessionStart"
-	EvStop         = "Stop"
-	EvStopFailure  = "StopFailure"
-	EvSessionEnd   = "SessionEnd"
-	EvChild        = "Child" // ccq launch started claude: its pid and start ticks
+	// EvUserPromptSubmit: a prompt was sent. Under `claude -p --bare` it
+	// is, with Stop and SessionEnd, all that fires (no SessionStart).
+	EvUserPromptSubmit = "UserPromptSubmit"
+	EvStop             = "Stop"
+	EvStopFailure      = "StopFailure"
+	EvSessionEnd       = "SessionEnd"
+	EvChild            = "Child" // ccq launch started claude: its pid and start ticks
 	// EvGuard: ccq launch started the run's guardian (its pid and start
 	// ticks), which records the run should the launcher be killed.
 	EvGuard = "Guard"
@@ -48,6 +51,7 @@ type Event struct {
 	Err    string      `json:"err,omitempty"`    // StopFailure error
 	Reason string      `json:"reason,omitempty"` // SessionEnd reason
 	Out    int         `json:"out,omitempty"`    // Stop: bytes of the last assistant message
+	Prompt string      `json:"prompt,omitempty"` // the payload's prompt_id
 	TS     *Transcript `json:"ts,omitempty"`     // SessionEnd: what the transcript held
 	// Orphan, on SessionEnd, says the run's launcher was gone by then: its
 	// death, not the run, ended the session (claude gets SIGTERM with it).
@@ -80,9 +84,16 @@ type Run struct {
 	GuardTicks           int64
 	Launched             bool
 	SessionStarts, Stops int
-	StopFailure          string
-	Ended                bool
-	EndReason            string
+	// Prompts counts UserPromptSubmit events; PromptID is the last
+	// prompt_id any event carried (it joins Claude Code's OTel events).
+	Prompts  int
+	PromptID string
+	// Fork: the run is a forked session (SessionStart source "fork"), a
+	// new run whose transcript begins with its parent's (Part.Fork).
+	Fork        bool
+	StopFailure string
+	Ended       bool
+	EndReason   string
 	// Orphaned: the session ended after its launcher was killed
 	// (Event.Orphan), so its end is the launcher's death.
 	Orphaned    bool
@@ -248,6 +259,9 @@ func (r *Run) apply(ev Event) {
 	if ev.TP != "" {
 		r.TranscriptPath = ev.TP // the latest word: SessionEnd's is the one it read
 	}
+	if ev.Prompt != "" {
+		r.PromptID = ev.Prompt
+	}
 	switch ev.Ev {
 	case EvLaunch:
 		r.Launched = true
@@ -256,10 +270,14 @@ func (r *Run) apply(ev Event) {
 		r.ClaudePID, r.ClaudeTicks = ev.PID, ev.PTicks
 	case EvGuard:
 		r.GuardPID, r.GuardTicks = ev.PID, ev.PTicks
-	case EvSessionStart:
-		r.SessionStarts++
-		if r.SessionStarts == 1 {
-			r.Offsets = ev.Off
+	case EvSessionStart, EvUserPromptSubmit:
+		if ev.Ev == EvSessionStart {
+			r.SessionStarts++
+			if r.SessionStarts == 1 {
+				r.Offsets, r.Fork = ev.Off, ev.Src == "fork"
+			}
+		} else {
+			r.Prompts++
 		}
 		if ev.PID != 0 && r.ClaudePID == 0 {
 			r.ClaudePID, r.ClaudeTicks = ev.PID, ev.PTicks
@@ -290,6 +308,9 @@ func (r *Run) apply(ev Event) {
 		}
 	}
 }
+
+// Part is which part of its session's transcripts the run is.
+func (r *Run) Part() Part { return Part{Offsets: r.Offsets, Fork: r.Fork} }
 
 // Claimed is a run's state that one process has taken the right to close.
 type Claimed struct {

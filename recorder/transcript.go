@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/tidwall/gjson"
 )
@@ -32,6 +33,13 @@ type Transcript struct {
 	End       string `json:"end,omitempty"`
 	Subagents int    `json:"subagents,omitempty"` // subagent transcripts read
 	Files     int    `json:"files"`               // transcript files read
+	// First is the timestamp of the run's first line in the main
+	// transcript: its start, for a run whose SessionStart never fired.
+	First time.Time `json:"first,omitzero"`
+	// ResetAt is when the client said its rate or usage limit resets: a
+	// system/api_error line's error.rateLimits.resetsAt (or its retryInMs),
+	// or the reset time a usage-limit message names (ParseResetTime).
+	ResetAt time.Time `json:"reset_at,omitzero"`
 }
 
 // Where a transcript's main thread stood at its end.
@@ -94,8 +102,20 @@ func ReadSession(transcriptPath string, off Offsets) (Transcript, error) {
 // that may be hundreds of megabytes. The line is valid only until visit
 // returns. A line longer than the scan's bound is not passed.
 func ReadSessionFunc(transcriptPath string, off Offsets, visit func(typ string, line []byte)) (Transcript, error) {
+	var walk func(string, []byte) bool
+	if visit != nil {
+		walk = func(typ string, line []byte) bool { visit(typ, line); return true }
+	}
+	return ReadSessionPart(transcriptPath, Part{Offsets: off}, walk)
+}
+
+// ReadSessionPart is ReadSessionFunc for part p of the session, with a
+// visitor that may stop the walk by returning false: the sums then cover
+// only what was read.
+func ReadSessionPart(transcriptPath string, p Part, visit func(typ string, line []byte) bool) (Transcript, error) {
 	var t Transcript
-	sc, err := scanTranscript(transcriptPath, off[transcriptPath], visit)
+	off := p.Offsets
+	sc, err := scanTranscript(transcriptPath, off[transcriptPath], p.Fork, visit)
 	if err != nil {
 		return t, err
 	}
@@ -104,8 +124,9 @@ func ReadSessionFunc(transcriptPath string, off Offsets, visit func(typ string, 
 	t.Model, t.APIError, t.APIErrorStatus, t.End = sc.model, sc.apiError, sc.apiStatus, sc.end
 	t.APIErrorClass, t.APIErrorText = sc.apiClass, sc.apiText
 	t.CostUSD = sc.runCost()
+	t.First, t.ResetAt = sc.first, sc.resetAt
 	for _, p := range subagentFiles(transcriptPath) {
-		s, err := scanTranscript(p, off[p], nil)
+		s, err := scanTranscript(p, off[p], false, nil)
 		if err != nil {
 			continue
 		}
@@ -130,6 +151,7 @@ var (
 	patCost      = []byte(`"type":"cost-state"`)
 	patUser      = []byte(`"type":"user"`)
 	patToolRes   = []byte(`"tool_result"`)
+	patAPIError  = []byte(`"api_error"`)
 )
 
 // transcriptScan is what one transcript file says about this run. Lines
@@ -146,10 +168,20 @@ type transcriptScan struct {
 	apiText    string
 	apiStatus  int
 	end        string
+
+	fork      bool
+	fileFirst string    // the file's first timestamp, as written
+	first     time.Time // the run's first line's timestamp
+	resetAt   time.Time
+	// How far the walk got: bytes of the run's part read and in the file,
+	// and whether the visitor stopped it.
+	read, size int64
+	stopped    bool
 }
 
-// scanTranscript streams one transcript file from offset.
-func scanTranscript(path string, offset int64, visit func(typ string, line []byte)) (*transcriptScan, error) {
+// scanTranscript streams one transcript file from offset; fork: see
+// Part.Fork. visit returning false stops the scan.
+func scanTranscript(path string, offset int64, fork bool, visit func(typ string, line []byte) bool) (*transcriptScan, error) {
 	f, err := OpenRegular(path) // a FIFO would hang the hook
 	if err != nil {
 		return nil, err
@@ -162,18 +194,24 @@ func scanTranscript(path string, offset int64, visit func(typ string, line []byt
 	if offset > st.Size() {
 		offset = 0 // the file was replaced; count it all
 	}
-	sc := &transcriptScan{seen: map[string]Usage{}, end: EndNone}
+	sc := &transcriptScan{seen: map[string]Usage{}, end: EndNone, fork: fork, size: st.Size() - offset}
 	lr := lineReader{br: bufio.NewReaderSize(f, 1<<20), max: maxTranscriptLine}
 	for {
 		line, start, err := lr.next()
 		if len(line) > 0 {
 			typ := lineType(line)
-			sc.line(line, typ, start >= offset)
-			if visit != nil && start >= offset {
-				visit(typ, line)
+			mine := start >= offset && sc.own(line, typ)
+			sc.line(line, typ, mine)
+			if mine {
+				sc.read = lr.pos - offset
+				if visit != nil && !visit(typ, line) {
+					sc.stopped = true
+					return sc, nil
+				}
 			}
 		}
 		if err == io.EOF {
+			sc.read = sc.size
 			return sc, nil
 		}
 		if err != nil {
@@ -195,6 +233,8 @@ func (sc *transcriptScan) line(line []byte, typ string, mine bool) {
 		sc.end = EndInFlight
 	case typ == "user" && sc.end == EndToolRunning && bytes.Contains(line, patToolRes):
 		sc.end = EndToolDone
+	case typ == "system" && bytes.Contains(line, patAPIError):
+		sc.systemError(line)
 	}
 }
 
@@ -241,45 +281,6 @@ func (sc *transcriptScan) cost(line []byte, mine bool) {
 	}
 }
 
-func (sc *transcriptScan) assistant(line []byte) {
-	r := gjson.GetManyBytes(line, "type", "message.id", "message.usage", "message.model",
-		"message.stop_reason", "isApiErrorMessage", "error", "apiErrorStatus", "apiError",
-		"message.content.0.text")
-	if r[0].Str != "assistant" {
-		return
-	}
-	if r[5].Bool() { // an API-error turn Claude Code wrote itself
-		sc.apiError = r[6].Str
-		if sc.apiError == "" {
-			sc.apiError = "api_error"
-		}
-		sc.apiStatus = int(r[7].Int())
-		sc.apiClass, sc.apiText = r[8].Str, r[9].Str
-		sc.end = EndAnswered
-		return
-	}
-	if id := r[1].Str; id != "" && r[2].Exists() {
-		u := r[2]
-		if _, ok := sc.seen[id]; !ok {
-			sc.order = append(sc.order, id)
-		}
-		sc.seen[id] = Usage{ // the last line of a message has its final values
-			Input:         u.Get("input_tokens").Int(),
-			Output:        u.Get("output_tokens").Int(),
-			CacheCreation: u.Get("cache_creation_input_tokens").Int(),
-			CacheRead:     u.Get("cache_read_input_tokens").Int(),
-		}
-	}
-	if m := r[3].Str; m != "" && m != "<synthetic>" {
-		sc.model = m
-	}
-	if r[4].Str == "tool_use" {
-		sc.end = EndToolRunning
-	} else {
-		sc.end = EndAnswered
-	}
-}
-
 // usage sums each distinct message once, and counts them.
 func (sc *transcriptScan) usage() (Usage, int) {
 	var u Usage
@@ -292,7 +293,7 @@ func (sc *transcriptScan) usage() (Usage, int) {
 // runCost is this run's cost: the session's last total minus what was spent
 // before the run began. Nil when no cost-state line was written in the run.
 func (sc *transcriptScan) runCost() *float64 {
-	if sc.costAfter == nil {
+	if sc.costAfter == nil || sc.fork {
 		return nil
 	}
 	c := *sc.costAfter

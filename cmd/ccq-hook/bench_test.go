@@ -175,3 +175,100 @@ func bigTranscript(b *testing.B, dir string, size int) string {
 	}
 	return path
 }
+
+// The SessionEnd budget (issue 24): Claude Code gives all SessionEnd hooks
+// 1.5 s together, so ccq-hook writes the run's line first and renders the
+// session log in what is left of 1.2 s. These report, per transcript,
+// the time until the line is in the history (ms/line) and until the hook
+// exits (ms/total), beside an empty Go program spawned in the same run:
+//
+//	go test -run '^$' -bench SessionEndBudget -benchtime 3x ./cmd/ccq-hook
+//
+// "captured" repeats the captured transcript (mostly request shapes and
+// attachments, skipped unread); "tools" is a long agent session of Bash
+// calls with 32 KB of output each, the worst case for rendering.
+
+func BenchmarkHookSessionEndBudget(b *testing.B) {
+	for _, size := range []int{50 << 20, 500 << 20} {
+		for _, kind := range []string{"captured", "tools"} {
+			b.Run(fmt.Sprintf("%s-%dMB", kind, size>>20), func(b *testing.B) {
+				dir := b.TempDir()
+				var tp string
+				if kind == "tools" {
+					tp, _ = toolTranscript(b, dir, size)
+				} else {
+					tp = bigTranscript(b, dir, size)
+				}
+				benchBudget(b, dir, tp)
+			})
+		}
+	}
+}
+
+func benchBudget(b *testing.B, dir, tp string) {
+	bin := filepath.Join(claudetest.Build(b, "./cmd/ccq-hook"), "ccq-hook")
+	emptyGo := buildEmptyGo(b, dir)
+	data, err := os.ReadFile(filepath.Join(claudetest.RepoRoot(), "testdata", "claude-code-2.1.328", "SessionEnd.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdin := filepath.Join(dir, "payload.json")
+	if err := os.WriteFile(stdin, bytes.Replace(data, []byte(capturedPath), []byte(tp), 1), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	var tGo, tLine, tTotal time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tGo += spawn(b, emptyGo, stdin, nil, nil)
+		logs := filepath.Join(dir, fmt.Sprintf("logs-%d", i))
+		env := []string{"PATH=/usr/bin:/bin", "CCQ_LOGS_DIR=" + logs, "CCQ_TASK_ID=bench", "CCQ_RUN_ID=run"}
+		line, total := spawnUntilLine(b, bin, stdin, env, filepath.Join(logs, "history.jsonl"))
+		tLine += line
+		tTotal += total
+	}
+	b.StopTimer()
+	n := float64(b.N)
+	b.ReportMetric(float64(tGo.Microseconds())/n/1000, "ms/emptygo")
+	b.ReportMetric(float64(tLine.Microseconds())/n/1000, "ms/line")
+	b.ReportMetric(float64(tTotal.Microseconds())/n/1000, "ms/total")
+}
+
+// spawnUntilLine runs a SessionEnd hook and returns when its line was in
+// the history (polled every half millisecond) and when it exited.
+func spawnUntilLine(tb testing.TB, path, stdin string, env []string, history string) (line, total time.Duration) {
+	in, err := os.Open(stdin)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer in.Close()
+	cmd := exec.Command(path)
+	cmd.Env, cmd.Stdin = env, in
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	for line == 0 {
+		if st, err := os.Stat(history); err == nil && st.Size() > 0 {
+			line = time.Since(start)
+			break
+		}
+		select {
+		case err := <-done:
+			total = time.Since(start)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			if st, err := os.Stat(history); err != nil || st.Size() == 0 {
+				tb.Fatal("the hook wrote no line")
+			}
+			return total, total
+		case <-time.After(500 * time.Microsecond):
+		}
+	}
+	if err := <-done; err != nil {
+		tb.Fatal(err)
+	}
+	return line, time.Since(start)
+}
