@@ -3,8 +3,7 @@ package fingerprint
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"hash/fnv"
 	"io"
 	"os"
 	"os/exec"
@@ -54,7 +53,7 @@ func configFiles(dir, home, root string) (memory, settings []string) {
 // hashFiles hashes the names and contents of the files that exist; None
 // when none does.
 func hashFiles(paths []string) string {
-	h := sha256.New()
+	h := fnv.New64a()
 	n := 0
 	for _, p := range paths {
 		b, ok := readBounded(p, maxFile)
@@ -69,7 +68,7 @@ func hashFiles(paths []string) string {
 	if n == 0 {
 		return None
 	}
-	return hex.EncodeToString(h.Sum(nil)[:4])
+	return sum32(h)
 }
 
 // readBounded reads up to limit bytes of a regular file: a FIFO or a

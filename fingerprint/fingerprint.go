@@ -10,8 +10,10 @@
 package fingerprint
 
 import (
-	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"hash"
+	"hash/fnv"
 	"os"
 	"sort"
 	"strings"
@@ -42,10 +44,22 @@ var Parts = []string{PartClaude, PartModels, PartPrompt, PartMemory, PartSetting
 // FP is a fingerprint: part name to value. Unknown parts are absent.
 type FP map[string]string
 
-// Hash is the short hash the fingerprint keeps of a large content.
+// Hash is the short hash the fingerprint keeps of a large content: 32
+// bits of FNV-1a, enough to tell a change. Not a cryptographic hash on
+// purpose: ccq-hook takes fingerprints too, and crypto/sha256 would cost
+// each of its starts the package init of Go's FIPS module (about 1 ms and
+// 14 packages here; internal/depguard TestInitWork).
 func Hash(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:4])
+	h := fnv.New64a()
+	h.Write(b)
+	return sum32(h)
+}
+
+// sum32 is the hex of the low 32 bits of h's sum.
+func sum32(h hash.Hash64) string {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], uint32(h.Sum64()))
+	return hex.EncodeToString(b[:])
 }
 
 // Start is the part known before the run: files, git, host, versions.

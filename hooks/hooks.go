@@ -19,6 +19,8 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/ccq-dev/ccq/fingerprint"
+	"github.com/ccq-dev/ccq/internal/logindex"
 	"github.com/ccq-dev/ccq/internal/proc"
 	"github.com/ccq-dev/ccq/recorder"
 )
@@ -39,6 +41,9 @@ type Input struct {
 	Env   map[string]string
 	Cwd   string
 	Now   time.Time
+	// Version is ccq-hook's version, for the fingerprint of the runs it
+	// records.
+	Version string
 }
 
 // ErrIgnored is returned for input that is not an event ccq records (empty,
@@ -79,7 +84,7 @@ func Handle(in Input) error {
 	}
 	task = recorder.CleanID(task)
 	logsDir := recorder.LogsDir("", env, in.Cwd)
-	r := run{logsDir: logsDir, id: runID, env: env, supervised: env[recorder.EnvLauncherPID] != "", cwd: cwd, now: in.Now}
+	r := run{logsDir: logsDir, id: runID, env: env, supervised: env[recorder.EnvLauncherPID] != "", cwd: cwd, now: in.Now, version: in.Version}
 	ev := recorder.Event{Ev: event, T: in.Now.UnixMilli(), SID: sid, Prompt: f[8].Str}
 
 	switch event {
@@ -128,6 +133,7 @@ type run struct {
 	supervised bool // a launcher started it (CCQ_LAUNCHER_PID is set)
 	cwd        string
 	now        time.Time
+	version    string // ccq-hook's
 }
 
 // note adds ev to the run's state. Under a launcher it only appends to state
@@ -162,8 +168,11 @@ func (r run) end(ev recorder.Event) error {
 	}
 	var evd recorder.Evidence
 	terr := errors.New("no transcript path")
+	// The fingerprint is taken in the pass that reads the tokens: no
+	// second read, no process, no network (fingerprint.Scan).
+	fps := fingerprint.NewScan(nil)
 	if ev.TP != "" {
-		t, err := recorder.ReadSessionPart(ev.TP, part, nil)
+		t, err := recorder.ReadSessionPart(ev.TP, part, func(typ string, line []byte) bool { fps.Visit(typ, line); return true })
 		if err == nil {
 			evd.Transcript = &t
 		}
@@ -171,9 +180,11 @@ func (r run) end(ev recorder.Event) error {
 	}
 	md := newMDLog(r, st, ev, evd.Transcript, terr)
 	md.evidence(&evd)
+	evd.Extra = fps.AddTo(evd.Extra, fingerprint.HookStart{Dir: r.cwd, Home: r.env["HOME"], CCQ: r.version})
 	rec, err := recorder.Record(r.logsDir, r.id, evd, recorder.ByHook)
 	if err == nil {
 		err = recorder.SyncHistory(r.logsDir)
+		_ = logindex.Note(r.env, r.logsDir) // for "no runs recorded yet" hints elsewhere
 	}
 	lerr := md.render(part, rec, err, deadline, sigs)
 	if errors.Is(err, recorder.ErrAlreadyRecorded) {

@@ -54,7 +54,7 @@ func hook(stdin io.Reader, env map[string]string) {
 		}
 	}()
 	cwd, _ := os.Getwd()
-	err = hooks.Handle(hooks.Input{Stdin: stdin, Env: env, Cwd: cwd, Now: start})
+	err = hooks.Handle(hooks.Input{Stdin: stdin, Env: env, Cwd: cwd, Now: start, Version: buildVersion()})
 }
 
 func debugLog(path string, start time.Time, err error) {
