@@ -294,4 +294,3 @@ func (p *Pinger) bodyLimit() int {
 	defer p.mu.Unlock()
 	return p.maxBody
 }
-
