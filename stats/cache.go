@@ -1,10 +1,8 @@
 package stats
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -112,15 +110,16 @@ func (e *enc) cell(c *cell) {
 	}
 	e.u(1)
 	nz := 0
-	for _, c := range d.h {
+	for _, c := range d.h.c {
 		if c != 0 {
 			nz++
 		}
 	}
 	e.u(uint64(nz))
 	prev := 0
-	for b, c := range d.h {
+	for i, c := range d.h.c {
 		if c != 0 {
+			b := d.h.lo + i
 			e.u(uint64(b - prev))
 			e.u(uint64(c))
 			prev = b
@@ -208,86 +207,10 @@ func encodeCache(m fileMark, s *summary) []byte {
 	return append(e.b, sum[:]...)
 }
 
-var errBadCache = errors.New("not a ccq summary cache of this version")
-
-// dec reads what enc wrote; the first error sticks and every later read
-// returns zero, so callers check err once at the end (and bound loops by
-// the bytes left, so garbage cannot make them allocate much).
-type dec struct {
-	b   []byte
-	err error
-}
-
-func (d *dec) fail() {
-	if d.err == nil {
-		d.err = errBadCache
-	}
-	d.b = nil
-}
-
-func (d *dec) u() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *dec) i() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *dec) f() float64 {
-	if len(d.b) < 8 {
-		d.fail()
-		return 0
-	}
-	v := math.Float64frombits(binary.LittleEndian.Uint64(d.b))
-	d.b = d.b[8:]
-	return v
-}
-
-func (d *dec) raw(n int) []byte {
-	if n < 0 || len(d.b) < n {
-		d.fail()
-		return nil
-	}
-	v := d.b[:n]
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *dec) s() string { return string(d.raw(int(min(d.u(), uint64(len(d.b)+1))))) }
-
-// count reads a length, refusing one larger than the bytes left (each item
-// takes at least one byte).
-func (d *dec) count() int {
-	n := d.u()
-	if n > uint64(len(d.b)) {
-		d.fail()
-		return 0
-	}
-	return int(n)
-}
-
-func (d *dec) nonNeg() int64 {
-	v := d.i()
-	if v < 0 {
-		d.fail()
-		return 0
-	}
-	return v
-}
-
+// cell reads a cell into c, reusing the storage of the durations c held
+// (dec.cells reads cells over a scratch one).
 func (d *dec) cell(c *cell) {
+	exact, h := c.durs.exact[:0], c.durs.h
 	c.runs, c.successes, c.tokens = d.nonNeg(), d.nonNeg(), d.nonNeg()
 	c.durN, c.durSum, c.durMin, c.durMax = d.nonNeg(), d.nonNeg(), d.nonNeg(), d.nonNeg()
 	limit := d.i()
@@ -304,33 +227,28 @@ func (d *dec) cell(c *cell) {
 			d.fail()
 			return
 		}
-		c.durs.exact = make([]uint32, 0, max(n, min(c.durs.limit, 128)))
+		if cap(exact) < n {
+			exact = make([]uint32, 0, n)
+		}
 		for range n {
 			v := d.u()
 			if v > math.MaxUint32 {
 				d.fail()
 				return
 			}
-			c.durs.exact = append(c.durs.exact, uint32(v))
+			exact = append(exact, uint32(v))
 		}
+		c.durs.exact = exact
 		if int64(n) != c.durs.n {
 			d.fail()
 		}
 	case 1:
-		c.durs.h = new(hist)
-		b := 0
-		var total int64
-		for range d.count() {
-			b += int(d.u())
-			v := d.u()
-			if b >= numBuckets || v > math.MaxUint32 {
-				d.fail()
-				return
-			}
-			c.durs.h[b] = uint32(v)
-			total += int64(v)
+		if h == nil {
+			h = &hist{}
 		}
-		if total != c.durs.n {
+		d.hist(h)
+		c.durs.h = h
+		if d.err == nil && h.total() != c.durs.n {
 			d.fail()
 		}
 	default:
@@ -341,24 +259,44 @@ func (d *dec) cell(c *cell) {
 	}
 }
 
-func (d *dec) cells() map[int64]*cell {
+// keepCell takes a day or week cell as dec.cells reads it: n is how many
+// the task has. It returns whether it kept c; one it did not keep is read
+// over by the next.
+type keepCell func(n int, key int64, c *cell) bool
+
+// cells reads a task's day or week cells.
+func (d *dec) cells(keep keepCell) {
 	n := d.count()
-	m := make(map[int64]*cell, n)
+	var c *cell
 	for range n {
 		k := d.i()
-		c := &cell{}
+		if c == nil {
+			c = &cell{}
+		}
 		d.cell(c)
 		if d.err != nil {
-			return m
+			return
 		}
-		m[k] = c
+		if keep(n, k, c) {
+			c = nil
+		}
 	}
-	return m
 }
 
-func (d *dec) task() *taskAgg {
-	t := newTaskAgg(d.s(), true, 0)
-	t.x = newSumExtra(math.MinInt64, math.MinInt64) // the summary's, set by decodeCache
+// keepIn keeps the cells in *m, made when the first arrives.
+func keepIn(m *map[int64]*cell) keepCell {
+	return func(n int, k int64, c *cell) bool {
+		if *m == nil {
+			*m = make(map[int64]*cell, n)
+		}
+		(*m)[k] = c
+		return true
+	}
+}
+
+// task reads a task after its name into t: its duration buckets into
+// buckets, its day and week cells to days and weeks.
+func (d *dec) task(t *taskAgg, buckets *[numDurBounds + 1]int64, days, weeks keepCell) {
 	d.cell(&t.all)
 	t.costSum = d.f()
 	t.costRuns = d.nonNeg()
@@ -374,11 +312,11 @@ func (d *dec) task() *taskAgg {
 	t.firstTS, t.lastTS, t.lastOff, t.lastDur = d.i(), d.i(), d.i(), d.nonNeg()
 	t.lastHasDur, t.lastOK = d.u() == 1, d.u() == 1
 	t.lastSuccTS = d.i()
-	for i := range t.x.buckets {
-		t.x.buckets[i] = d.nonNeg()
+	for i := range buckets {
+		buckets[i] = d.nonNeg()
 	}
-	t.x.days = d.cells()
-	t.x.weeks = d.cells()
+	d.cells(days)
+	d.cells(weeks)
 	s := &t.ser
 	s.runs, s.successes, s.retries, s.marked, s.now = d.nonNeg(), d.nonNeg(), d.nonNeg(), d.nonNeg(), d.i()
 	if n := d.count(); n > 0 {
@@ -391,67 +329,6 @@ func (d *dec) task() *taskAgg {
 	if t.all.runs == 0 || math.IsNaN(t.costSum) || t.costSum < 0 {
 		d.fail()
 	}
-	return t
-}
-
-func decodeCache(b []byte) (fileMark, *summary, error) {
-	var m fileMark
-	if len(b) < len(cacheMagic)+sha256.Size || string(b[:len(cacheMagic)]) != cacheMagic {
-		return m, nil, errBadCache
-	}
-	body, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
-	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
-		return m, nil, errBadCache
-	}
-	d := &dec{b: body[len(cacheMagic):]}
-	if d.u() != cacheVersion || d.u() != numDurBounds {
-		return m, nil, errBadCache
-	}
-	for _, want := range durBoundsMs {
-		if d.i() != want {
-			return m, nil, errBadCache
-		}
-	}
-	m.dev, m.ino, m.off = d.u(), d.u(), d.nonNeg()
-	copy(m.head[:], d.raw(sha256.Size))
-	copy(m.tail[:], d.raw(sha256.Size))
-	s := newSummary()
-	s.physical, s.lines, s.skipped, s.firstSkipped = int(d.nonNeg()), int(d.nonNeg()), int(d.nonNeg()), int(d.nonNeg())
-	s.dayFloor, s.weekFloor = d.i(), d.i()
-	for range d.count() {
-		t := d.task()
-		if d.err != nil {
-			break
-		}
-		t.x.dayFloor, t.x.weekFloor = s.dayFloor, s.weekFloor
-		if _, dup := s.tasks[t.name]; dup {
-			d.fail()
-			break
-		}
-		s.tasks[t.name] = t
-	}
-	if d.err == nil && len(d.b) != 0 {
-		d.fail()
-	}
-	if d.err != nil {
-		return m, nil, d.err
-	}
-	return m, s, nil
-}
-
-// readCache loads the cache file at path; any problem is an error for the
-// caller to ignore.
-func readCache(path string) (fileMark, *summary, error) {
-	// One handle, checked to be a regular file: a FIFO or /dev/zero
-	// planted at the cache path would hang the read or fill memory.
-	b, err := recorder.ReadRegular(path, maxCacheSize)
-	if errors.Is(err, recorder.ErrTooLarge) {
-		return fileMark{}, nil, errBadCache
-	}
-	if err != nil {
-		return fileMark{}, nil, err
-	}
-	return decodeCache(b)
 }
 
 // writeCache replaces the cache file at path (in CacheDir of a logs

@@ -20,7 +20,89 @@ const (
 	numBuckets = subCount + (maxExp-subBits+1)*subCount
 )
 
-type hist [numBuckets]uint32
+// hist counts values per bucket over a window of the buckets, c[i]
+// counting bucket lo+i, widened as values arrive. The durations of one
+// task or one period span a few octaves, so a window is a tenth of all
+// numBuckets (3.5 kB): a warm `ccq stats` decodes and merges thousands of
+// histograms, and in a fresh process every page of new memory is a page
+// fault, which cost more than all the arithmetic.
+type hist struct {
+	lo int
+	c  []uint32
+}
+
+// add counts n values in bucket b.
+func (h *hist) add(b int, n uint32) {
+	if i := b - h.lo; uint(i) < uint(len(h.c)) {
+		h.c[i] += n
+		return
+	}
+	h.widen(b, b+1)
+	h.c[b-h.lo] += n
+}
+
+// widen makes the window hold the buckets [lo, hi). Widening an existing
+// window adds a quarter of its width on the side that grew, so a window
+// creeping outwards one bucket at a time is copied O(log) times.
+func (h *hist) widen(lo, hi int) {
+	if len(h.c) > 0 {
+		if lo >= h.lo && hi <= h.lo+len(h.c) {
+			return
+		}
+		slack := max((max(hi, h.lo+len(h.c))-min(lo, h.lo))/4, 4)
+		if lo < h.lo {
+			lo -= slack
+		} else {
+			lo = h.lo
+		}
+		if hi > h.lo+len(h.c) {
+			hi += slack
+		} else {
+			hi = h.lo + len(h.c)
+		}
+	}
+	lo, hi = max(lo, 0), min(hi, numBuckets)
+	c := make([]uint32, hi-lo)
+	if len(h.c) > 0 {
+		copy(c[h.lo-lo:], h.c)
+	}
+	h.lo, h.c = lo, c
+}
+
+// used is the window without its empty buckets at either end.
+func (h *hist) used() (lo int, c []uint32) {
+	c = h.c
+	i, j := 0, len(c)
+	for i < j && c[i] == 0 {
+		i++
+	}
+	for j > i && c[j-1] == 0 {
+		j--
+	}
+	return h.lo + i, c[i:j]
+}
+
+// total is the number of values counted.
+func (h *hist) total() int64 {
+	var n int64
+	for _, c := range h.c {
+		n += int64(c)
+	}
+	return n
+}
+
+// addHist adds o's counts to h.
+func (h *hist) addHist(o *hist) {
+	lo, c := o.used()
+	if len(c) == 0 {
+		return
+	}
+	h.widen(lo, lo+len(c))
+	dst := h.c[lo-h.lo:][:len(c)]
+	for i, n := range c {
+		dst[i] += n
+	}
+}
 
 func bucketOf(v uint64) int {
 	if v < subCount {
@@ -80,13 +162,22 @@ func (d *durs) add(ms int64) {
 		}
 		d.spill()
 	}
-	d.h[bucketOf(uint64(v))]++
+	d.h.add(bucketOf(uint64(v)), 1)
 }
 
+// spill moves the exact values into a histogram whose window holds them.
 func (d *durs) spill() {
 	d.h = new(hist)
-	for _, v := range d.exact {
-		d.h[bucketOf(uint64(v))]++
+	if len(d.exact) > 0 {
+		lo, hi := numBuckets, 0
+		for _, v := range d.exact {
+			b := bucketOf(uint64(v))
+			lo, hi = min(lo, b), max(hi, b+1)
+		}
+		d.h.widen(lo, hi)
+		for _, v := range d.exact {
+			d.h.c[bucketOf(uint64(v))-lo]++
+		}
 	}
 	d.exact = nil
 }
@@ -106,12 +197,10 @@ func (d *durs) merge(o *durs) {
 		d.spill()
 	}
 	if o.h != nil {
-		for i, c := range o.h {
-			d.h[i] += c
-		}
+		d.h.addHist(o.h)
 	} else {
 		for _, v := range o.exact {
-			d.h[bucketOf(uint64(v))]++
+			d.h.add(bucketOf(uint64(v)), 1)
 		}
 	}
 	d.n += o.n
@@ -147,10 +236,10 @@ func (d *durs) quantiles(minMs, maxMs int64, qs ...int64) []int64 {
 	}
 	var cum int64
 	qi := 0
-	for b, c := range d.h {
+	for i, c := range d.h.c {
 		cum += int64(c)
 		for qi < len(ranks) && cum >= ranks[qi] {
-			v := int64(bucketMid(b))
+			v := int64(bucketMid(d.h.lo + i))
 			out[qi] = min(max(v, minMs), maxMs)
 			qi++
 		}

@@ -209,13 +209,10 @@ func (s *summary) counts(next *summary) Counts {
 // report builds Compute's Report from summaries (the parts of the file, in
 // order). ok is false when the grid reaches cells that were pruned.
 func reportFrom(path string, opt Options, c Counts, parts ...*summary) (*Report, bool) {
-	g, period, window := chooseGrid(path, opt)
-	if g.n > 0 {
-		for _, s := range parts {
-			if (period == PeriodDay && dayKey(g.start) < s.dayFloor) ||
-				(period == PeriodWeek && weekKey(g.start) < s.weekFloor) {
-				return nil, false
-			}
+	gc := chooseGridOf(path, opt)
+	for _, s := range parts {
+		if !s.covers(gc) {
+			return nil, false
 		}
 	}
 	merged := map[string]*taskAgg{}
@@ -226,29 +223,15 @@ func reportFrom(path string, opt Options, c Counts, parts ...*summary) (*Report,
 			}
 			t := merged[name]
 			if t == nil {
-				t = newTaskAgg(name, true, g.n)
+				t = newTaskAgg(name, true, gc.grid.n)
 				merged[name] = t
 			}
 			t.merge(src) // copies: t has no extras, src no trend cells
-			for i := range g.n {
-				ps := g.start + int64(i)*g.step
-				add := func(sc *cell) {
-					if sc == nil {
-						return
-					}
-					if t.cells[i] == nil {
-						t.cells[i] = &cell{durs: newDurs(exactPerCell)}
-					}
-					t.cells[i].merge(sc)
-				}
-				if period == PeriodWeek {
-					add(src.x.weeks[weekKey(ps)])
-					for d := range int64(7) {
-						add(src.x.days[dayKey(ps)+d])
-					}
-				} else {
-					add(src.x.days[dayKey(ps)])
-				}
+			for k, sc := range src.x.days {
+				t.addCell(gc.slot(false, k), sc)
+			}
+			for k, sc := range src.x.weeks {
+				t.addCell(gc.slot(true, k), sc)
 			}
 		}
 	}
@@ -257,7 +240,58 @@ func reportFrom(path string, opt Options, c Counts, parts ...*summary) (*Report,
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	return buildReport(path, opt, gridChoice{g, period, window}, merged, names, c), true
+	return buildReport(path, opt, gc, merged, names, c), true
+}
+
+// chooseGridOf is chooseGrid's choice as a gridChoice.
+func chooseGridOf(path string, opt Options) gridChoice {
+	g, period, window := chooseGrid(path, opt)
+	return gridChoice{g, period, window}
+}
+
+// covers says whether s still has every cell of gc's grid: the floors
+// follow the newest run, and an anchor far before it needs pruned ones.
+func (s *summary) covers(gc gridChoice) bool {
+	g := gc.grid
+	return g.n == 0 ||
+		!((gc.period == PeriodDay && dayKey(g.start) < s.dayFloor) ||
+			(gc.period == PeriodWeek && weekKey(g.start) < s.weekFloor))
+}
+
+// slot is the trend period a summary's day cell (week false) or week cell
+// falls in, -1 for none: a day period is a day cell; a week period is its
+// week cell and the cells of its seven days. Merging the cells in any
+// order gives the same cell (see durs.merge).
+func (gc gridChoice) slot(week bool, key int64) int {
+	g := gc.grid
+	var i int64
+	switch {
+	case g.n == 0:
+		return -1
+	case gc.period == PeriodWeek && week:
+		i = key - weekKey(g.start)
+	case gc.period == PeriodWeek:
+		i = floorDiv(key-dayKey(g.start), 7)
+	case week:
+		return -1
+	default:
+		i = key - dayKey(g.start)
+	}
+	if i < 0 || i >= int64(g.n) {
+		return -1
+	}
+	return int(i)
+}
+
+// addCell merges c into t's trend cell i (none when i < 0).
+func (t *taskAgg) addCell(i int, c *cell) {
+	if i < 0 {
+		return
+	}
+	if t.cells[i] == nil {
+		t.cells[i] = &cell{durs: newDurs(exactPerCell)}
+	}
+	t.cells[i].merge(c)
 }
 
 // Totals are what the history says about each task as running totals: the

@@ -131,17 +131,23 @@ func (t *Tracker) reset(why string) {
 
 // check says why the summary cannot be trusted for f, or "".
 func (t *Tracker) check(f *os.File, st os.FileInfo) string {
+	return checkMark(f, st, t.mark)
+}
+
+// checkMark says why a summary of the bytes up to m.off of the file m was
+// made from cannot be trusted for f, or "".
+func checkMark(f *os.File, st os.FileInfo, m fileMark) string {
 	dev, ino := fileID(st)
 	switch {
-	case t.mark.off == 0:
+	case m.off == 0:
 		return ""
-	case dev != t.mark.dev || ino != t.mark.ino:
+	case dev != m.dev || ino != m.ino:
 		return "the history file was replaced"
-	case st.Size() < t.mark.off:
+	case st.Size() < m.off:
 		return "the history file was truncated"
 	}
-	m, err := markAt(f, st, t.mark.off)
-	if err != nil || m.head != t.mark.head || m.tail != t.mark.tail {
+	now, err := markAt(f, st, m.off)
+	if err != nil || now.head != m.head || now.tail != m.tail {
 		return "the history file was rewritten"
 	}
 	return ""
@@ -248,6 +254,9 @@ func (t *Tracker) Report(opt Options) (rep *Report, ok bool) {
 
 // computeCached is Compute through the summary cache opt.Cache.
 func computeCached(path string, opt Options) (*Report, error) {
+	if rep, ok := reportFromCache(path, opt); ok {
+		return rep, nil
+	}
 	t := NewTracker(path, opt.Cache)
 	t.workers = opt.Workers
 	if err := t.Update(); err != nil {
