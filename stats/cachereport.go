@@ -78,4 +78,3 @@ func (gc gridChoice) merger(t *taskAgg, week bool) keepCell {
 		return false
 	}
 }
-
