@@ -1,9 +1,11 @@
 package stats
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"io"
 	"math"
 	"os"
@@ -74,8 +76,25 @@ func markAt(f *os.File, st os.FileInfo, off int64) (fileMark, error) {
 	return m, nil
 }
 
-// enc appends varints to a buffer.
-type enc struct{ b []byte }
+// enc appends varints to a buffer, which flush hands to w and the
+// checksum.
+type enc struct {
+	b   []byte
+	w   io.Writer
+	sum hash.Hash
+	n   int64 // bytes written
+	err error
+}
+
+func (e *enc) flush() {
+	e.sum.Write(e.b)
+	if e.err == nil {
+		var n int
+		n, e.err = e.w.Write(e.b)
+		e.n += int64(n)
+	}
+	e.b = e.b[:0]
+}
 
 func (e *enc) u(v uint64)  { e.b = binary.AppendUvarint(e.b, v) }
 func (e *enc) i(v int64)   { e.b = binary.AppendVarint(e.b, v) }
@@ -180,31 +199,67 @@ func (e *enc) task(t *taskAgg) {
 	}
 }
 
-func encodeCache(m fileMark, s *summary) []byte {
-	e := &enc{b: make([]byte, 0, 1<<16)}
+// cacheFile is the cache file of a summary, as a Reader for
+// fsutil.ReplaceFileFrom: io.Copy uses its WriteTo, which writes the file
+// through a small buffer, a few tasks at a time, rather than from one the
+// size of the file (a fresh process pays a page fault for every 4 KiB it
+// first touches).
+type cacheFile struct {
+	m    fileMark
+	s    *summary
+	rest *bytes.Reader // Read's: the whole file, encoded on first use
+}
+
+// WriteTo writes the cache file to w.
+func (c *cacheFile) WriteTo(w io.Writer) (int64, error) {
+	const flushAt = 32 << 10
+	e := &enc{b: make([]byte, 0, 2*flushAt), w: w, sum: sha256.New()}
 	e.b = append(e.b, cacheMagic...)
 	e.u(cacheVersion)
 	e.u(numDurBounds)
 	for _, b := range durBoundsMs {
 		e.i(b)
 	}
-	e.u(m.dev)
-	e.u(m.ino)
-	e.i(m.off)
-	e.b = append(e.b, m.head[:]...)
-	e.b = append(e.b, m.tail[:]...)
-	e.i(int64(s.physical))
-	e.i(int64(s.lines))
-	e.i(int64(s.skipped))
-	e.i(int64(s.firstSkipped))
-	e.i(s.dayFloor)
-	e.i(s.weekFloor)
-	e.u(uint64(len(s.tasks)))
-	for _, t := range s.tasks {
+	e.u(c.m.dev)
+	e.u(c.m.ino)
+	e.i(c.m.off)
+	e.b = append(e.b, c.m.head[:]...)
+	e.b = append(e.b, c.m.tail[:]...)
+	e.i(int64(c.s.physical))
+	e.i(int64(c.s.lines))
+	e.i(int64(c.s.skipped))
+	e.i(int64(c.s.firstSkipped))
+	e.i(c.s.dayFloor)
+	e.i(c.s.weekFloor)
+	e.u(uint64(len(c.s.tasks)))
+	for _, t := range c.s.tasks {
 		e.task(t)
+		if len(e.b) >= flushAt {
+			e.flush()
+		}
 	}
-	sum := sha256.Sum256(e.b)
-	return append(e.b, sum[:]...)
+	e.flush()
+	if e.err == nil {
+		n, err := w.Write(e.sum.Sum(nil))
+		e.n, e.err = e.n+int64(n), err
+	}
+	return e.n, e.err
+}
+
+// Read reads the cache file (WriteTo is the way that does not hold it
+// whole).
+func (c *cacheFile) Read(p []byte) (int, error) {
+	if c.rest == nil {
+		c.rest = bytes.NewReader(encodeCache(c.m, c.s))
+	}
+	return c.rest.Read(p)
+}
+
+// encodeCache is the cache file of s, whose lines end at m.
+func encodeCache(m fileMark, s *summary) []byte {
+	var b bytes.Buffer
+	(&cacheFile{m: m, s: s}).WriteTo(&b) // a bytes.Buffer takes every write
+	return b.Bytes()
 }
 
 // cell reads a cell into c, reusing the storage of the durations c held
@@ -338,7 +393,8 @@ func writeCache(path string, m fileMark, s *summary) error {
 	if err := recorder.MkdirNoFollow(filepath.Dir(dir), dir); err != nil {
 		return err
 	}
-	if err := fsutil.ReplaceFile(path, encodeCache(m, s), recorder.FileMode); err != nil {
+	// No fsync: a cache lost or torn in a crash costs one full read.
+	if err := fsutil.ReplaceFileFrom(path, &cacheFile{m: m, s: s}, recorder.FileMode, false); err != nil {
 		return fmt.Errorf("write summary cache: %w", err)
 	}
 	return nil

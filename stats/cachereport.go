@@ -71,10 +71,9 @@ func reportFromCache(path string, opt Options) (rep *Report, ok bool) {
 }
 
 // merger merges the day (week false) or week cells dec.cells reads into
-// t's trend cells, keeping none.
+// t's trend cells, keeping those that become one.
 func (gc gridChoice) merger(t *taskAgg, week bool) keepCell {
 	return func(_ int, k int64, c *cell) bool {
-		t.addCell(gc.slot(week, k), c)
-		return false
+		return t.addCell(gc.slot(week, k), c, true)
 	}
 }

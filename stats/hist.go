@@ -82,6 +82,26 @@ func (h *hist) used() (lo int, c []uint32) {
 	return h.lo + i, c[i:j]
 }
 
+// addExact counts the values in lists, widening the window once.
+func (h *hist) addExact(lists ...[]uint32) {
+	lo, hi := numBuckets, 0
+	for _, l := range lists {
+		for _, v := range l {
+			b := bucketOf(uint64(v))
+			lo, hi = min(lo, b), max(hi, b+1)
+		}
+	}
+	if lo >= hi {
+		return
+	}
+	h.widen(lo, hi)
+	for _, l := range lists {
+		for _, v := range l {
+			h.c[bucketOf(uint64(v))-h.lo]++
+		}
+	}
+}
+
 // total is the number of values counted.
 func (h *hist) total() int64 {
 	var n int64
@@ -165,20 +185,10 @@ func (d *durs) add(ms int64) {
 	d.h.add(bucketOf(uint64(v)), 1)
 }
 
-// spill moves the exact values into a histogram whose window holds them.
+// spill moves the exact values into a histogram.
 func (d *durs) spill() {
 	d.h = new(hist)
-	if len(d.exact) > 0 {
-		lo, hi := numBuckets, 0
-		for _, v := range d.exact {
-			b := bucketOf(uint64(v))
-			lo, hi = min(lo, b), max(hi, b+1)
-		}
-		d.h.widen(lo, hi)
-		for _, v := range d.exact {
-			d.h.c[bucketOf(uint64(v))-lo]++
-		}
-	}
+	d.h.addExact(d.exact)
 	d.exact = nil
 }
 
@@ -193,17 +203,25 @@ func (d *durs) merge(o *durs) {
 		d.n += o.n
 		return
 	}
+	d.n += o.n
 	if d.h == nil {
-		d.spill()
+		d.h = new(hist)
+		if o.h == nil {
+			d.h.addExact(d.exact, o.exact)
+			d.exact = nil
+			return
+		}
+		if lo, c := o.h.used(); len(c) > 0 {
+			d.h.widen(lo, lo+len(c)) // one window for both
+		}
+		d.h.addExact(d.exact)
+		d.exact = nil
 	}
 	if o.h != nil {
 		d.h.addHist(o.h)
 	} else {
-		for _, v := range o.exact {
-			d.h.add(bucketOf(uint64(v)), 1)
-		}
+		d.h.addExact(o.exact)
 	}
-	d.n += o.n
 }
 
 // quantiles returns nearest-rank quantiles in milliseconds: for each q (in

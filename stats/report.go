@@ -313,6 +313,13 @@ func (t *taskAgg) stats(g trendGrid, period string, window int) TaskStats {
 	if g.n == 0 {
 		return s
 	}
+	n := 0
+	for _, c := range t.cells {
+		if c != nil && c.runs > 0 {
+			n++
+		}
+	}
+	s.Periods = make([]Period, 0, n)
 	for i, c := range t.cells {
 		if c == nil || c.runs == 0 {
 			continue

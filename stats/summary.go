@@ -208,7 +208,10 @@ func (s *summary) counts(next *summary) Counts {
 
 // report builds Compute's Report from summaries (the parts of the file, in
 // order). ok is false when the grid reaches cells that were pruned.
-func reportFrom(path string, opt Options, c Counts, parts ...*summary) (*Report, bool) {
+//
+// With consume, the summaries' cells become the Report's where they can,
+// instead of being copied: the summaries are of no more use after.
+func reportFrom(path string, opt Options, c Counts, consume bool, parts ...*summary) (*Report, bool) {
 	gc := chooseGridOf(path, opt)
 	for _, s := range parts {
 		if !s.covers(gc) {
@@ -228,10 +231,10 @@ func reportFrom(path string, opt Options, c Counts, parts ...*summary) (*Report,
 			}
 			t.merge(src) // copies: t has no extras, src no trend cells
 			for k, sc := range src.x.days {
-				t.addCell(gc.slot(false, k), sc)
+				t.addCell(gc.slot(false, k), sc, consume)
 			}
 			for k, sc := range src.x.weeks {
-				t.addCell(gc.slot(true, k), sc)
+				t.addCell(gc.slot(true, k), sc, consume)
 			}
 		}
 	}
@@ -283,15 +286,22 @@ func (gc gridChoice) slot(week bool, key int64) int {
 	return int(i)
 }
 
-// addCell merges c into t's trend cell i (none when i < 0).
-func (t *taskAgg) addCell(i int, c *cell) {
-	if i < 0 {
-		return
-	}
-	if t.cells[i] == nil {
+// addCell merges c, a summary's cell, into t's trend cell i (none when i
+// < 0). With move, c itself becomes the trend cell when it is the first
+// (it is a trend cell's equal: a merge into an empty one only copies it),
+// and addCell says whether it did: the caller has no more use for c.
+func (t *taskAgg) addCell(i int, c *cell, move bool) (moved bool) {
+	switch {
+	case i < 0:
+		return false
+	case t.cells[i] == nil && move:
+		t.cells[i] = c
+		return true
+	case t.cells[i] == nil:
 		t.cells[i] = &cell{durs: newDurs(exactPerCell)}
 	}
 	t.cells[i].merge(c)
+	return false
 }
 
 // Totals are what the history says about each task as running totals: the

@@ -249,7 +249,7 @@ func (t *Tracker) Report(opt Options) (rep *Report, ok bool) {
 	if !opt.cacheable() || t.sum == nil {
 		return nil, false
 	}
-	return reportFrom(t.path, opt, t.counts(), t.parts()...)
+	return reportFrom(t.path, opt, t.counts(), false, t.parts()...)
 }
 
 // computeCached is Compute through the summary cache opt.Cache.
@@ -263,8 +263,13 @@ func computeCached(path string, opt Options) (*Report, error) {
 		return nil, err
 	}
 	_ = t.Save() // the cache is an aid: a read-only logs directory still gets its answer
-	if rep, ok := t.Report(opt); ok {
-		return rep, nil
+	if t.sum != nil {
+		// The summary is saved and of no more use: its cells become the
+		// Report's rather than copies.
+		rep, ok := reportFrom(t.path, opt, t.counts(), true, t.parts()...)
+		if ok {
+			return rep, nil
+		}
 	}
 	// The grid reaches further back than the summary keeps (an anchor far
 	// before the newest run): read everything, as without a cache.
