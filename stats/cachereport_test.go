@@ -14,12 +14,11 @@ import (
 	"github.com/ccq-dev/ccq/recorder"
 )
 
-// TestReportFromCache: when the history has not grown since the cache was
-// written, the cache file alone answers (the summary is never built), with
-// what Compute without a cache says; it declines when lines were appended,
-// when the last line is unterminated, when the cache is damaged and when
-// the grid reaches periods the summary pruned. An answered call leaves the
-// cache file as it was.
+// TestReportFromCache: the cache file and the lines appended since it
+// was written answer Compute (the summary is never built, the cache never
+// rewritten) with what Compute without a cache says, until saveAfter bytes
+// were appended, the last line unterminated or not; it declines when the
+// cache is damaged and when the grid reaches periods the summary pruned.
 func TestReportFromCache(t *testing.T) {
 	path := filepath.Join(t.TempDir(), recorder.HistoryName)
 	cache := CachePath(path)
@@ -43,27 +42,38 @@ func TestReportFromCache(t *testing.T) {
 			}
 		}
 	}
+	unchanged := func(t *testing.T, before os.FileInfo) {
+		t.Helper()
+		compute(t, path, Options{Cache: cache})
+		if after, err := os.Stat(cache); err != nil || !os.SameFile(before, after) || after.ModTime() != before.ModTime() {
+			t.Error("the cache was rewritten")
+		}
+	}
 	answers(t, false) // no cache yet
 	compute(t, path, Options{Cache: cache})
 	before, err := os.Stat(cache)
 	if err != nil {
 		t.Fatal(err)
 	}
+	cached, _ := os.Stat(path)
 	answers(t, true)
-	compute(t, path, Options{Cache: cache})
-	if after, err := os.Stat(cache); err != nil || !os.SameFile(before, after) || after.ModTime() != before.ModTime() {
-		t.Error("a warm call rewrote the cache")
-	}
+	unchanged(t, before)
 
-	appendFile(t, path, randomLines(t, rng, 20, day0.AddDate(1, 0, 0), time.Hour))
+	at := day0.AddDate(1, 0, 0)
+	appendFile(t, path, randomLines(t, rng, 20, at, time.Hour))
+	answers(t, true)
+	appendFile(t, path, []byte(`{"task_id":"t1","success":true`)) // being written
+	answers(t, true)
+	appendFile(t, path, []byte("}\n"))
+	answers(t, true)
+	unchanged(t, before)
+
+	for st, _ := os.Stat(path); st.Size()-cached.Size() <= saveAfter; st, _ = os.Stat(path) {
+		at = at.Add(300 * time.Hour)
+		appendFile(t, path, randomLines(t, rng, 300, at, time.Hour))
+	}
 	answers(t, false)
 	compute(t, path, Options{Cache: cache}) // brings the cache up to date
-	answers(t, true)
-
-	appendFile(t, path, []byte(`{"task_id":"t1","success":true`)) // being written
-	answers(t, false)
-	appendFile(t, path, []byte("}\n"))
-	compute(t, path, Options{Cache: cache})
 	answers(t, true)
 
 	old := Options{Anchor: day0.AddDate(0, 1, 0).UnixMilli(), Cache: cache}

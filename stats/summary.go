@@ -208,9 +208,7 @@ func (s *summary) counts(next *summary) Counts {
 
 // report builds Compute's Report from summaries (the parts of the file, in
 // order). ok is false when the grid reaches cells that were pruned.
-//
-// With consume, the summaries' cells become the Report's where they can,
-// instead of being copied: the summaries are of no more use after.
+// With consume, the summaries are of no more use after (see mergePart).
 func reportFrom(path string, opt Options, c Counts, consume bool, parts ...*summary) (*Report, bool) {
 	gc := chooseGridOf(path, opt)
 	for _, s := range parts {
@@ -220,30 +218,44 @@ func reportFrom(path string, opt Options, c Counts, consume bool, parts ...*summ
 	}
 	merged := map[string]*taskAgg{}
 	for _, s := range parts {
-		for name, src := range s.tasks {
-			if !opt.Filter.MatchTask(name) {
-				continue
-			}
-			t := merged[name]
-			if t == nil {
-				t = newTaskAgg(name, true, gc.grid.n)
-				merged[name] = t
-			}
-			t.merge(src) // copies: t has no extras, src no trend cells
-			for k, sc := range src.x.days {
-				t.addCell(gc.slot(false, k), sc, consume)
-			}
-			for k, sc := range src.x.weeks {
-				t.addCell(gc.slot(true, k), sc, consume)
-			}
+		gc.mergePart(merged, s, &opt.Filter, consume)
+	}
+	return buildReport(path, opt, gc, merged, sortedNames(merged, &opt.Filter), c), true
+}
+
+// mergePart merges the tasks of s that f selects into a Report's tasks
+// (made as needed). With consume, s's cells become the Report's where they
+// can, instead of being copied: s is of no more use after.
+func (gc gridChoice) mergePart(merged map[string]*taskAgg, s *summary, f *Filter, consume bool) {
+	for name, src := range s.tasks {
+		if !f.MatchTask(name) {
+			continue
+		}
+		t := merged[name]
+		if t == nil {
+			t = newTaskAgg(name, true, gc.grid.n)
+			merged[name] = t
+		}
+		t.merge(src) // copies: t has no extras, src no trend cells
+		for k, sc := range src.x.days {
+			t.addCell(gc.slot(false, k), sc, consume)
+		}
+		for k, sc := range src.x.weeks {
+			t.addCell(gc.slot(true, k), sc, consume)
 		}
 	}
-	names := make([]string, 0, len(merged))
-	for name := range merged {
-		names = append(names, name)
+}
+
+// sortedNames are the names of the tasks f selects, in order.
+func sortedNames(tasks map[string]*taskAgg, f *Filter) []string {
+	names := make([]string, 0, len(tasks))
+	for name := range tasks {
+		if f.MatchTask(name) {
+			names = append(names, name)
+		}
 	}
 	slices.Sort(names)
-	return buildReport(path, opt, gc, merged, names, c), true
+	return names
 }
 
 // chooseGridOf is chooseGrid's choice as a gridChoice.

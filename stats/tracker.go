@@ -155,18 +155,24 @@ func checkMark(f *os.File, st os.FileInfo, m fileMark) string {
 
 // scan aggregates the lines in [from, to) of f.
 func (t *Tracker) scan(f *os.File, from, to int64) (*summary, error) {
+	return scanAfter(f, from, to, t.sum, t.workers)
+}
+
+// scanAfter aggregates the lines in [from, to) of f, which follow those
+// of prev, into a summary with prev's floors.
+func scanAfter(f io.ReaderAt, from, to int64, prev *summary, workers int) (*summary, error) {
 	var all Filter
-	sinks, c, err := ScanReaderAt(io.NewSectionReader(f, from, to-from), to-from, t.workers, func() *statsSink {
+	sinks, c, err := ScanReaderAt(io.NewSectionReader(f, from, to-from), to-from, workers, func() *statsSink {
 		s := newStatsSink(&all, trendGrid{})
 		s.summary, s.base = true, from
-		s.dayFloor, s.weekFloor = t.sum.dayFloor, t.sum.weekFloor
+		s.dayFloor, s.weekFloor = prev.dayFloor, prev.weekFloor
 		return s
 	})
 	if err != nil {
 		return nil, err
 	}
 	s := newSummary()
-	s.dayFloor, s.weekFloor = t.sum.dayFloor, t.sum.weekFloor
+	s.dayFloor, s.weekFloor = prev.dayFloor, prev.weekFloor
 	s.add(sinks, c)
 	return s, nil
 }
