@@ -33,10 +33,6 @@ type hist struct {
 
 // add counts n values in bucket b.
 func (h *hist) add(b int, n uint32) {
-	if i := b - h.lo; uint(i) < uint(len(h.c)) {
-		h.c[i] += n
-		return
-	}
 	h.widen(b, b+1)
 	h.c[b-h.lo] += n
 }
@@ -182,7 +178,13 @@ func (d *durs) add(ms int64) {
 		}
 		d.spill()
 	}
-	d.h.add(bucketOf(uint64(v)), 1)
+	// The scan's inner loop: most values fall in the window.
+	b := bucketOf(uint64(v))
+	if i := b - d.h.lo; uint(i) < uint(len(d.h.c)) {
+		d.h.c[i]++
+		return
+	}
+	d.h.add(b, 1)
 }
 
 // spill moves the exact values into a histogram.
