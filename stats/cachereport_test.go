@@ -2,6 +2,7 @@ package stats
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -165,6 +166,34 @@ func TestHistWindow(t *testing.T) {
 		}
 		if !slices.Equal(got[:], want[:]) {
 			t.Fatalf("round %d: the buckets differ", round)
+		}
+	}
+}
+
+// TestWriteJSONStreamed: WriteJSON, a task at a time, writes what
+// json.Encoder writes of the whole Report: with no task, one, many, and
+// names that are escaped.
+func TestWriteJSONStreamed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), recorder.HistoryName)
+	appendFile(t, path, randomLines(t, rand.New(rand.NewPCG(27, 28)), 500, day0, time.Hour))
+	full := compute(t, path, Options{})
+	odd := *full
+	odd.Tasks = slices.Clone(full.Tasks)
+	odd.Tasks[0].TaskID = "<b>&\u2028é\"\\"
+	reports := []*Report{full, &odd, compute(t, path, Options{Filter: Filter{Tasks: []string{"t1"}}}),
+		compute(t, path, Options{Filter: Filter{Tasks: []string{"none"}}}), {}}
+	for i, r := range reports {
+		var got, want bytes.Buffer
+		if err := WriteJSON(&got, r); err != nil {
+			t.Fatal(err)
+		}
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(r); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("report %d (%d tasks):\n%s\nwant\n%s", i, len(r.Tasks), got.String(), want.String())
 		}
 	}
 }
