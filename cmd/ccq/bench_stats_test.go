@@ -12,9 +12,9 @@ import (
 	"github.com/ccq-dev/ccq/internal/claudetest"
 )
 
-// BenchmarkStatsWarm: ccq stats on a history of 1M lines (from
-// stats/internal/genhistory) with a warm summary cache, and right after
-// 1,000 lines were appended to it, each paired with ccq --version in the
+// BenchmarkStatsWarm: ccq stats (and ccq stats --json) on a history of 1M
+// lines (from stats/internal/genhistory) with a warm summary cache, and
+// right after 1,000 lines were appended to it, each paired with ccq --version in the
 // same loop, so the differences come from one machine at one time:
 //
 //	go test -run '^$' -bench StatsWarm -benchtime 30x ./cmd/ccq
@@ -50,7 +50,7 @@ func BenchmarkStatsWarm(b *testing.B) {
 	spawn(b, ccq, env, stats...) // builds the cache
 	spawn(b, ccq, env, "--version")
 	cache := filepath.Join(logs, ".cache", "stats-v1.bin")
-	var version, warm, appended, cVersion, cWarm, cAppended, rewrote []float64
+	var version, warm, warmJSON, appended, cVersion, cWarm, cAppended, rewrote []float64
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	b.ResetTimer()
 	for range b.N {
@@ -59,6 +59,8 @@ func BenchmarkStatsWarm(b *testing.B) {
 		v := ms(w)
 		w, c = spawnCPU(b, ccq, env, stats...)
 		warm, cWarm = append(warm, ms(w)), append(cWarm, ms(c))
+		w, _ = spawnCPU(b, ccq, env, append(stats, "--json")...)
+		warmJSON = append(warmJSON, ms(w))
 		appendBlock(b, hist, block)
 		before := fileTime(b, cache)
 		w, c = spawnCPU(b, ccq, env, stats...)
@@ -71,14 +73,15 @@ func BenchmarkStatsWarm(b *testing.B) {
 	dWarm, dAppended := medianDiff(warm, version), medianDiff(appended, version)
 	b.ReportMetric(median(warm), "warm-ms")
 	b.ReportMetric(dWarm, "warm-over-version-ms")
+	b.ReportMetric(medianDiff(warmJSON, version), "warm-json-over-version-ms")
 	b.ReportMetric(dAppended, "appended-over-version-ms")
 	b.ReportMetric(median(rewrote), "rewrite-over-version-ms")
 	b.ReportMetric(medianDiff(cWarm, cVersion), "warm-cpu-over-version-ms")
 	b.ReportMetric(medianDiff(cAppended, cVersion), "appended-cpu-over-version-ms")
-	b.Logf("%d lines; medians: ccq --version %.1f ms, warm ccq stats %.1f ms (%.1f ms more, goal <= 20), "+
+	b.Logf("%d lines; medians: ccq --version %.1f ms, warm ccq stats %.1f ms (%.1f ms more, goal <= 20; --json %.1f ms more), "+
 		"after appending 1,000 lines %.1f ms (%.1f ms more, goal <= 30; %d of %d calls rewrote the cache, %.1f ms more than --version); "+
 		"CPU time over --version: warm %.1f ms, appended %.1f ms",
-		lines, median(version), median(warm), dWarm, median(appended), dAppended, len(rewrote), b.N, median(rewrote),
+		lines, median(version), median(warm), dWarm, medianDiff(warmJSON, version), median(appended), dAppended, len(rewrote), b.N, median(rewrote),
 		medianDiff(cWarm, cVersion), medianDiff(cAppended, cVersion))
 }
 
