@@ -266,6 +266,7 @@ func encodeCache(m fileMark, s *summary) []byte {
 // (dec.cells reads cells over a scratch one).
 func (d *dec) cell(c *cell) {
 	exact, h := c.durs.exact[:0], c.durs.h
+	*c = cell{} // nothing of the cell read before stays
 	c.runs, c.successes, c.tokens = d.nonNeg(), d.nonNeg(), d.nonNeg()
 	c.durN, c.durSum, c.durMin, c.durMax = d.nonNeg(), d.nonNeg(), d.nonNeg(), d.nonNeg()
 	limit := d.i()
