@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math"
 	"os"
@@ -76,8 +76,25 @@ func markAt(f *os.File, st os.FileInfo, off int64) (fileMark, error) {
 	return m, nil
 }
 
-// enc appends varints to a buffer.
-type enc struct{ b []byte }
+// enc appends varints to a buffer, which flush hands to w and the
+// checksum.
+type enc struct {
+	b   []byte
+	w   io.Writer
+	sum hash.Hash
+	n   int64 // bytes written
+	err error
+}
+
+func (e *enc) flush() {
+	e.sum.Write(e.b)
+	if e.err == nil {
+		var n int
+		n, e.err = e.w.Write(e.b)
+		e.n += int64(n)
+	}
+	e.b = e.b[:0]
+}
 
 func (e *enc) u(v uint64)  { e.b = binary.AppendUvarint(e.b, v) }
 func (e *enc) i(v int64)   { e.b = binary.AppendVarint(e.b, v) }
@@ -112,15 +129,16 @@ func (e *enc) cell(c *cell) {
 	}
 	e.u(1)
 	nz := 0
-	for _, c := range d.h {
+	for _, c := range d.h.c {
 		if c != 0 {
 			nz++
 		}
 	}
 	e.u(uint64(nz))
 	prev := 0
-	for b, c := range d.h {
+	for i, c := range d.h.c {
 		if c != 0 {
+			b := d.h.lo + i
 			e.u(uint64(b - prev))
 			e.u(uint64(c))
 			prev = b
@@ -182,113 +200,74 @@ func (e *enc) task(t *taskAgg) {
 	}
 }
 
-func encodeCache(m fileMark, s *summary) []byte {
-	e := &enc{b: make([]byte, 0, 1<<16)}
+// cacheFile is the cache file of a summary, as a Reader for
+// fsutil.ReplaceFileFrom: io.Copy uses its WriteTo, which writes the file
+// through a small buffer, a few tasks at a time, rather than from one the
+// size of the file (a fresh process pays a page fault for every 4 KiB it
+// first touches).
+type cacheFile struct {
+	m    fileMark
+	s    *summary
+	rest *bytes.Reader // Read's: the whole file, encoded on first use
+}
+
+// WriteTo writes the cache file to w.
+func (c *cacheFile) WriteTo(w io.Writer) (int64, error) {
+	const flushAt = 32 << 10
+	e := &enc{b: make([]byte, 0, 2*flushAt), w: w, sum: sha256.New()}
 	e.b = append(e.b, cacheMagic...)
 	e.u(cacheVersion)
 	e.u(numDurBounds)
 	for _, b := range durBoundsMs {
 		e.i(b)
 	}
-	e.u(m.dev)
-	e.u(m.ino)
-	e.i(m.off)
-	e.b = append(e.b, m.head[:]...)
-	e.b = append(e.b, m.tail[:]...)
-	e.i(int64(s.physical))
-	e.i(int64(s.lines))
-	e.i(int64(s.skipped))
-	e.i(int64(s.firstSkipped))
-	e.i(s.dayFloor)
-	e.i(s.weekFloor)
-	e.u(uint64(len(s.tasks)))
-	for _, t := range s.tasks {
+	e.u(c.m.dev)
+	e.u(c.m.ino)
+	e.i(c.m.off)
+	e.b = append(e.b, c.m.head[:]...)
+	e.b = append(e.b, c.m.tail[:]...)
+	e.i(int64(c.s.physical))
+	e.i(int64(c.s.lines))
+	e.i(int64(c.s.skipped))
+	e.i(int64(c.s.firstSkipped))
+	e.i(c.s.dayFloor)
+	e.i(c.s.weekFloor)
+	e.u(uint64(len(c.s.tasks)))
+	for _, t := range c.s.tasks {
 		e.task(t)
+		if len(e.b) >= flushAt {
+			e.flush()
+		}
 	}
-	sum := sha256.Sum256(e.b)
-	return append(e.b, sum[:]...)
-}
-
-var errBadCache = errors.New("not a ccq summary cache of this version")
-
-// dec reads what enc wrote; the first error sticks and every later read
-// returns zero, so callers check err once at the end (and bound loops by
-// the bytes left, so garbage cannot make them allocate much).
-type dec struct {
-	b   []byte
-	err error
-}
-
-func (d *dec) fail() {
-	if d.err == nil {
-		d.err = errBadCache
+	e.flush()
+	if e.err == nil {
+		n, err := w.Write(e.sum.Sum(nil))
+		e.n, e.err = e.n+int64(n), err
 	}
-	d.b = nil
+	return e.n, e.err
 }
 
-func (d *dec) u() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
+// Read reads the cache file (WriteTo is the way that does not hold it
+// whole).
+func (c *cacheFile) Read(p []byte) (int, error) {
+	if c.rest == nil {
+		c.rest = bytes.NewReader(encodeCache(c.m, c.s))
 	}
-	d.b = d.b[n:]
-	return v
+	return c.rest.Read(p)
 }
 
-func (d *dec) i() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
+// encodeCache is the cache file of s, whose lines end at m.
+func encodeCache(m fileMark, s *summary) []byte {
+	var b bytes.Buffer
+	(&cacheFile{m: m, s: s}).WriteTo(&b) // a bytes.Buffer takes every write
+	return b.Bytes()
 }
 
-func (d *dec) f() float64 {
-	if len(d.b) < 8 {
-		d.fail()
-		return 0
-	}
-	v := math.Float64frombits(binary.LittleEndian.Uint64(d.b))
-	d.b = d.b[8:]
-	return v
-}
-
-func (d *dec) raw(n int) []byte {
-	if n < 0 || len(d.b) < n {
-		d.fail()
-		return nil
-	}
-	v := d.b[:n]
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *dec) s() string { return string(d.raw(int(min(d.u(), uint64(len(d.b)+1))))) }
-
-// count reads a length, refusing one larger than the bytes left (each item
-// takes at least one byte).
-func (d *dec) count() int {
-	n := d.u()
-	if n > uint64(len(d.b)) {
-		d.fail()
-		return 0
-	}
-	return int(n)
-}
-
-func (d *dec) nonNeg() int64 {
-	v := d.i()
-	if v < 0 {
-		d.fail()
-		return 0
-	}
-	return v
-}
-
+// cell reads a cell into c, reusing the storage of the durations c held
+// (dec.cells reads cells over a scratch one).
 func (d *dec) cell(c *cell) {
+	exact, h := c.durs.exact[:0], c.durs.h
+	*c = cell{} // nothing of the cell read before stays
 	c.runs, c.successes, c.tokens = d.nonNeg(), d.nonNeg(), d.nonNeg()
 	c.durN, c.durSum, c.durMin, c.durMax = d.nonNeg(), d.nonNeg(), d.nonNeg(), d.nonNeg()
 	limit := d.i()
@@ -305,33 +284,28 @@ func (d *dec) cell(c *cell) {
 			d.fail()
 			return
 		}
-		c.durs.exact = make([]uint32, 0, max(n, min(c.durs.limit, 128)))
+		if cap(exact) < n {
+			exact = make([]uint32, 0, n)
+		}
 		for range n {
 			v := d.u()
 			if v > math.MaxUint32 {
 				d.fail()
 				return
 			}
-			c.durs.exact = append(c.durs.exact, uint32(v))
+			exact = append(exact, uint32(v))
 		}
+		c.durs.exact = exact
 		if int64(n) != c.durs.n {
 			d.fail()
 		}
 	case 1:
-		c.durs.h = new(hist)
-		b := 0
-		var total int64
-		for range d.count() {
-			b += int(d.u())
-			v := d.u()
-			if b >= numBuckets || v > math.MaxUint32 {
-				d.fail()
-				return
-			}
-			c.durs.h[b] = uint32(v)
-			total += int64(v)
+		if h == nil {
+			h = &hist{}
 		}
-		if total != c.durs.n {
+		d.hist(h)
+		c.durs.h = h
+		if d.err == nil && h.total() != c.durs.n {
 			d.fail()
 		}
 	default:
@@ -342,24 +316,44 @@ func (d *dec) cell(c *cell) {
 	}
 }
 
-func (d *dec) cells() map[int64]*cell {
+// keepCell takes a day or week cell as dec.cells reads it: n is how many
+// the task has. It returns whether it kept c; one it did not keep is read
+// over by the next.
+type keepCell func(n int, key int64, c *cell) bool
+
+// cells reads a task's day or week cells.
+func (d *dec) cells(keep keepCell) {
 	n := d.count()
-	m := make(map[int64]*cell, n)
+	var c *cell
 	for range n {
 		k := d.i()
-		c := &cell{}
+		if c == nil {
+			c = &cell{}
+		}
 		d.cell(c)
 		if d.err != nil {
-			return m
+			return
 		}
-		m[k] = c
+		if keep(n, k, c) {
+			c = nil
+		}
 	}
-	return m
 }
 
-func (d *dec) task() *taskAgg {
-	t := newTaskAgg(d.s(), true, 0)
-	t.x = newSumExtra(math.MinInt64, math.MinInt64) // the summary's, set by decodeCache
+// keepIn keeps the cells in *m, made when the first arrives.
+func keepIn(m *map[int64]*cell) keepCell {
+	return func(n int, k int64, c *cell) bool {
+		if *m == nil {
+			*m = make(map[int64]*cell, n)
+		}
+		(*m)[k] = c
+		return true
+	}
+}
+
+// task reads a task after its name into t: its duration buckets into
+// buckets, its day and week cells to days and weeks.
+func (d *dec) task(t *taskAgg, buckets *[numDurBounds + 1]int64, days, weeks keepCell) {
 	d.cell(&t.all)
 	t.costSum = d.f()
 	t.costRuns = d.nonNeg()
@@ -375,11 +369,11 @@ func (d *dec) task() *taskAgg {
 	t.firstTS, t.lastTS, t.lastOff, t.lastDur = d.i(), d.i(), d.i(), d.nonNeg()
 	t.lastHasDur, t.lastOK = d.u() == 1, d.u() == 1
 	t.lastSuccTS = d.i()
-	for i := range t.x.buckets {
-		t.x.buckets[i] = d.nonNeg()
+	for i := range buckets {
+		buckets[i] = d.nonNeg()
 	}
-	t.x.days = d.cells()
-	t.x.weeks = d.cells()
+	d.cells(days)
+	d.cells(weeks)
 	s := &t.ser
 	s.runs, s.successes, s.retries, s.marked, s.now = d.nonNeg(), d.nonNeg(), d.nonNeg(), d.nonNeg(), d.i()
 	if n := d.count(); n > 0 {
@@ -392,67 +386,6 @@ func (d *dec) task() *taskAgg {
 	if t.all.runs == 0 || math.IsNaN(t.costSum) || t.costSum < 0 {
 		d.fail()
 	}
-	return t
-}
-
-func decodeCache(b []byte) (fileMark, *summary, error) {
-	var m fileMark
-	if len(b) < len(cacheMagic)+sha256.Size || string(b[:len(cacheMagic)]) != cacheMagic {
-		return m, nil, errBadCache
-	}
-	body, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
-	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
-		return m, nil, errBadCache
-	}
-	d := &dec{b: body[len(cacheMagic):]}
-	if d.u() != cacheVersion || d.u() != numDurBounds {
-		return m, nil, errBadCache
-	}
-	for _, want := range durBoundsMs {
-		if d.i() != want {
-			return m, nil, errBadCache
-		}
-	}
-	m.dev, m.ino, m.off = d.u(), d.u(), d.nonNeg()
-	copy(m.head[:], d.raw(sha256.Size))
-	copy(m.tail[:], d.raw(sha256.Size))
-	s := newSummary()
-	s.physical, s.lines, s.skipped, s.firstSkipped = int(d.nonNeg()), int(d.nonNeg()), int(d.nonNeg()), int(d.nonNeg())
-	s.dayFloor, s.weekFloor = d.i(), d.i()
-	for range d.count() {
-		t := d.task()
-		if d.err != nil {
-			break
-		}
-		t.x.dayFloor, t.x.weekFloor = s.dayFloor, s.weekFloor
-		if _, dup := s.tasks[t.name]; dup {
-			d.fail()
-			break
-		}
-		s.tasks[t.name] = t
-	}
-	if d.err == nil && len(d.b) != 0 {
-		d.fail()
-	}
-	if d.err != nil {
-		return m, nil, d.err
-	}
-	return m, s, nil
-}
-
-// readCache loads the cache file at path; any problem is an error for the
-// caller to ignore.
-func readCache(path string) (fileMark, *summary, error) {
-	// One handle, checked to be a regular file: a FIFO or /dev/zero
-	// planted at the cache path would hang the read or fill memory.
-	b, err := recorder.ReadRegular(path, maxCacheSize)
-	if errors.Is(err, recorder.ErrTooLarge) {
-		return fileMark{}, nil, errBadCache
-	}
-	if err != nil {
-		return fileMark{}, nil, err
-	}
-	return decodeCache(b)
 }
 
 // writeCache replaces the cache file at path (in CacheDir of a logs
@@ -462,7 +395,8 @@ func writeCache(path string, m fileMark, s *summary) error {
 	if err := recorder.MkdirNoFollow(filepath.Dir(dir), dir); err != nil {
 		return err
 	}
-	if err := fsutil.ReplaceFile(path, encodeCache(m, s), recorder.FileMode); err != nil {
+	// No fsync: a cache lost or torn in a crash costs one full read.
+	if err := fsutil.ReplaceFileFrom(path, &cacheFile{m: m, s: s}, recorder.FileMode, false); err != nil {
 		return fmt.Errorf("write summary cache: %w", err)
 	}
 	return nil

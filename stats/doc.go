@@ -24,7 +24,10 @@
 // with trend cells kept per day and week instead of per grid period — and
 // a summary cache file (cache.go, Options.Cache) lets the next process
 // read only the lines appended since. Totals, the running figures package
-// metrics exposes, come from the same summary.
+// metrics exposes, come from the same summary. A short `ccq stats` does not
+// even build the summary (cachereport.go): it merges the cache file's
+// cells into the Report as it reads them, since in a fresh process every
+// page of memory first touched costs a page fault.
 //
 // A new reader of the history that is not a table — Prometheus metrics, an
 // HTML report — is another view: it takes a *Report from Compute (or, for

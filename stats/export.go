@@ -1,6 +1,8 @@
 package stats
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"io"
@@ -13,11 +15,49 @@ import (
 // The machine views of a Report: JSON (the documented shape, the Report
 // type itself) and CSV.
 
-// WriteJSON writes the report as indented JSON (the documented shape).
+// WriteJSON writes the report as indented JSON (the documented shape):
+// what json.Encoder with a two-space indent writes, a task at a time. The
+// whole document at once (587 kB for 50 tasks) took a warm `ccq stats
+// --json` more memory, and so page faults, than computing it did.
 func WriteJSON(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	head := *r
+	if len(r.Tasks) > 0 {
+		head.Tasks = []TaskStats{}
+	}
+	if err := enc.Encode(&head); err != nil {
+		return err
+	}
+	const emptyTail = "[]\n}\n" // of "tasks": []
+	if len(r.Tasks) == 0 {
+		_, err := w.Write(buf.Bytes()) // it is all there
+		return err
+	}
+	if !bytes.HasSuffix(buf.Bytes(), []byte(emptyTail)) { // "tasks" is no longer last
+		whole := json.NewEncoder(w)
+		whole.SetIndent("", "  ")
+		return whole.Encode(r)
+	}
+	bw := bufio.NewWriterSize(w, 32<<10)
+	bw.Write(buf.Bytes()[:buf.Len()-len(emptyTail)])
+	bw.WriteString("[\n")
+	enc.SetIndent("    ", "  ") // an element of "tasks", two levels in
+	for i := range r.Tasks {
+		buf.Reset()
+		if err := enc.Encode(&r.Tasks[i]); err != nil {
+			return err
+		}
+		bw.WriteString("    ")
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		if i < len(r.Tasks)-1 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+	}
+	bw.WriteString("  ]\n}\n")
+	return bw.Flush()
 }
 
 // CSVHeader is the first row of WriteCSV. A row with an empty period holds

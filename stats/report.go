@@ -20,7 +20,8 @@ type Options struct {
 	Workers int // goroutines; 0 means GOMAXPROCS
 	// Cache is a summary cache file (CachePath) to read the history
 	// through: only the lines appended since it was written are read, and
-	// it is brought up to date. It is used when the filter selects runs by
+	// it is brought up to date once they exceed saveAfter bytes
+	// (cachereport.go). It is used when the filter selects runs by
 	// task only (no Since, Until or FailedOnly); otherwise, or when the
 	// cache cannot answer, the whole history is read as without it. A
 	// cache that cannot be read or written is ignored, never an error.
@@ -341,6 +342,13 @@ func (t *taskAgg) stats(g trendGrid, period string, window int) TaskStats {
 	if g.n == 0 {
 		return s
 	}
+	n := 0
+	for _, c := range t.cells {
+		if c != nil && c.runs > 0 {
+			n++
+		}
+	}
+	s.Periods = make([]Period, 0, n)
 	for i, c := range t.cells {
 		if c == nil || c.runs == 0 {
 			continue

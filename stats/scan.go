@@ -84,6 +84,14 @@ func ScanReaderAt[S Sink](r io.ReaderAt, size int64, workers int, newSink func()
 	if workers > nseg {
 		workers = nseg
 	}
+	// A short read (the lines appended since the summary cache) gets a
+	// small buffer, read into many times: a fresh process pays a page
+	// fault for every 4 KiB of buffer it fills. Lines longer than it grow
+	// it, as they grow a chunk.
+	bufSize := chunkSize
+	if size <= segmentSize {
+		bufSize = min(chunkSize, 64<<10)
+	}
 	results := make([]segResult, nseg)
 	sinks := make([]S, workers)
 	var next atomic.Int64
@@ -93,7 +101,7 @@ func ScanReaderAt[S Sink](r io.ReaderAt, size int64, workers int, newSink func()
 		wg.Add(1)
 		go func(s S) {
 			defer wg.Done()
-			it := lineIter{r: r, size: size, buf: make([]byte, chunkSize)}
+			it := lineIter{r: r, size: size, buf: make([]byte, bufSize)}
 			var rec Record
 			for {
 				i := int(next.Add(1) - 1)

@@ -206,60 +206,6 @@ func (s *summary) counts(next *summary) Counts {
 	return c
 }
 
-// report builds Compute's Report from summaries (the parts of the file, in
-// order). ok is false when the grid reaches cells that were pruned.
-func reportFrom(path string, opt Options, c Counts, parts ...*summary) (*Report, bool) {
-	g, period, window := chooseGrid(path, opt)
-	if g.n > 0 {
-		for _, s := range parts {
-			if (period == PeriodDay && dayKey(g.start) < s.dayFloor) ||
-				(period == PeriodWeek && weekKey(g.start) < s.weekFloor) {
-				return nil, false
-			}
-		}
-	}
-	merged := map[string]*taskAgg{}
-	for _, s := range parts {
-		for name, src := range s.tasks {
-			if !opt.Filter.MatchTask(name) {
-				continue
-			}
-			t := merged[name]
-			if t == nil {
-				t = newTaskAgg(name, true, g.n)
-				merged[name] = t
-			}
-			t.merge(src) // copies: t has no extras, src no trend cells
-			for i := range g.n {
-				ps := g.start + int64(i)*g.step
-				add := func(sc *cell) {
-					if sc == nil {
-						return
-					}
-					if t.cells[i] == nil {
-						t.cells[i] = &cell{durs: newDurs(exactPerCell)}
-					}
-					t.cells[i].merge(sc)
-				}
-				if period == PeriodWeek {
-					add(src.x.weeks[weekKey(ps)])
-					for d := range int64(7) {
-						add(src.x.days[dayKey(ps)+d])
-					}
-				} else {
-					add(src.x.days[dayKey(ps)])
-				}
-			}
-		}
-	}
-	names := make([]string, 0, len(merged))
-	for name := range merged {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return buildReport(path, opt, gridChoice{g, period, window}, merged, names, c), true
-}
-
 // Totals are what the history says about each task as running totals: the
 // shape a monitoring system scrapes (see package metrics).
 type Totals struct {

@@ -131,17 +131,23 @@ func (t *Tracker) reset(why string) {
 
 // check says why the summary cannot be trusted for f, or "".
 func (t *Tracker) check(f *os.File, st os.FileInfo) string {
+	return checkMark(f, st, t.mark)
+}
+
+// checkMark says why a summary of the bytes up to m.off of the file m was
+// made from cannot be trusted for f, or "".
+func checkMark(f *os.File, st os.FileInfo, m fileMark) string {
 	dev, ino := fileID(st)
 	switch {
-	case t.mark.off == 0:
+	case m.off == 0:
 		return ""
-	case dev != t.mark.dev || ino != t.mark.ino:
+	case dev != m.dev || ino != m.ino:
 		return "the history file was replaced"
-	case st.Size() < t.mark.off:
+	case st.Size() < m.off:
 		return "the history file was truncated"
 	}
-	m, err := markAt(f, st, t.mark.off)
-	if err != nil || m.head != t.mark.head || m.tail != t.mark.tail {
+	now, err := markAt(f, st, m.off)
+	if err != nil || now.head != m.head || now.tail != m.tail {
 		return "the history file was rewritten"
 	}
 	return ""
@@ -149,18 +155,24 @@ func (t *Tracker) check(f *os.File, st os.FileInfo) string {
 
 // scan aggregates the lines in [from, to) of f.
 func (t *Tracker) scan(f *os.File, from, to int64) (*summary, error) {
+	return scanAfter(f, from, to, t.sum, t.workers)
+}
+
+// scanAfter aggregates the lines in [from, to) of f, which follow those
+// of prev, into a summary with prev's floors.
+func scanAfter(f io.ReaderAt, from, to int64, prev *summary, workers int) (*summary, error) {
 	var all Filter
-	sinks, c, err := ScanReaderAt(io.NewSectionReader(f, from, to-from), to-from, t.workers, func() *statsSink {
+	sinks, c, err := ScanReaderAt(io.NewSectionReader(f, from, to-from), to-from, workers, func() *statsSink {
 		s := newStatsSink(&all, trendGrid{})
 		s.summary, s.base = true, from
-		s.dayFloor, s.weekFloor = t.sum.dayFloor, t.sum.weekFloor
+		s.dayFloor, s.weekFloor = prev.dayFloor, prev.weekFloor
 		return s
 	})
 	if err != nil {
 		return nil, err
 	}
 	s := newSummary()
-	s.dayFloor, s.weekFloor = t.sum.dayFloor, t.sum.weekFloor
+	s.dayFloor, s.weekFloor = prev.dayFloor, prev.weekFloor
 	s.add(sinks, c)
 	return s, nil
 }
@@ -243,19 +255,27 @@ func (t *Tracker) Report(opt Options) (rep *Report, ok bool) {
 	if !opt.cacheable() || t.sum == nil {
 		return nil, false
 	}
-	return reportFrom(t.path, opt, t.counts(), t.parts()...)
+	return reportFrom(t.path, opt, t.counts(), false, t.parts()...)
 }
 
 // computeCached is Compute through the summary cache opt.Cache.
 func computeCached(path string, opt Options) (*Report, error) {
+	if rep, ok := reportFromCache(path, opt); ok {
+		return rep, nil
+	}
 	t := NewTracker(path, opt.Cache)
 	t.workers = opt.Workers
 	if err := t.Update(); err != nil {
 		return nil, err
 	}
 	_ = t.Save() // the cache is an aid: a read-only logs directory still gets its answer
-	if rep, ok := t.Report(opt); ok {
-		return rep, nil
+	if t.sum != nil {
+		// The summary is saved and of no more use: its cells become the
+		// Report's rather than copies.
+		rep, ok := reportFrom(t.path, opt, t.counts(), true, t.parts()...)
+		if ok {
+			return rep, nil
+		}
 	}
 	// The grid reaches further back than the summary keeps (an anchor far
 	// before the newest run): read everything, as without a cache.

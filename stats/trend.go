@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -165,7 +166,9 @@ func verdict(prevCells, recentCells []*cell) Trend {
 
 // edgeTime reads the latest (fromEnd) or earliest timestamp among the lines
 // in the last or first 256 KB of the history: the newest runs are appended
-// at the end, the oldest sit at the start. 0 when none is readable.
+// at the end, the oldest sit at the start. 0 when none is readable. It
+// reads through a small buffer: a warm `ccq stats` is short enough that
+// 256 KB of fresh memory would cost it more than the parsing.
 func edgeTime(path string, fromEnd bool) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -177,38 +180,49 @@ func edgeTime(path string, fromEnd bool) (int64, error) {
 		return 0, err
 	}
 	const span = 256 << 10
-	off := int64(0)
+	off, end := int64(0), min(span, st.Size())
 	if fromEnd && st.Size() > span {
-		off = st.Size() - span
+		off, end = st.Size()-span, st.Size()
 	}
-	buf := make([]byte, min(span, st.Size()))
-	n, err := f.ReadAt(buf, off)
-	if err != nil && err != io.EOF {
-		return 0, fmt.Errorf("read history: %w", err)
-	}
-	buf = buf[:n]
 	var best int64
 	var rec Record
 	first := off > 0 // the first line may be cut
-	for len(buf) > 0 {
-		line := buf
-		rest := []byte(nil)
-		for i, c := range buf {
-			if c == '\n' {
-				line, rest = buf[:i], buf[i+1:]
+	buf := make([]byte, min(16<<10, end-off))
+	carry := 0 // the start of a line, at the front of buf
+	for off < end {
+		if carry == len(buf) { // a line longer than buf
+			buf = append(buf, make([]byte, len(buf))...)
+		}
+		n, err := f.ReadAt(buf[carry:min(int64(len(buf)), int64(carry)+end-off)], off)
+		if err != nil && err != io.EOF {
+			return 0, fmt.Errorf("read history: %w", err)
+		}
+		if n == 0 {
+			break // the file shrank
+		}
+		off += int64(n)
+		data := buf[:carry+n]
+		for {
+			i := bytes.IndexByte(data, '\n')
+			if i < 0 {
 				break
 			}
-		}
-		buf = rest
-		if first {
-			first = false
-			continue
-		}
-		if ParseLine(trimCR(line), &rec) && rec.HasTS {
-			if best == 0 || (fromEnd && rec.TSMs > best) || (!fromEnd && rec.TSMs < best) {
-				best = rec.TSMs
+			if !first && ParseLine(trimCR(data[:i]), &rec) && rec.HasTS {
+				best = edgeBest(best, rec.TSMs, fromEnd)
 			}
+			first, data = false, data[i+1:]
 		}
+		carry = copy(buf, data)
+	}
+	if carry > 0 && !first && ParseLine(trimCR(buf[:carry]), &rec) && rec.HasTS {
+		best = edgeBest(best, rec.TSMs, fromEnd)
 	}
 	return best, nil
+}
+
+func edgeBest(best, ts int64, fromEnd bool) int64 {
+	if best == 0 || (fromEnd && ts > best) || (!fromEnd && ts < best) {
+		return ts
+	}
+	return best
 }

@@ -53,6 +53,15 @@ func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
 // path — a link, FIFO or device there is left as it is and nothing is
 // written.
 func ReplaceFile(path string, data []byte, mode os.FileMode) error {
+	return ReplaceFileFrom(path, bytes.NewReader(data), mode, true)
+}
+
+// ReplaceFileFrom is ReplaceFile with the content read from r, and without
+// the fsync when sync is false: for a file that is only an aid (the stats
+// summary cache, checksummed and rebuilt whenever it does not check out),
+// which a crash may lose or leave torn, and whose fsync would cost the
+// short command writing it several milliseconds.
+func ReplaceFileFrom(path string, r io.Reader, mode os.FileMode, sync bool) error {
 	st, err := os.Lstat(path)
 	switch {
 	case err == nil && st.Mode()&fs.ModeSymlink != 0:
@@ -62,7 +71,7 @@ func ReplaceFile(path string, data []byte, mode os.FileMode) error {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return err
 	}
-	return replaceBytes(path, data, mode)
+	return replace(path, r, mode, sync)
 }
 
 func replaceBytes(path string, data []byte, mode os.FileMode) error {
@@ -75,7 +84,11 @@ func replaceBytes(path string, data []byte, mode os.FileMode) error {
 // by natefinch/atomic. The rename replaces a symlink at path rather than
 // writing to where it points. Callers that must not replace a link or a
 // FIFO check first (WriteFileAtomic, ReplaceFile).
-func Replace(path string, r io.Reader, mode fs.FileMode) (err error) {
+func Replace(path string, r io.Reader, mode fs.FileMode) error {
+	return replace(path, r, mode, true)
+}
+
+func replace(path string, r io.Reader, mode fs.FileMode, sync bool) (err error) {
 	var tmp *os.File
 	for tries := 0; ; tries++ {
 		// The name need not be unguessable: O_EXCL refuses one someone
@@ -101,8 +114,10 @@ func Replace(path string, r io.Reader, mode fs.FileMode) (err error) {
 	if err := tmp.Chmod(mode); err != nil {
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		return err
+	if sync {
+		if err := tmp.Sync(); err != nil {
+			return err
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		return err
