@@ -75,23 +75,14 @@ func checkRecords(t *testing.T, recs []logRecord, lines [][]byte) {
 	if len(recs) != len(lines) {
 		t.Fatalf("%d log records, want %d", len(recs), len(lines))
 	}
-	bodies := map[string]logRecord{}
-	for _, r := range recs {
-		bodies[r.Body.String()] = r
-	}
-	for _, l := range lines {
-		line := strings.TrimRight(string(l), "\n")
-		r, ok := bodies[line]
-		if !ok {
-			t.Errorf("no log record has the body %s", line)
-			continue
-		}
-		e, _ := otlp.ParseLine(l)
+	for _, m := range matchBodies(t, recs, lines) {
+		r, line := m.rec, m.line
+		e, _ := otlp.ParseLine(m.raw)
 		a := attrs(r.Attributes)
 		if a["cicd.pipeline.name"] != e.TaskID || a["cicd.pipeline.run.id"] != e.RunID || a["cicd.pipeline.result"] != otlp.Result(&e) || a["log.record.uid"] != e.RunID {
 			t.Errorf("attributes %v for %s", a, line)
 		}
-		checkGenAI(t, "log record of "+e.RunID, a, l)
+		checkGenAI(t, "log record of "+e.RunID, a, m.raw)
 		if r.Resource["service.name"] != "ccq" || r.Resource["host.name"] == "" {
 			t.Errorf("resource %v", r.Resource)
 		}
@@ -172,4 +163,32 @@ func checkMetrics(t *testing.T, ms []metric, lines [][]byte) {
 			t.Errorf("ccq.runs{result=%s} = %v, want %v", r, byResult[r], w)
 		}
 	}
+}
+
+// bodyMatch is a history line and the log record whose body it is.
+type bodyMatch struct {
+	raw  []byte
+	line string
+	rec  logRecord
+}
+
+// matchBodies pairs each line with the record whose body is that line, and
+// fails the test for a line no record carries.
+func matchBodies(t *testing.T, recs []logRecord, lines [][]byte) []bodyMatch {
+	t.Helper()
+	bodies := map[string]logRecord{}
+	for _, r := range recs {
+		bodies[r.Body.String()] = r
+	}
+	var out []bodyMatch
+	for _, l := range lines {
+		line := strings.TrimRight(string(l), "\n")
+		r, ok := bodies[line]
+		if !ok {
+			t.Errorf("no log record has the body %s", line)
+			continue
+		}
+		out = append(out, bodyMatch{raw: l, line: line, rec: r})
+	}
+	return out
 }

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -290,18 +289,9 @@ func checkFilelog(t *testing.T, c *collector, lines [][]byte) {
 	if len(recs) != len(lines) {
 		t.Fatalf("%d log records for %d lines", len(recs), len(lines))
 	}
-	bodies := map[string]logRecord{}
-	for _, r := range recs {
-		bodies[r.Body.String()] = r
-	}
-	for _, l := range lines {
-		line := strings.TrimRight(string(l), "\n")
-		r, ok := bodies[line]
-		if !ok {
-			t.Errorf("no record with body %s", line)
-			continue
-		}
-		e, _ := otlp.ParseLine(l)
+	for _, m := range matchBodies(t, recs, lines) {
+		r, line := m.rec, m.line
+		e, _ := otlp.ParseLine(m.raw)
 		a := attrs(r.Attributes)
 		if a["cicd.pipeline.name"] != e.TaskID || a["cicd.pipeline.result"] != otlp.Result(&e) || a["cicd.pipeline.run.id"] != e.RunID ||
 			a["log.record.uid"] != e.RunID || a["task_id"] != e.TaskID || r.Resource["service.name"] != "ccq" {
