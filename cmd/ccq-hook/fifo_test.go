@@ -35,7 +35,7 @@ func TestHookFIFOTranscriptAndDebugLog(t *testing.T) {
 		})
 	}
 	logs := filepath.Join(dir, "logs")
-	env := append(os.Environ(), "CCQ_LOGS_DIR="+logs, "CCQ_TASK_ID=t", "CCQ_RUN_ID=r1", "CCQ_DEBUG_LOG="+debugLog)
+	env := append(os.Environ(), "XDG_STATE_HOME="+t.TempDir(), "CCQ_LOGS_DIR="+logs, "CCQ_TASK_ID=t", "CCQ_RUN_ID=r1", "CCQ_DEBUG_LOG="+debugLog)
 	for _, event := range []string{
 		`{"session_id":"s1","hook_event_name":"Stop","cwd":"` + dir + `","transcript_path":"` + transcript + `"}`,
 		`{"session_id":"s1","hook_event_name":"SessionEnd","reason":"other","cwd":"` + dir + `","transcript_path":"` + transcript + `"}`,
