@@ -237,7 +237,13 @@ func TestRunStateLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := onlyLine(t, r, out)
-	if !e.Success || len(out.Warnings) != 1 || !strings.Contains(out.Warnings[0], "run state") {
+	// One warning, or two when the script erased the state before the
+	// launcher noted the child in it too: each about the run state.
+	ok := e.Success && len(out.Warnings) >= 1 && len(out.Warnings) <= 2
+	for _, w := range out.Warnings {
+		ok = ok && strings.HasPrefix(w, "run state: ")
+	}
+	if !ok {
 		t.Errorf("entry %+v warnings %q", e, out.Warnings)
 	}
 }
