@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ccq-dev/ccq/internal/clamp"
@@ -170,7 +171,7 @@ func appendExtra(obj []byte, extra map[string]any) []byte {
 	}
 	keys := make([]string, 0, len(extra))
 	for k := range extra {
-		if !knownKeys[k] {
+		if !IsEntryKey(k) {
 			keys = append(keys, k)
 		}
 	}
@@ -191,10 +192,15 @@ func appendExtra(obj []byte, extra map[string]any) []byte {
 	return append(out, '}')
 }
 
-// knownKeys are the JSON names of Entry's own fields.
-var knownKeys = func() map[string]bool {
+// IsEntryKey reports whether k is the JSON name of one of Entry's own
+// fields; any other key of a history line is an extra. The set is made on
+// first use: ccq-hook links this package and most of its events never
+// write a line.
+func IsEntryKey(k string) bool { return entryKeys()[k] }
+
+var entryKeys = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
-	t := reflect.TypeOf(Entry{})
+	t := reflect.TypeFor[Entry]()
 	for i := range t.NumField() {
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 		if name != "" && name != "-" {
@@ -202,4 +208,4 @@ var knownKeys = func() map[string]bool {
 		}
 	}
 	return m
-}()
+})

@@ -34,9 +34,6 @@ package helper
 import (
 	"encoding/json"
 	"fmt"
-	"reflect"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/ccq-dev/ccq/launch"
@@ -127,21 +124,6 @@ func (r *Run) Info() launch.RunInfo {
 		Attempt: r.Attempt, RetryOf: r.RetryOf, WillRetry: r.WillRetry}
 }
 
-// entryKeys are the JSON names of recorder.Entry's fields; any other key
-// of a line is an extra. Made on first use: ccq links this package, and
-// only the helper decodes entries.
-var entryKeys = sync.OnceValue(func() map[string]bool {
-	m := map[string]bool{}
-	t := reflect.TypeFor[recorder.Entry]()
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			m[name] = true
-		}
-	}
-	return m
-})
-
 // DecodeEntry reads a history line back into an entry, extras included.
 func DecodeEntry(line []byte) (recorder.Entry, error) {
 	var e recorder.Entry
@@ -153,7 +135,7 @@ func DecodeEntry(line []byte) (recorder.Entry, error) {
 		return e, fmt.Errorf("entry: %w", err)
 	}
 	for k, v := range all {
-		if entryKeys()[k] {
+		if recorder.IsEntryKey(k) {
 			continue
 		}
 		if e.Extra == nil {

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -253,7 +252,7 @@ func ParseLine(line []byte) (recorder.Entry, error) {
 		_ = json.Unmarshal([]byte(first[2].Raw), &e.TaskID)
 	}
 	for k, raw := range all {
-		if entryKeys[k] {
+		if recorder.IsEntryKey(k) {
 			continue
 		}
 		var v any
@@ -266,19 +265,6 @@ func ParseLine(line []byte) (recorder.Entry, error) {
 	}
 	return e, nil
 }
-
-// entryKeys are the JSON names of recorder.Entry's own fields.
-var entryKeys = func() map[string]bool {
-	m := map[string]bool{}
-	t := reflect.TypeFor[recorder.Entry]()
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			m[name] = true
-		}
-	}
-	return m
-}()
 
 // IDs are derived from the run id, so that TRACEPARENT can be computed
 // before the run starts, by anyone who knows the run id, and a backfilled
