@@ -2,6 +2,7 @@ package launch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -133,20 +134,39 @@ func notifySinks(ctx context.Context, sinks []Sink, call func(context.Context, S
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sinkTimeout)
 	defer cancel()
-	type result struct {
-		err      error
-		returned bool
+	var fails []sinkFailure
+	for i, err := range CallAll(ctx, sinks, call) {
+		if errors.Is(err, ErrNoAnswer) {
+			err = fmt.Errorf("no answer within %v", sinkTimeout)
+		}
+		if err != nil {
+			fails = append(fails, sinkFailure{sinks[i], err})
+		}
 	}
-	var mu sync.Mutex // a late sink may still report while warnings are made
-	results := make([]result, len(sinks))
+	return fails
+}
+
+// ErrNoAnswer is CallAll's error for a call still running at the deadline.
+var ErrNoAnswer = errors.New("no answer in time")
+
+// CallAll calls call on every item at once, each guarded against a panic,
+// and returns by ctx's deadline the error of each, in order: nil when the
+// call succeeded, ErrNoAnswer when it had not returned by then (it goes on
+// in the background). The launcher's sinks and ccq-helper's go through it.
+func CallAll[T any](ctx context.Context, items []T, call func(context.Context, T) error) []error {
+	var mu sync.Mutex // a late call may still report while errs are read
+	errs := make([]error, len(items))
+	for i := range errs {
+		errs[i] = ErrNoAnswer
+	}
 	var wg sync.WaitGroup
-	for i, s := range sinks {
+	for i, it := range items {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := callSink(ctx, s, call)
+			err := Protect(func() error { return call(ctx, it) })
 			mu.Lock()
-			results[i] = result{err, true}
+			errs[i] = err
 			mu.Unlock()
 		}()
 	}
@@ -158,27 +178,18 @@ func notifySinks(ctx context.Context, sinks []Sink, call func(context.Context, S
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	var fails []sinkFailure
-	for i, s := range sinks {
-		err := results[i].err
-		if !results[i].returned {
-			err = fmt.Errorf("no answer within %v", sinkTimeout)
-		}
-		if err != nil {
-			fails = append(fails, sinkFailure{s, err})
-		}
-	}
-	return fails
+	return append([]error(nil), errs...)
 }
 
-// callSink calls call, turning a panic into an error.
-func callSink(ctx context.Context, s Sink, call func(context.Context, Sink) error) (err error) {
+// Protect calls f, turning a panic into an error: a sink never takes the
+// launcher (or ccq-helper) down with it.
+func Protect(f func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic: %v", p)
 		}
 	}()
-	return call(ctx, s)
+	return f()
 }
 
 // startSinks tells the sinks the run starts, without waiting for them:

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/ccq-dev/ccq/launch"
@@ -106,7 +105,7 @@ func answer(set *Set, req Request) Reply {
 			rep.Error = "no notify sink"
 			return rep
 		}
-		if err := protect(func() error { return set.Check(ctx, req.Text) }); err != nil {
+		if err := launch.Protect(func() error { return set.Check(ctx, req.Text) }); err != nil {
 			rep.Errors = map[string]string{SinkNotify: err.Error()}
 		}
 		return rep
@@ -118,53 +117,17 @@ func answer(set *Set, req Request) Reply {
 	return rep
 }
 
-// callAll calls every sink at once and returns, by the deadline of ctx,
-// the errors by name; a sink still busy then has failed.
+// callAll calls every sink at once (launch.CallAll) and returns, by the
+// deadline of ctx, the errors by name; a sink still busy then has failed.
 func callAll(ctx context.Context, sinks []NamedSink, call func(context.Context, NamedSink) error) map[string]string {
-	var mu sync.Mutex
-	errs := map[string]string{}
-	for _, s := range sinks {
-		errs[s.Name] = "no answer in time"
+	out := map[string]string{}
+	for i, err := range launch.CallAll(ctx, sinks, call) {
+		if err != nil {
+			out[sinks[i].Name] = err.Error()
+		}
 	}
-	var wg sync.WaitGroup
-	for _, s := range sinks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := protect(func() error { return call(ctx, s) })
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs[s.Name] = err.Error()
-			} else {
-				delete(errs, s.Name)
-			}
-		}()
-	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(errs) == 0 {
+	if len(out) == 0 {
 		return nil
 	}
-	out := make(map[string]string, len(errs))
-	for k, v := range errs {
-		out[k] = v
-	}
 	return out
-}
-
-// protect turns a panic into an error.
-func protect(f func() error) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("panic: %v", p)
-		}
-	}()
-	return f()
 }
