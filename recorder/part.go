@@ -86,7 +86,7 @@ type Walked struct {
 // returns false. It reads no subagent transcript: it is for rendering a
 // run, once its sums are known.
 func WalkSession(transcriptPath string, p Part, visit func(typ string, line []byte) bool) (Walked, error) {
-	sc, err := scanTranscript(transcriptPath, p.Offsets[transcriptPath], p.Fork, visit)
+	sc, err := scan(transcriptPath, p.Offsets[transcriptPath], p.Fork, visit, false)
 	if err != nil {
 		return Walked{}, err
 	}

@@ -182,6 +182,14 @@ type transcriptScan struct {
 // scanTranscript streams one transcript file from offset; fork: see
 // Part.Fork. visit returning false stops the scan.
 func scanTranscript(path string, offset int64, fork bool, visit func(typ string, line []byte) bool) (*transcriptScan, error) {
+	return scan(path, offset, fork, visit, true)
+}
+
+// scan is scanTranscript; sums false leaves the run's sums (usage, cost,
+// end, errors) untaken, for a walk that only hands lines on
+// (WalkSession: the SessionEnd hook's second pass, which renders the log
+// after the first took the sums).
+func scan(path string, offset int64, fork bool, visit func(typ string, line []byte) bool, sums bool) (*transcriptScan, error) {
 	f, err := OpenRegular(path) // a FIFO would hang the hook
 	if err != nil {
 		return nil, err
@@ -201,7 +209,9 @@ func scanTranscript(path string, offset int64, fork bool, visit func(typ string,
 		if len(line) > 0 {
 			typ := lineType(line)
 			mine := start >= offset && sc.own(line, typ)
-			sc.line(line, typ, mine)
+			if sums {
+				sc.line(line, typ, mine)
+			}
 			if mine {
 				sc.read = lr.pos - offset
 				if visit != nil && !visit(typ, line) {
