@@ -10,76 +10,27 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/ccq-dev/ccq/internal/fifotest"
 )
-
-// mkfifo makes a FIFO in a temp dir. Cleanup opens its other end without
-// blocking, so a regressed open that waits for a peer is let go.
-func mkfifo(t *testing.T) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(p, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unblockFIFO(p) })
-	return p
-}
-
-// unblockFIFO opens both ends of the FIFO at p for a moment, releasing
-// whoever waits in an open of it.
-func unblockFIFO(p string) {
-	r, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return
-	}
-	if w, err := os.OpenFile(p, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-		w.Close()
-	}
-	r.Close()
-}
-
-// within runs f and fails the test if it has not returned in a generous
-// bound (a FIFO that hangs it is the bug being tested); the FIFO is then
-// unblocked so the goroutine ends.
-func within(t *testing.T, fifo string, f func() error) error {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- f() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(10 * time.Second):
-		unblockFIFO(fifo)
-		t.Fatalf("still blocked on the FIFO %s after 10s", fifo)
-		return nil
-	}
-}
-
-func mustBeFIFO(t *testing.T, p string) {
-	t.Helper()
-	st, err := os.Lstat(p)
-	if err != nil || st.Mode()&os.ModeNamedPipe == 0 {
-		t.Fatalf("%s is no longer a FIFO: %v %v", p, st, err)
-	}
-}
 
 // TestWriteFileAtomicFIFO: a FIFO with a reader is written into, and stays
 // a FIFO; one without a reader is an error at once, not a hang, and stays
 // a FIFO too.
 func TestWriteFileAtomicFIFO(t *testing.T) {
-	fifo := mkfifo(t)
-	err := within(t, fifo, func() error { return WriteFileAtomic(fifo, []byte("report\n"), 0o600) })
+	fifo := fifotest.Make(t)
+	err := fifotest.Within(t, fifo, func() error { return WriteFileAtomic(fifo, []byte("report\n"), 0o600) })
 	if err == nil || !strings.Contains(err.Error(), "no reader") {
 		t.Errorf("FIFO without a reader: %v, want a no-reader error", err)
 	}
-	mustBeFIFO(t, fifo)
+	fifotest.MustBeFIFO(t, fifo)
 
 	got := make(chan string, 1)
 	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := within(t, fifo, func() error { return WriteFileAtomic(fifo, []byte("report\n"), 0o600) }); err != nil {
+	if err := fifotest.Within(t, fifo, func() error { return WriteFileAtomic(fifo, []byte("report\n"), 0o600) }); err != nil {
 		t.Fatalf("FIFO with a reader: %v", err)
 	}
 	go func() { b, _ := io.ReadAll(r); got <- string(b) }()
@@ -87,7 +38,7 @@ func TestWriteFileAtomicFIFO(t *testing.T) {
 		t.Errorf("reader got %q", s)
 	}
 	r.Close()
-	mustBeFIFO(t, fifo)
+	fifotest.MustBeFIFO(t, fifo)
 }
 
 // TestWriteFileAtomicDevice: a link to /dev/null is written through to the
@@ -152,11 +103,11 @@ func TestWriteFileAtomicLinkToRegular(t *testing.T) {
 // TestReplaceFileRefusesNonRegular: ccq's own files (the summary cache)
 // are never written into a FIFO, device or link planted at their name.
 func TestReplaceFileRefusesNonRegular(t *testing.T) {
-	fifo := mkfifo(t)
-	if err := within(t, fifo, func() error { return ReplaceFile(fifo, []byte("x"), 0o600) }); !errors.Is(err, ErrNotRegular) {
+	fifo := fifotest.Make(t)
+	if err := fifotest.Within(t, fifo, func() error { return ReplaceFile(fifo, []byte("x"), 0o600) }); !errors.Is(err, ErrNotRegular) {
 		t.Errorf("FIFO: %v, want ErrNotRegular", err)
 	}
-	mustBeFIFO(t, fifo)
+	fifotest.MustBeFIFO(t, fifo)
 	link := filepath.Join(t.TempDir(), "null")
 	if err := os.Symlink("/dev/null", link); err != nil {
 		t.Fatal(err)
