@@ -162,15 +162,7 @@ func TestLauncherKilled(t *testing.T) {
 	cmd.Wait()
 
 	// The run is over when its line is written and its state removed.
-	deadline := killed.Add(grace + 10*time.Second)
-	var h []recorder.Entry
-	for time.Now().Before(deadline) {
-		left, _ := filepath.Glob(filepath.Join(recorder.RunsDir(p.logs), "*"))
-		if h = claudetest.History(t, recorder.HistoryPath(p.logs)); len(h) > 0 && len(left) == 0 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	h := waitRecorded(t, p.logs, 1, killed.Add(grace+10*time.Second))
 	done := time.Now()
 	if len(h) != 1 {
 		t.Fatalf("history %+v, want the killed run once", h)
@@ -343,15 +335,7 @@ func TestLauncherKilledInRetry(t *testing.T) {
 	cmd.Process.Kill()
 	cmd.Wait()
 
-	deadline := killed.Add(grace + 10*time.Second)
-	var h []recorder.Entry
-	for time.Now().Before(deadline) {
-		left, _ := filepath.Glob(filepath.Join(recorder.RunsDir(p.logs), "*"))
-		if h = claudetest.History(t, recorder.HistoryPath(p.logs)); len(h) > 1 && len(left) == 0 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	h := waitRecorded(t, p.logs, 2, killed.Add(grace+10*time.Second))
 	if left := runProcesses(runID); len(left) > 0 {
 		t.Errorf("processes of run %s left %v after the grace period", runID, left)
 	}
@@ -413,13 +397,7 @@ func TestHookAfterLauncherKilled(t *testing.T) {
 		t.Logf("the stand-in's hook did not finish: %v", err)
 	}
 
-	var h []recorder.Entry
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		left, _ := filepath.Glob(filepath.Join(recorder.RunsDir(p.logs), "*"))
-		if h = claudetest.History(t, recorder.HistoryPath(p.logs)); len(h) > 0 && len(left) == 0 {
-			break
-		}
-	}
+	h := waitRecorded(t, p.logs, 1, time.Now().Add(30*time.Second))
 	if len(h) != 1 || h[0].RunID != runID {
 		t.Fatalf("history %+v, want run %s once", h, runID)
 	}
@@ -427,4 +405,19 @@ func TestHookAfterLauncherKilled(t *testing.T) {
 		t.Errorf("line %+v, want exception %q", e, recorder.UnfinishedLauncherKilled)
 	}
 	t.Logf("recorded by %s", h[0].RecordedBy)
+}
+
+// waitRecorded waits, until deadline, for the history in logs to hold at
+// least n lines with no run state left (the runs are over and recorded),
+// and returns the history as it is then.
+func waitRecorded(t *testing.T, logs string, n int, deadline time.Time) []recorder.Entry {
+	t.Helper()
+	for {
+		left, _ := filepath.Glob(filepath.Join(recorder.RunsDir(logs), "*"))
+		h := claudetest.History(t, recorder.HistoryPath(logs))
+		if len(h) >= n && len(left) == 0 || time.Now().After(deadline) {
+			return h
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
