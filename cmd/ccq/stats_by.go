@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -91,6 +92,10 @@ func (a *appEnv) statsByPart(h history, by, part string, asJSON bool) error {
 			stats.HumanSeconds(g.MedianS), per, minuteOf(g.First), minuteOf(g.Last)})
 	}
 	if len(rows) == 1 {
+		if st, err := os.Stat(h.path); err != nil || st.Size() == 0 {
+			a.noRunsYet(a.stdout, "stats", h) // as plain ccq stats says it
+			return nil
+		}
 		fmt.Fprintf(a.stdout, "no runs in %s\n", h.path)
 		return nil
 	}
