@@ -74,6 +74,9 @@ type Outcome struct {
 	Waits []time.Duration
 	// SkipReason is why a Skipped launch started nothing.
 	SkipReason string
+	// ClientSaid is claude's own last word on a failed run (Snapshot's
+	// ClientError): what a failure's summary leads with.
+	ClientSaid string
 
 	next retryDecision
 }

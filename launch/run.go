@@ -394,6 +394,9 @@ func (a *attempt) report(res runResult, rec recorder.Recorded, recErr error) *Ou
 	out := res.outcome()
 	out.Entry, out.RecordErr, out.Warnings = rec.Entry, recErr, a.warnings
 	out.Attempt, out.next = a.at.n, a.next
+	if !rec.Entry.Success {
+		out.ClientSaid = a.stream.Snapshot().ClientError()
+	}
 	out.Deadline = res.timedOut && a.deadline && !res.idle
 	return out
 }

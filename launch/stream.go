@@ -18,6 +18,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/ccq-dev/ccq/internal/clamp"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/sessionlog"
 )
@@ -63,6 +64,21 @@ type Snapshot struct {
 	// APIErrorText is the text of the last API-error message (a synthetic
 	// assistant turn): "API Error: Request rejected (429) · …".
 	APIErrorText string
+}
+
+// ClientError is the client's own last error line: the API error message
+// it printed, else the text of a result that is an error, else its last
+// plain output; "" when it said none. Only the first line is kept.
+func (s Snapshot) ClientError() string {
+	msg := s.APIErrorText
+	if msg == "" && s.Result != nil && s.Result.IsError {
+		msg = s.ResultText
+	}
+	if msg == "" {
+		msg = s.LastOutput
+	}
+	msg, _, _ = strings.Cut(strings.TrimSpace(msg), "\n")
+	return clamp.String(msg, 300)
 }
 
 // maxInit bounds the init event kept for the fingerprint.

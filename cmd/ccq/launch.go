@@ -11,6 +11,7 @@ import (
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/sinks/helper"
+	"github.com/ccq-dev/ccq/stats"
 	"github.com/urfave/cli/v2"
 )
 
@@ -276,7 +277,12 @@ const summaryTail = 10
 // printSummary prints the run's one-line summary and, for a failure read
 // later (cron mail), the attempts and the end of the session log.
 func printSummary(w io.Writer, out *launch.Outcome, long bool) {
-	fmt.Fprintln(w, launch.Summary(&out.Entry))
+	summary := launch.Summary(&out.Entry)
+	if long && out.ClientSaid != "" && !strings.Contains(summary, out.ClientSaid) {
+		// What cron mails leads with claude's own words, whatever follows.
+		fmt.Fprintf(w, "claude: %s\n", stats.Printable(out.ClientSaid))
+	}
+	fmt.Fprintln(w, summary)
 	if !long {
 		return
 	}
