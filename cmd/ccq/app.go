@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/ccq-dev/ccq/internal/buildinfo"
@@ -156,7 +157,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []str
 	if pwd := a.env["PWD"]; a.cwd == "" && pwd != "" {
 		a.cwd = pwd
 	}
-	err := newApp(a).Run(append([]string{"ccq"}, args...))
+	app := newApp(a)
+	err := app.Run(append([]string{"ccq"}, flagsFirst(app, args, "digest", "show")...))
 	if err == nil && a.unknownCommand != "" {
 		err = clierr.WithHint(usageErr("unknown command %q", a.unknownCommand), "ccq --help lists the commands")
 	}
@@ -213,3 +215,42 @@ func usageErr(format string, args ...any) error {
 var withHint = clierr.WithHint
 
 func buildVersion() string { return buildinfo.Version(version) }
+
+// flagsFirst lets the flags of the named commands follow their argument,
+// as `ccq digest TASK --last 3` is written in the README: urfave/cli
+// stops reading flags at the first argument, so the arguments are moved
+// after the flags. Arguments after "--" stay where they are.
+func flagsFirst(app *cli.App, args []string, names ...string) []string {
+	if len(args) == 0 || !slices.Contains(names, args[0]) {
+		return args
+	}
+	cmd := app.Command(args[0])
+	if cmd == nil {
+		return args
+	}
+	takesValue := map[string]bool{}
+	for _, f := range cmd.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	flags, positional := []string{args[0]}, []string(nil)
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(append(flags, positional...), args[i:]...)
+		case len(a) > 1 && a[0] == '-':
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if takesValue[name] && i+1 < len(args) {
+				i++
+				flags = append(flags, args[i])
+			}
+		default:
+			positional = append(positional, a)
+		}
+	}
+	return append(flags, positional...)
+}
