@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/ccq-dev/ccq/internal/claudetest"
 )
 
 // TestShimRefusesSharedDataDir: the plugin's shim runs the binary it built
@@ -15,14 +13,7 @@ import (
 // group- or other-writable; and it never writes build.log through a link
 // planted there. A planted "ccq-hook" leaves a marker when it runs.
 func TestShimRefusesSharedDataDir(t *testing.T) {
-	shim := filepath.Join(claudetest.RepoRoot(), "plugin", "ccq-hook")
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh")
-	}
-	root := t.TempDir()
-	os.MkdirAll(filepath.Join(root, ".claude-plugin"), 0o755)
-	os.WriteFile(filepath.Join(root, ".claude-plugin", "plugin.json"), []byte(`{"name":"ccq"}`), 0o644)
+	shim, sh, root := shimPlugin(t)
 	// run runs the shim and fails unless it exits 0 and says what
 	// refused (the one line the shim prints, on stderr) or nothing.
 	run := func(t *testing.T, data, path string, refused bool) {

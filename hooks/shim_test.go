@@ -15,19 +15,12 @@ import (
 // plugin's shim exits 0 with nothing on stdout, and a failed build is not
 // retried by the next hook.
 func TestShimNeverFails(t *testing.T) {
-	shim := filepath.Join(claudetest.RepoRoot(), "plugin", "ccq-hook")
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh")
-	}
+	shim, sh, root := shimPlugin(t)
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go")
 	}
-	// A plugin folder with no bin/ and no sources: the build fails.
-	root := t.TempDir()
-	os.MkdirAll(filepath.Join(root, ".claude-plugin"), 0o755)
-	os.WriteFile(filepath.Join(root, ".claude-plugin", "plugin.json"), []byte(`{"name":"ccq"}`), 0o644)
+	// root has no bin/ and no sources: the build fails.
 	withGo := t.TempDir()
 	if err := os.Symlink(goBin, filepath.Join(withGo, "go")); err != nil {
 		t.Fatal(err)
@@ -63,4 +56,19 @@ func TestShimNeverFails(t *testing.T) {
 			}
 		})
 	}
+}
+
+// shimPlugin is the plugin's shim, the sh that runs it, and a plugin
+// folder of its own (.claude-plugin/plugin.json, nothing else).
+func shimPlugin(t *testing.T) (shim, sh, root string) {
+	t.Helper()
+	shim = filepath.Join(claudetest.RepoRoot(), "plugin", "ccq-hook")
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	root = t.TempDir()
+	os.MkdirAll(filepath.Join(root, ".claude-plugin"), 0o755)
+	os.WriteFile(filepath.Join(root, ".claude-plugin", "plugin.json"), []byte(`{"name":"ccq"}`), 0o644)
+	return shim, sh, root
 }
