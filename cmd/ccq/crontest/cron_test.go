@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/ccq-dev/ccq/internal/claudetest"
+	"github.com/ccq-dev/ccq/internal/logindex"
 	"github.com/ccq-dev/ccq/recorder"
 )
 
@@ -95,6 +97,7 @@ func TestCronDaemonRunsInstalledEntry(t *testing.T) {
 	lockCrontab(t)
 
 	before, hadTable := readCrontab(t, crontabBin)
+	keepLogIndex(t)
 	t.Cleanup(func() {
 		now, has := readCrontab(t, crontabBin)
 		if has == hadTable && bytes.Equal(now, before) {
@@ -227,4 +230,26 @@ func readCrontab(t *testing.T, bin string) ([]byte, bool) {
 		t.Fatalf("crontab -l: %v: %s", err, errb.String())
 	}
 	return out.Bytes(), true
+}
+
+// keepLogIndex puts the user's index of logs directories back as it was
+// when the test ends: the job cron runs is a real ccq launch, with the
+// user's own $HOME from the password file, and notes its temporary logs
+// directory there.
+func keepLogIndex(t *testing.T) {
+	u, err := user.Current()
+	if err != nil || u.HomeDir == "" {
+		return
+	}
+	path := logindex.Path(map[string]string{"HOME": u.HomeDir})
+	before, err := os.ReadFile(path)
+	had := err == nil
+	t.Cleanup(func() {
+		if had {
+			_ = os.WriteFile(path, before, 0o600)
+			return
+		}
+		_ = os.Remove(path)
+		_ = os.Remove(filepath.Dir(path)) // the ccq folder, if the job made it and it is empty
+	})
 }
