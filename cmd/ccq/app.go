@@ -105,6 +105,7 @@ func newApp(a *appEnv) *cli.App {
 		CommandNotFound: func(c *cli.Context, name string) { a.unknownCommand = name },
 	}
 	setUsageHooks(app.Commands)
+	quickNames(app.Commands)
 	return app
 }
 
@@ -143,7 +144,7 @@ func flagError(err error, flags []cli.Flag) error {
 		dash = "-"
 	}
 	for _, f := range flags {
-		if _, ok := f.(*cli.DurationFlag); ok && slices.Contains(f.Names(), m[2]) {
+		if isDurationFlag(f) && slices.Contains(f.Names(), m[2]) {
 			return fmt.Errorf("%s%s %q: want a duration such as 90s, 15m or 2h", dash, m[2], m[1])
 		}
 	}
@@ -230,7 +231,7 @@ func flagsFirst(app *cli.App, args []string, names ...string) []string {
 	}
 	takesValue := map[string]bool{}
 	for _, f := range cmd.Flags {
-		_, isBool := f.(*cli.BoolFlag)
+		isBool := isBoolFlag(f)
 		for _, n := range f.Names() {
 			takesValue[n] = !isBool
 		}
