@@ -12,7 +12,8 @@ import (
 // grows with the square of a command's flags: `ccq launch`, 31 flags, ran
 // about 2,500 regular expressions at every start (0.7 ms, a tenth of ccq's
 // own start-up). quickNames wraps each flag so that Names() answers from a
-// slice made once; everything else is the flag's own.
+// slice made once; everything else, the help text included, is the flag's
+// own.
 
 type (
 	quickString struct {
@@ -52,15 +53,6 @@ func (f quickInt64) Names() []string       { return f.names }
 func (f quickFloat64) Names() []string     { return f.names }
 func (f quickDuration) Names() []string    { return f.names }
 func (f quickStringSlice) Names() []string { return f.names }
-
-// GetDefaultText keeps DisableDefaultText working in the help: urfave/cli
-// looks for it on a *cli.BoolFlag only.
-func (f quickBool) GetDefaultText() string {
-	if f.DisableDefaultText {
-		return ""
-	}
-	return f.BoolFlag.GetDefaultText()
-}
 
 // quickNames wraps the flags of cmds, their subcommands' included.
 func quickNames(cmds []*cli.Command) {
