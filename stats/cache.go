@@ -1,12 +1,14 @@
 package stats
 
 import (
-	"crypto/sha256"
 	"fmt"
+	"hash"
+	"hash/crc64"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/ccq-dev/ccq/internal/fsutil"
 	"github.com/ccq-dev/ccq/recorder"
@@ -33,7 +35,7 @@ import (
 // a crash costs one full read.
 const (
 	cacheMagic   = "ccq-stats-cache\n"
-	cacheVersion = 4 // 2: scheduled runs (series.go); 3: names as valid UTF-8; 4: verify failures apart
+	cacheVersion = 5 // 2: scheduled runs (series.go); 3: names as valid UTF-8; 4: verify failures apart; 5: CRC-64 sums
 	// CacheDir and CacheName place the cache in a logs directory.
 	CacheDir  = ".cache"
 	CacheName = "stats-v1.bin"
@@ -50,11 +52,27 @@ func CachePath(historyPath string) string {
 	return filepath.Join(filepath.Dir(historyPath), CacheDir, CacheName)
 }
 
+// The cache's checksum and the marks of the history are CRC-64 (ECMA):
+// they catch a torn or stale file, not an adversary, and crypto/sha256
+// cost every ccq start its package initialisation (the FIPS module's).
+const sumSize = crc64.Size
+
+var crcTable = sync.OnceValue(func() *crc64.Table { return crc64.MakeTable(crc64.ECMA) })
+
+func newSum() hash.Hash64 { return crc64.New(crcTable()) }
+
+func sumOf(b []byte) (out [sumSize]byte) {
+	h := newSum()
+	h.Write(b)
+	h.Sum(out[:0])
+	return out
+}
+
 // fileMark recognises a history file at an offset.
 type fileMark struct {
 	dev, ino   uint64
 	off        int64
-	head, tail [sha256.Size]byte
+	head, tail [sumSize]byte
 }
 
 // markAt computes the mark of f at off.
@@ -65,11 +83,11 @@ func markAt(f *os.File, st os.FileInfo, off int64) (fileMark, error) {
 	if _, err := f.ReadAt(buf, 0); err != nil && err != io.EOF {
 		return m, err
 	}
-	m.head = sha256.Sum256(buf)
+	m.head = sumOf(buf)
 	if _, err := f.ReadAt(buf, off-int64(len(buf))); err != nil && err != io.EOF {
 		return m, err
 	}
-	m.tail = sha256.Sum256(buf)
+	m.tail = sumOf(buf)
 	return m, nil
 }
 

@@ -2,7 +2,6 @@ package stats
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"hash"
@@ -35,7 +34,7 @@ type dec struct {
 }
 
 func newDec(r io.Reader, bodySize int64) *dec {
-	return &dec{r: r, buf: make([]byte, min(bodySize, decBufSize)), left: bodySize, sum: sha256.New()}
+	return &dec{r: r, buf: make([]byte, min(bodySize, decBufSize)), left: bodySize, sum: newSum()}
 }
 
 func (d *dec) fail() {
@@ -207,8 +206,8 @@ func decodeCacheFrom(r io.Reader, size int64) (fileMark, *summary, error) {
 func decodeHead(r io.Reader, size int64) (*dec, fileMark, *summary) {
 	var m fileMark
 	s := newSummary()
-	d := newDec(r, max(size-sha256.Size, 0))
-	if size < int64(len(cacheMagic))+sha256.Size {
+	d := newDec(r, max(size-sumSize, 0))
+	if size < int64(len(cacheMagic))+sumSize {
 		d.fail()
 		return d, m, s
 	}
@@ -222,8 +221,8 @@ func decodeHead(r io.Reader, size int64) (*dec, fileMark, *summary) {
 		}
 	}
 	m.dev, m.ino, m.off = d.u(), d.u(), d.nonNeg()
-	copy(m.head[:], d.raw(sha256.Size))
-	copy(m.tail[:], d.raw(sha256.Size))
+	copy(m.head[:], d.raw(sumSize))
+	copy(m.tail[:], d.raw(sumSize))
 	s.physical, s.lines, s.skipped, s.firstSkipped = int(d.nonNeg()), int(d.nonNeg()), int(d.nonNeg()), int(d.nonNeg())
 	s.dayFloor, s.weekFloor = d.i(), d.i()
 	return d, m, s
@@ -239,7 +238,7 @@ func (d *dec) end(r io.Reader) error {
 	if d.err != nil {
 		return d.err
 	}
-	var sum [sha256.Size]byte
+	var sum [sumSize]byte
 	if _, err := io.ReadFull(r, sum[:]); err != nil || !bytes.Equal(d.sum.Sum(nil), sum[:]) {
 		return errBadCache
 	}

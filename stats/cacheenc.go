@@ -2,7 +2,6 @@ package stats
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"hash"
 	"io"
@@ -147,7 +146,7 @@ type cacheFile struct {
 // WriteTo writes the cache file to w.
 func (c *cacheFile) WriteTo(w io.Writer) (int64, error) {
 	const flushAt = 32 << 10
-	e := &enc{b: make([]byte, 0, 2*flushAt), w: w, sum: sha256.New()}
+	e := &enc{b: make([]byte, 0, 2*flushAt), w: w, sum: newSum()}
 	e.b = append(e.b, cacheMagic...)
 	e.u(cacheVersion)
 	e.u(numDurBounds)

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccq-dev/ccq/internal/idhash"
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
-	"github.com/ccq-dev/ccq/sinks/ping/pingurl"
 )
 
 // TestAsyncStartDoesNotWait: with Async, Start returns while the helper
@@ -46,7 +46,7 @@ echo '{"v":1,"id":3,"errors":{"ping":"404 no such check"}}'
 	}
 	s := c.Sinks()[0]
 	run := launch.RunInfo{RunID: "r1", Task: "nightly", Attempt: 1}
-	if a, ok := s.(launch.Annotator); !ok || a.Annotate(run)["ping_rid"] != pingurl.RunUUID("r1") {
+	if a, ok := s.(launch.Annotator); !ok || a.Annotate(run)["ping_rid"] != idhash.RunUUID("r1") {
 		t.Errorf("the ping's sink does not put its rid in the line")
 	}
 	done := make(chan error, 1)
@@ -113,7 +113,7 @@ func TestPingThroughHelper(t *testing.T) {
 	if err := s.Finished(sinkCtx(t), run, recorder.Entry{TaskID: "nightly", ErrorType: "timeout", RunID: "r1"}); err != nil {
 		t.Fatal(err)
 	}
-	rid := "rid=" + pingurl.RunUUID("r1")
+	rid := "rid=" + idhash.RunUUID("r1")
 	mu.Lock()
 	defer mu.Unlock()
 	if len(got) != 2 || got[0] != "/ping/abc/start?"+rid || got[1] != "/ping/abc/fail?"+rid {

@@ -3,13 +3,11 @@ package helper
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 
+	"github.com/ccq-dev/ccq/internal/idhash"
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
-	"github.com/ccq-dev/ccq/sinks/ping/pingurl"
 )
 
 // Sinks are the helper's sinks as launch sinks, one per sink it set up,
@@ -44,7 +42,7 @@ func (r *remote) Annotate(run launch.RunInfo) map[string]any {
 	if r.name != SinkPing || run.RunID == "" {
 		return nil
 	}
-	return map[string]any{"ping_rid": pingurl.RunUUID(run.RunID)}
+	return map[string]any{"ping_rid": idhash.RunUUID(run.RunID)}
 }
 
 func (r *remote) SinkName() string { return r.name }
@@ -96,28 +94,7 @@ func (r *remote) result(errs map[string]string, err error) error {
 	return nil
 }
 
-// TraceParent is the W3C traceparent of a run's span,
-// "00-<trace id>-<span id>-01", derived from the run id alone exactly as
-// sinks/otlp derives the ids of the span it sends, so that Claude Code's
-// spans join it; it needs no OpenTelemetry package.
-func TraceParent(runID string) string {
-	t := sha256.Sum256([]byte("ccq trace\x00" + runID))
-	s := sha256.Sum256([]byte("ccq span\x00" + runID))
-	tid, sid := t[:16], s[:8]
-	if allZero(tid) {
-		tid[15] = 1
-	}
-	if allZero(sid) {
-		sid[7] = 1
-	}
-	return "00-" + hex.EncodeToString(tid) + "-" + hex.EncodeToString(sid) + "-01"
-}
-
-func allZero(b []byte) bool {
-	for _, x := range b {
-		if x != 0 {
-			return false
-		}
-	}
-	return true
-}
+// TraceParent is the W3C traceparent of a run's span, derived from the
+// run id alone exactly as sinks/otlp derives the ids of the span it sends
+// (internal/idhash), so that Claude Code's spans join it.
+func TraceParent(runID string) string { return idhash.TraceParent(runID) }

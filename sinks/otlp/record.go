@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccq-dev/ccq/internal/idhash"
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/tidwall/gjson"
 	"go.opentelemetry.io/otel/attribute"
@@ -270,19 +271,8 @@ func ParseLine(line []byte) (recorder.Entry, error) {
 // before the run starts, by anyone who knows the run id, and a backfilled
 // log record links to the same trace as the one the launcher sent.
 func runIDs(runID string) (trace.TraceID, trace.SpanID) {
-	var tid trace.TraceID
-	var sid trace.SpanID
-	t := sha256.Sum256([]byte("ccq trace\x00" + runID))
-	s := sha256.Sum256([]byte("ccq span\x00" + runID))
-	copy(tid[:], t[:])
-	copy(sid[:], s[:])
-	if !tid.IsValid() {
-		tid[15] = 1
-	}
-	if !sid.IsValid() {
-		sid[7] = 1
-	}
-	return tid, sid
+	tid, sid := idhash.TraceIDs(runID)
+	return trace.TraceID(tid), trace.SpanID(sid)
 }
 
 // runSpanContext is the run's span as a parent for the log record and for

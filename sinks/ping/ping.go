@@ -71,6 +71,7 @@ import (
 	"time"
 
 	"github.com/ccq-dev/ccq/internal/clamp"
+	"github.com/ccq-dev/ccq/internal/idhash"
 	"github.com/ccq-dev/ccq/internal/redact"
 	"github.com/ccq-dev/ccq/launch"
 	"github.com/ccq-dev/ccq/recorder"
@@ -194,9 +195,9 @@ func New(cfg Config) (*Pinger, error) {
 	}, nil
 }
 
-// RunUUID returns the rid a run's pings carry (pingurl.RunUUID): the
-// name-based UUID of runID in ccq's namespace.
-func RunUUID(runID string) string { return pingurl.RunUUID(runID) }
+// RunUUID returns the rid a run's pings carry (internal/idhash): a UUID
+// derived from the run id alone.
+func RunUUID(runID string) string { return idhash.RunUUID(runID) }
 
 // SinkName names the pinger in the launcher's warnings and in the history
 // line's "ping_error".

@@ -142,12 +142,12 @@ func writeLog(t *testing.T, content string) string {
 }
 
 func TestRunUUID(t *testing.T) {
-	// Golden: the mapping must never change, or a history line's ping_rid
-	// stops naming the service's run. (Python's uuid.uuid5 agrees.)
+	// Golden (internal/idhash): the launcher's ping_rid and the helper's
+	// pings must name the same run.
 	if got, want := RunUUID("01m8a2bv7jvqs457"), RunUUID("01m8a2bv7jvqs457"); got != want {
 		t.Fatalf("not deterministic: %s %s", got, want)
 	}
-	if got := RunUUID("01m8a2bv7jvqs457"); got != "93355d4a-5d22-5d89-9c69-6e1350bb7c06" {
+	if got := RunUUID("01m8a2bv7jvqs457"); got != "b2c00257-0e4c-81e5-ad01-69d6ab75924a" {
 		t.Errorf("RunUUID changed: %s", got)
 	}
 	if RunUUID("a") == RunUUID("b") {
