@@ -2,9 +2,11 @@ package schedule
 
 import (
 	"bytes"
+	"encoding/xml"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // FuzzParse: any schedule text either errors or gives a Spec whose slots
@@ -65,6 +67,33 @@ func FuzzParseCrontab(f *testing.F) {
 		again, err := ParseCrontab(out)
 		if err != nil || !strings.EqualFold(strings.Join(again.Tasks(), ","), strings.Join(tab.Tasks(), ",")) {
 			t.Fatalf("%q: rendered %q parses to %v, %v", text, out, again, err)
+		}
+	})
+}
+
+// FuzzPlistText: esc escapes as encoding/xml does, and plistTask reads
+// back the task name of any plist LaunchdPlist writes.
+func FuzzPlistText(f *testing.F) {
+	for _, s := range []string{"nightly", `a <b> & 'c'`, "tab\there\nnl\r", "\x00\x01\ufffe", "ü€😀", "&amp;#39;"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want bytes.Buffer
+		if err := xml.EscapeText(&want, []byte(s)); err != nil {
+			t.Skip()
+		}
+		if got := esc(s); got != want.String() {
+			t.Fatalf("esc(%q) = %q, encoding/xml %q", s, got, want.String())
+		}
+		if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return !isXMLChar(r) }) {
+			return // such a name is not read back verbatim by any XML reader either
+		}
+		b, err := LaunchdPlist(job(t, s, "0 3 * * *"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := plistTask(b); got != s {
+			t.Fatalf("plistTask of %q = %q", s, got)
 		}
 	})
 }

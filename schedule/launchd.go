@@ -2,11 +2,12 @@ package schedule
 
 import (
 	"bytes"
-	"encoding/xml"
 	"fmt"
+	"html"
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ccq-dev/ccq/internal/fsutil"
 )
@@ -83,7 +84,7 @@ func LaunchdPlist(j Job) ([]byte, error) {
 		return nil, fmt.Errorf("task %s: jitter: %w by launchd", j.Task, ErrCannotExpress)
 	}
 	var b bytes.Buffer
-	b.WriteString(xml.Header)
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	b.WriteString(`<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">` + "\n")
 	b.WriteString("<!-- " + strings.ReplaceAll(UnitMarker, "--", "-") + " -->\n")
 	b.WriteString("<plist version=\"1.0\">\n<dict>\n")
@@ -109,10 +110,43 @@ func LaunchdPlist(j Job) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// esc escapes s for XML character data as encoding/xml's EscapeText
+// does; plistTask reads it back. (encoding/xml itself cost every ccq
+// start its package initialisation, for one file on macOS.)
 func esc(s string) string {
-	var b bytes.Buffer
-	xml.EscapeText(&b, []byte(s))
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString("&#34;")
+		case '\'':
+			b.WriteString("&#39;")
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '\t':
+			b.WriteString("&#x9;")
+		case '\n':
+			b.WriteString("&#xA;")
+		case '\r':
+			b.WriteString("&#xD;")
+		default:
+			if !isXMLChar(r) {
+				r = utf8.RuneError
+			}
+			b.WriteRune(r)
+		}
+	}
 	return b.String()
+}
+
+// isXMLChar is XML 1.0's Char production.
+func isXMLChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D || r >= 0x20 && r <= 0xD7FF ||
+		r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }
 
 // LaunchdInstalled lists the tasks whose plist ccq wrote in dir.
@@ -142,13 +176,15 @@ func plistTask(b []byte) string {
 		return ""
 	}
 	arr, _, _ := bytes.Cut(after, []byte("</array>"))
-	var v struct {
-		S []string `xml:"string"`
-	}
-	if xml.Unmarshal(append(bytes.TrimSpace(arr), []byte("</array>")...), &v) != nil || len(v.S) == 0 {
+	i := bytes.LastIndex(arr, []byte("<string>"))
+	if i < 0 {
 		return ""
 	}
-	return v.S[len(v.S)-1]
+	v, _, ok := bytes.Cut(arr[i+len("<string>"):], []byte("</string>"))
+	if !ok {
+		return ""
+	}
+	return html.UnescapeString(string(v))
 }
 
 // InstallLaunchd writes a plist per job into dir. Loading them is left
