@@ -72,8 +72,37 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func newApp(a *appEnv) *cli.App {
+// commandTable is ccq's commands, in the order the help lists them.
+var commandTable = []struct {
+	name   string
+	create func(*appEnv) *cli.Command
+}{
+	{"launch", createLaunchCommand},
+	{"tasks", createTasksCommand},
+	{"stats", createStatsCommand},
+	{"runs", createRunsCommand},
+	{"digest", createDigestCommand},
+	{"show", createShowCommand},
+	{"check", createCheckCommand},
+	{"export", createExportCommand},
+	{"report", createReportCommand},
+	{"metrics", createMetricsCommand},
+	{"prune", createPruneCommand},
+	{"schedule", createScheduleCommand},
+}
+
+// newApp builds the app with the commands named in only, or with all of
+// them when only is empty. run builds just the command its arguments
+// name: each command builds its flags and closures, and a `ccq launch`
+// from cron has no use for the other eleven (see commandsFor).
+func newApp(a *appEnv, only ...string) *cli.App {
 	useHelperSchemas(a)
+	var cmds []*cli.Command
+	for _, c := range commandTable {
+		if len(only) == 0 || slices.Contains(only, c.name) {
+			cmds = append(cmds, c.create(a))
+		}
+	}
 	app := &cli.App{
 		Name:      "ccq",
 		Usage:     "run scheduled Claude Code tasks and know what happened to every run",
@@ -82,20 +111,7 @@ func newApp(a *appEnv) *cli.App {
 		Writer:    a.stdout,
 		ErrWriter: a.stderr,
 		Flags:     []cli.Flag{logsDirFlag()},
-		Commands: []*cli.Command{
-			createLaunchCommand(a),
-			createTasksCommand(a),
-			createStatsCommand(a),
-			createRunsCommand(a),
-			createDigestCommand(a),
-			createShowCommand(a),
-			createCheckCommand(a),
-			createExportCommand(a),
-			createReportCommand(a),
-			createMetricsCommand(a),
-			createPruneCommand(a),
-			createScheduleCommand(a),
-		},
+		Commands:  cmds,
 		// Run returns errors; run() prints them once and picks the exit code.
 		ExitErrHandler:  func(*cli.Context, error) {},
 		HideHelpCommand: true,
@@ -158,12 +174,42 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []str
 	if pwd := a.env["PWD"]; a.cwd == "" && pwd != "" {
 		a.cwd = pwd
 	}
-	app := newApp(a)
+	app := newApp(a, commandsFor(args)...)
 	err := app.Run(append([]string{"ccq"}, flagsFirst(app, args, "digest", "show")...))
 	if err == nil && a.unknownCommand != "" {
 		err = clierr.WithHint(usageErr("unknown command %q", a.unknownCommand), "ccq --help lists the commands")
 	}
 	return report(stderr, err)
+}
+
+// commandsFor is the command args name (after the app's own flags), when
+// it is one of ccq's; "-" (no command at all) for `ccq --version`; and
+// nothing (every command) otherwise: the help, an unknown command and its
+// suggestions need them all.
+func commandsFor(args []string) []string {
+	version := false
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--"+flagLogsDir:
+			i++ // its value
+		case strings.HasPrefix(a, "--"+flagLogsDir+"="):
+		case a == "--version" || a == "-v":
+			version = true
+		case a == "--help" || a == "-h" || a == "--" || strings.HasPrefix(a, "-"):
+			return nil
+		default:
+			for _, c := range commandTable {
+				if c.name == a {
+					return []string{a}
+				}
+			}
+			return nil
+		}
+	}
+	if version {
+		return []string{"-"}
+	}
+	return nil
 }
 
 // report prints err in ccq's one message format and returns the exit code:

@@ -66,3 +66,45 @@ func unwrapFlag(f cli.Flag) cli.Flag {
 	}
 	return f
 }
+
+// TestCommandsFor: run builds only the command its arguments name, after
+// the app's own flags; the help, an unknown command and no command at all
+// get every command, and --version none.
+func TestCommandsFor(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"launch", "--quiet", "job"}, []string{"launch"}},
+		{[]string{"--logs-dir", "L", "stats", "--by", "model"}, []string{"stats"}},
+		{[]string{"--logs-dir=L", "schedule", "install"}, []string{"schedule"}},
+		{[]string{"--logs-dir", "launch", "stats"}, []string{"stats"}}, // "launch" is the flag's value
+		{[]string{"--version"}, []string{"-"}},
+		{[]string{"-v"}, []string{"-"}},
+		{[]string{"-v", "runs"}, []string{"runs"}},
+		{nil, nil},
+		{[]string{"--help"}, nil},
+		{[]string{"-h", "launch"}, nil},
+		{[]string{"lanch"}, nil},
+		{[]string{"help", "launch"}, nil},
+		{[]string{"--", "launch"}, nil},
+	} {
+		if got := commandsFor(tt.args); !slices.Equal(got, tt.want) {
+			t.Errorf("commandsFor(%q) = %q, want %q", tt.args, got, tt.want)
+		}
+	}
+	a := &appEnv{env: map[string]string{}, stdout: io.Discard, stderr: io.Discard}
+	for _, c := range commandTable {
+		one, all := newApp(a, c.name), newApp(a)
+		if len(one.Commands) != 1 || one.Commands[0].Name != c.name {
+			t.Fatalf("newApp(%q) built %d commands", c.name, len(one.Commands))
+		}
+		var got, want bytes.Buffer
+		one.Writer, all.Writer = &got, &want
+		_ = one.Run([]string{"ccq", c.name, "--help"})
+		_ = all.Run([]string{"ccq", c.name, "--help"})
+		if got.String() != want.String() || got.Len() == 0 {
+			t.Errorf("ccq %s --help differs when only it is built:\n%s\nwant:\n%s", c.name, got.String(), want.String())
+		}
+	}
+}
