@@ -98,31 +98,34 @@ func executable(p string) error {
 // ccq's OTLP exporter (the collector's token). Claude Code's telemetry
 // reads the same OTEL_EXPORTER_OTLP_* names; its headers come from its
 // own settings (otelHeadersHelper) instead.
-var withheldEnv = map[string]bool{
-	"CCQ_PING_URL":                       true,
-	"CCQ_NOTIFY":                         true,
-	"OTEL_EXPORTER_OTLP_HEADERS":         true,
-	"OTEL_EXPORTER_OTLP_LOGS_HEADERS":    true,
-	"OTEL_EXPORTER_OTLP_METRICS_HEADERS": true,
-	"OTEL_EXPORTER_OTLP_TRACES_HEADERS":  true,
+// (Switches, not maps: a package-level map is built at every ccq start.)
+func withheldEnv(k string) bool {
+	switch k {
+	case "CCQ_PING_URL", "CCQ_NOTIFY", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
+		"OTEL_EXPORTER_OTLP_METRICS_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS":
+		return true
+	}
+	return false
 }
 
-// otlpEndpoints are the OTLP endpoint variables: claude gets them (its
+// otlpEndpoint: the OTLP endpoint variables: claude gets them (its
 // telemetry joins the run's trace through them) unless one carries a
 // credential — user info, a query, or a path beyond the standard ones.
-var otlpEndpoints = map[string]bool{
-	"OTEL_EXPORTER_OTLP_ENDPOINT":         true,
-	"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT":    true,
-	"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": true,
-	"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT":  true,
+func otlpEndpoint(k string) bool {
+	switch k {
+	case "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+		"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT":
+		return true
+	}
+	return false
 }
 
 // withheld reports whether claude's environment leaves out k=v.
 func withheld(k, v string) bool {
-	if withheldEnv[k] {
+	if withheldEnv(k) {
 		return true
 	}
-	if !otlpEndpoints[k] {
+	if !otlpEndpoint(k) {
 		return false
 	}
 	v = strings.TrimSpace(v)

@@ -162,8 +162,14 @@ func retryCause(out *Outcome, snap Snapshot) (class, reason string) {
 	return "", ""
 }
 
-// transientStatus are the HTTP statuses of an API that says "not now".
-var transientStatus = map[int]bool{408: true, 429: true, 500: true, 502: true, 503: true, 504: true, 529: true}
+// transientStatus: the HTTP statuses of an API that says "not now".
+func transientStatus(code int) bool {
+	switch code {
+	case 408, 429, 500, 502, 503, 504, 529:
+		return true
+	}
+	return false
+}
 
 // transientText are what Claude Code prints for an API timeout or a
 // dropped connection, and for overload without a status.
@@ -187,7 +193,7 @@ func transientReason(e recorder.Entry, snap Snapshot) string {
 		return ""
 	}
 	res := snap.Result
-	if res != nil && transientStatus[res.APIErrorStatus] {
+	if res != nil && transientStatus(res.APIErrorStatus) {
 		return fmt.Sprintf("API error %d", res.APIErrorStatus)
 	}
 	switch e.ErrorDetail {
@@ -204,7 +210,7 @@ func transientReason(e recorder.Entry, snap Snapshot) string {
 	if res != nil && !apiEnd && snap.APIErrorText == "" {
 		return ""
 	}
-	if snap.RetryStatus != 0 && transientStatus[snap.RetryStatus] {
+	if snap.RetryStatus != 0 && transientStatus(snap.RetryStatus) {
 		return fmt.Sprintf("API error %d", snap.RetryStatus)
 	}
 	// The client's own words: its API-error message, the result of a run
