@@ -1,7 +1,10 @@
 // Package buildinfo names the version of ccq's binaries.
 package buildinfo
 
-import "runtime/debug"
+import (
+	"runtime/debug"
+	"sync"
+)
 
 // Version is set (the value of -ldflags "-X main.version=…") when given;
 // otherwise the module version, or "devel-<commit>" for a build from a
@@ -10,6 +13,12 @@ func Version(set string) string {
 	if set != "" {
 		return set
 	}
+	return fromBuild()
+}
+
+// fromBuild parses the build information once: ccq asks for its version
+// for the help and again for a run's fingerprint.
+var fromBuild = sync.OnceValue(func() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "devel"
@@ -23,4 +32,4 @@ func Version(set string) string {
 		}
 	}
 	return "devel"
-}
+})
