@@ -99,7 +99,14 @@ func Escaped(pgid int, envEntry string, scope Scope) []int {
 	}
 	want := []byte(envEntry + "\x00")
 	self := os.Getpid()
-	ents, err := os.ReadDir("/proc")
+	// Readdirnames, not ReadDir: no entry objects and no sort, for a
+	// scan that ends every run.
+	d, err := os.Open("/proc")
+	if err != nil {
+		return nil
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
 	if err != nil {
 		return nil
 	}
@@ -108,16 +115,16 @@ func Escaped(pgid int, envEntry string, scope Scope) []int {
 		minPID = pgid + 1
 	}
 	var pids []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
+	for _, name := range names {
+		pid, err := strconv.Atoi(name)
 		if err != nil || pid == self || pid < minPID {
 			continue
 		}
-		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		env, err := os.ReadFile("/proc/" + name + "/environ")
 		if err != nil || !bytes.Contains(env, want) {
 			continue
 		}
-		g, ok := liveGroup(e.Name())
+		g, ok := liveGroup(name)
 		if !ok || (pgid > 0 && g == pgid) {
 			continue // gone, or reached through the group
 		}
