@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -24,25 +25,27 @@ import (
 // own time; the ccq binary at most 12 MB.
 
 // BenchmarkStartup: ccq --version against an empty Go program, and the
-// binaries' sizes.
+// binaries' sizes. The figures are medians over the iterations, each
+// iteration running both programs one after the other: a loaded or noisy
+// machine moves means, much less medians.
 func BenchmarkStartup(b *testing.B) {
 	dir := claudetest.Build(b, "./cmd/ccq", "./cmd/ccq-helper", "./cmd/ccq-hook")
 	ccq, empty := filepath.Join(dir, "ccq"), emptyGo(b)
 	env := []string{"PATH=/usr/bin:/bin", "HOME=/no-home"}
 	spawn(b, ccq, env, "--version") // warm the page cache
-	var tEmpty, tCCQ, cEmpty, cCCQ time.Duration
+	var tEmpty, tCCQ, cEmpty, cCCQ series
 	b.ResetTimer()
 	for range b.N {
 		w, c := spawnCPU(b, empty, env)
-		tEmpty, cEmpty = tEmpty+w, cEmpty+c
+		tEmpty, cEmpty = append(tEmpty, w), append(cEmpty, c)
 		w, c = spawnCPU(b, ccq, env, "--version")
-		tCCQ, cCCQ = tCCQ+w, cCCQ+c
+		tCCQ, cCCQ = append(tCCQ, w), append(cCCQ, c)
 	}
 	b.StopTimer()
-	e, c := perOp(b, tEmpty), perOp(b, tCCQ)
+	e, c := tEmpty.median(), tCCQ.median()
 	b.ReportMetric(c, "ccq-ms/op")
 	b.ReportMetric(c/e, "ratio")
-	b.ReportMetric(perOp(b, cCCQ)/perOp(b, cEmpty), "cpu-ratio")
+	b.ReportMetric(cCCQ.median()/cEmpty.median(), "cpu-ratio")
 	for _, bin := range []string{"ccq", "ccq-helper", "ccq-hook"} {
 		st, err := os.Stat(filepath.Join(dir, bin))
 		if err != nil {
@@ -50,13 +53,14 @@ func BenchmarkStartup(b *testing.B) {
 		}
 		b.ReportMetric(float64(st.Size())/1e6, bin+"-MB")
 	}
-	b.Logf("empty Go program %.2f ms, ccq --version %.2f ms: ratio %.2f (goal <= 2); CPU time %.2f vs %.2f ms: ratio %.2f",
-		e, c, c/e, perOp(b, cEmpty), perOp(b, cCCQ), perOp(b, cCCQ)/perOp(b, cEmpty))
+	b.Logf("medians: empty Go program %.2f ms, ccq --version %.2f ms: ratio %.2f (goal <= 2); CPU time %.2f vs %.2f ms: ratio %.2f",
+		e, c, c/e, cEmpty.median(), cCCQ.median(), cCCQ.median()/cEmpty.median())
 }
 
 // BenchmarkLaunch: ccq launch of a stand-in claude that prints one result
 // line, against the stand-in alone, with no sink and with the OTLP sink
 // (to a local OTLP/HTTP endpoint: the helper's start plus the export).
+// Medians, as in BenchmarkStartup.
 func BenchmarkLaunch(b *testing.B) {
 	dir := claudetest.Build(b, "./cmd/ccq", "./cmd/ccq-helper")
 	ccq, empty := filepath.Join(dir, "ccq"), emptyGo(b)
@@ -82,20 +86,20 @@ func BenchmarkLaunch(b *testing.B) {
 	otlpEnv := append(env[:len(env):len(env)], "OTEL_EXPORTER_OTLP_ENDPOINT="+srv.URL)
 	spawn(b, ccq, env, "launch", "--quiet", "job") // warm the caches
 	spawn(b, ccq, otlpEnv, "launch", "--quiet", "job")
-	var tEmpty, tDirect, tLaunch, tOTLP time.Duration
+	var tEmpty, tDirect, tLaunch, tOTLP series
 	b.ResetTimer()
 	for range b.N {
-		tEmpty += spawn(b, empty, env)
-		tDirect += spawn(b, claude, env)
-		tLaunch += spawn(b, ccq, env, "launch", "--quiet", "job")
-		tOTLP += spawn(b, ccq, otlpEnv, "launch", "--quiet", "job")
+		tEmpty = append(tEmpty, spawn(b, empty, env))
+		tDirect = append(tDirect, spawn(b, claude, env))
+		tLaunch = append(tLaunch, spawn(b, ccq, env, "launch", "--quiet", "job"))
+		tOTLP = append(tOTLP, spawn(b, ccq, otlpEnv, "launch", "--quiet", "job"))
 	}
 	b.StopTimer()
-	e, d, l, o := perOp(b, tEmpty), perOp(b, tDirect), perOp(b, tLaunch), perOp(b, tOTLP)
+	e, d, l, o := tEmpty.median(), tDirect.median(), tLaunch.median(), tOTLP.median()
 	b.ReportMetric(l-d, "added-ms/op")
 	b.ReportMetric((l-d)/e, "added/empty-go")
 	b.ReportMetric(o-l, "otlp-ms/op")
-	b.Logf("empty Go program %.2f ms; stand-in alone %.2f ms; through ccq launch %.2f ms: %.2f ms added, %.2fx an empty Go program (goal <= 3); "+
+	b.Logf("medians: empty Go program %.2f ms; stand-in alone %.2f ms; through ccq launch %.2f ms: %.2f ms added, %.2fx an empty Go program (goal <= 3); "+
 		"with the OTLP sink %.2f ms, %.2f ms more (ccq-helper's start and the export)", e, d, l, l-d, (l-d)/e, o, o-l)
 }
 
@@ -134,6 +138,12 @@ func spawnCPU(b *testing.B, bin string, env []string, args ...string) (wall, cpu
 	return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
-func perOp(b *testing.B, d time.Duration) float64 {
-	return float64(d.Microseconds()) / float64(b.N) / 1000
+// series is one program's times over a benchmark's iterations.
+type series []time.Duration
+
+// median in milliseconds.
+func (s series) median() float64 {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return float64(c[len(c)/2].Microseconds()) / 1000
 }
