@@ -232,3 +232,17 @@ func FuzzFrontMatter(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParseTask reads a task with a typical front matter, as ccq
+// launch does once and ccq tasks once per file.
+func BenchmarkParseTask(b *testing.B) {
+	text := []byte("---\ndescription: nightly checks\ntimeout: 30m\nmodel: sonnet\nmax_turns: 7\n" +
+		"allowed_tools: [Read, \"Bash(git:*)\"]\nretries: 2\nretry_on: [transient, timeout]\ncatch_up: false\n" +
+		"max_budget_usd: 2.50\nnotify:\n  - https://example.com/hook\n---\nCheck the build.\n")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseTask("/t/x.md", text); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
