@@ -17,16 +17,11 @@ func parseFM(t *testing.T, fm string) (*Task, error) {
 	return ParseTask("/t/x.md", []byte("---\n"+fm+"---\nprompt\n"))
 }
 
-// TestFrontMatterValues: each value is read as yaml.v3 read it into the
+// TestFrontMatterNumbers: each value is read as yaml.v3 read it into the
 // setting's type (the expectations were recorded from ccq built with
 // go.yaml.in/yaml/v3 v3.0.6), except a fraction where a whole number goes.
-func TestFrontMatterValues(t *testing.T) {
-	for _, tc := range []struct {
-		fm   string
-		get  func(s Settings) any
-		want any    // when err is ""
-		err  string // substring of the error
-	}{
+func TestFrontMatterNumbers(t *testing.T) {
+	checkValues(t, []valueCase{
 		{fm: "max_turns: 7", get: maxTurns, want: 7},
 		{fm: "max_turns: 010", get: maxTurns, want: 8}, // YAML 1.1 octal, as yaml.v3
 		{fm: "max_turns: 08", get: maxTurns, want: 8},
@@ -60,6 +55,12 @@ func TestFrontMatterValues(t *testing.T) {
 		{fm: `max_budget_usd: "2.5"`, err: "want a number, not the quoted string"},
 		{fm: "max_budget_usd: .nan", err: "at least 0.01"},
 		{fm: "max_budget_usd: yes", err: `want a number, not "yes"`},
+	})
+}
+
+// TestFrontMatterOthers: bools, strings and lists, as TestFrontMatterNumbers.
+func TestFrontMatterOthers(t *testing.T) {
+	checkValues(t, []valueCase{
 		{fm: "catch_up: true", get: catchUp, want: true},
 		{fm: "catch_up: FALSE", get: catchUp, want: false},
 		{fm: "catch_up: yes", get: catchUp, want: true},
@@ -98,7 +99,20 @@ func TestFrontMatterValues(t *testing.T) {
 		{fm: "allowed_tools: {a: b}", err: "allowed_tools: want a list of values"},
 		{fm: "timeout: 90s", get: func(s Settings) any { return s.Timeout }, want: 90 * time.Second},
 		{fm: "timeout:", err: `timeout: timeout "": want a Go duration`},
-	} {
+	})
+}
+
+// valueCase is a front matter of one value and what it sets.
+type valueCase struct {
+	fm   string
+	get  func(s Settings) any
+	want any    // when err is ""
+	err  string // substring of the error
+}
+
+func checkValues(t *testing.T, cases []valueCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.fm, func(t *testing.T) {
 			task, err := parseFM(t, tc.fm+"\n")
 			if tc.err != "" {
