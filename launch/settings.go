@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/goccy/go-yaml/ast"
 )
 
 // A task setting is declared once, in settingTable: its front-matter key,
@@ -18,7 +18,7 @@ type setting struct {
 	key  string // front-matter key
 	flag string // `ccq launch` flag that overrides it; "" for none
 	// parse reads the key's value into t, checking it.
-	parse func(t *Task, key string, v *yaml.Node) error
+	parse func(t *Task, key string, v ast.Node) error
 	// merge lays the flag's value (in flags) over s, the task's; nil
 	// for a setting no flag overrides.
 	merge func(s, flags *Settings)
@@ -27,7 +27,7 @@ type setting struct {
 // settingTable is every task setting, in the order the known keys are
 // listed in messages.
 var settingTable = []setting{
-	{key: "description", parse: func(t *Task, _ string, v *yaml.Node) error { return decodeScalar(v, &t.Description) }},
+	{key: "description", parse: func(t *Task, _ string, v ast.Node) error { return decodeScalar(v, &t.Description) }},
 	duration("timeout", "timeout", func(s *Settings) *time.Duration { return &s.Timeout }),
 	scalar("model", "model", func(s *Settings) *string { return &s.Model }, nil),
 	scalar("max_turns", "max-turns", func(s *Settings) *int { return &s.MaxTurns }, func(n int) error {
@@ -40,7 +40,7 @@ var settingTable = []setting{
 	list("allowed_tools", "allowed-tools", func(s *Settings) *[]string { return &s.AllowedTools }, nil),
 	list("disallowed_tools", "disallowed-tools", func(s *Settings) *[]string { return &s.DisallowedTools }, nil),
 	{key: "cwd", flag: "cwd", parse: parseCwd, merge: scalarMerge(func(s *Settings) *string { return &s.Cwd })},
-	{key: "args", parse: func(t *Task, _ string, v *yaml.Node) (err error) {
+	{key: "args", parse: func(t *Task, _ string, v ast.Node) (err error) {
 		t.Settings.Args, err = decodeList(v)
 		return err
 	}}, // arguments after -- come after the task's: see merge
@@ -94,7 +94,7 @@ func SettingFlags() map[string]string {
 
 // setKey sets the task's setting key from v; known is false for a key
 // that is not one.
-func setKey(t *Task, key string, v *yaml.Node) (known bool, err error) {
+func setKey(t *Task, key string, v ast.Node) (known bool, err error) {
 	for _, st := range settingTable {
 		if st.key == key {
 			return true, st.parse(t, key, v)
@@ -119,7 +119,7 @@ func merge(task, flags Settings) Settings {
 // scalar is a setting of one plain value, checked by check (nil: any).
 func scalar[T comparable](key, flag string, field func(*Settings) *T, check func(T) error) setting {
 	return setting{key: key, flag: flag, merge: scalarMerge(field),
-		parse: func(t *Task, _ string, v *yaml.Node) error {
+		parse: func(t *Task, _ string, v ast.Node) error {
 			p := field(&t.Settings)
 			if err := decodeScalar(v, p); err != nil || check == nil {
 				return err
@@ -141,7 +141,7 @@ func scalarMerge[T comparable](field func(*Settings) *T) func(s, flags *Settings
 // duration is a setting of a positive Go duration.
 func duration(key, flag string, field func(*Settings) *time.Duration) setting {
 	return setting{key: key, flag: flag, merge: scalarMerge(field),
-		parse: func(t *Task, key string, v *yaml.Node) (err error) {
+		parse: func(t *Task, key string, v ast.Node) (err error) {
 			*field(&t.Settings), err = decodeDuration(v, key)
 			return err
 		}}
@@ -156,7 +156,7 @@ func list(key, flag string, field func(*Settings) *[]string, check func([]string
 				*field(s) = v
 			}
 		},
-		parse: func(t *Task, _ string, v *yaml.Node) error {
+		parse: func(t *Task, _ string, v ast.Node) error {
 			l, err := decodeList(v)
 			if err == nil && check != nil {
 				l, err = check(l)
@@ -167,7 +167,7 @@ func list(key, flag string, field func(*Settings) *[]string, check func([]string
 }
 
 // parseCwd reads the run's working directory, relative to the task file.
-func parseCwd(t *Task, _ string, v *yaml.Node) error {
+func parseCwd(t *Task, _ string, v ast.Node) error {
 	s := &t.Settings
 	err := decodeScalar(v, &s.Cwd)
 	if err == nil && s.Cwd != "" && !filepath.IsAbs(s.Cwd) {
@@ -177,7 +177,7 @@ func parseCwd(t *Task, _ string, v *yaml.Node) error {
 }
 
 // parseRetries reads retries, a count checked by CheckRetries.
-func parseRetries(t *Task, _ string, v *yaml.Node) error {
+func parseRetries(t *Task, _ string, v ast.Node) error {
 	var n int
 	err := decodeScalar(v, &n)
 	if err == nil {
@@ -188,4 +188,4 @@ func parseRetries(t *Task, _ string, v *yaml.Node) error {
 }
 
 // scheduleKey reads a key of the task's schedule (task_schedule.go).
-func scheduleKey(t *Task, key string, v *yaml.Node) error { return setScheduleKey(&t.Settings, key, v) }
+func scheduleKey(t *Task, key string, v ast.Node) error { return setScheduleKey(&t.Settings, key, v) }

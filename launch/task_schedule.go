@@ -1,13 +1,13 @@
 package launch
 
 import (
-	"go.yaml.in/yaml/v3"
+	"github.com/goccy/go-yaml/ast"
 
 	"github.com/ccq-dev/ccq/schedule"
 )
 
 // setScheduleKey reads the keys of the task's schedule.
-func setScheduleKey(s *Settings, key string, v *yaml.Node) (err error) {
+func setScheduleKey(s *Settings, key string, v ast.Node) (err error) {
 	switch key {
 	case "schedule":
 		var expr string

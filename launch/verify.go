@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/goccy/go-yaml/ast"
 
 	"github.com/ccq-dev/ccq/recorder"
 	"github.com/ccq-dev/ccq/verify"
@@ -20,7 +20,7 @@ const MaxFeedback = 50
 // setVerifyKey sets one of the keys that close the loop: the checks of
 // package verify and feedback. A pattern or schema that does not compile
 // fails here, at parse time, naming the task file and line.
-func setVerifyKey(t *Task, key string, v *yaml.Node) error {
+func setVerifyKey(t *Task, key string, v ast.Node) error {
 	s := &t.Settings
 	if s.Verify == nil {
 		s.Verify = &verify.Spec{}
