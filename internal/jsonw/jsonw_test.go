@@ -3,6 +3,7 @@ package jsonw
 import (
 	"encoding/json"
 	"math"
+	"strconv"
 	"testing"
 )
 
@@ -126,4 +127,59 @@ func FuzzAny(f *testing.F) {
 			t.Errorf("Any(%#v) = %s, %v; json.Marshal: %s, %v", v, got, err, want, werr)
 		}
 	})
+}
+
+func FuzzUnquote(f *testing.F) {
+	for _, s := range stringSeeds {
+		raw, _ := json.Marshal(s)
+		f.Add(string(raw))
+	}
+	for _, s := range []string{`"\ud83d\ude00"`, `"\ud83d"`, `"\ude00\ud83d"`, `"\ud83dx"`, `"\ud83d\u0041"`, `"\u00e9\/\b"`,
+		`"\x"`, `"\"`, `"a"b"`, `"\u12"`, `"\U0041"`, "\"\t\"", `"\uDBFF\uDFFF"`, `""`, `"`, `x`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, ok := Unquote(raw)
+		if !ok {
+			return
+		}
+		var want string
+		if err := json.Unmarshal([]byte(raw), &want); err != nil || got != want {
+			t.Errorf("Unquote(%q) = %q; json.Unmarshal: %q, %v", raw, got, want, err)
+		}
+	})
+}
+
+func FuzzParseInt(f *testing.F) {
+	for _, s := range []string{"0", "-0", "01", "1.0", "1e3", "-", "9223372036854775807", "9223372036854775808",
+		"-9223372036854775808", "+1", " 1", "12a", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, ok := ParseInt(raw)
+		var want int64
+		err := json.Unmarshal([]byte(raw), &want)
+		if ok && (err != nil || got != want) {
+			t.Errorf("ParseInt(%q) = %d; json.Unmarshal: %d, %v", raw, got, want, err)
+		}
+		if !ok && err == nil && raw == strconv.FormatInt(want, 10) {
+			t.Errorf("ParseInt(%q) refused what JSON writes", raw)
+		}
+		if n, ok := ParseIntN(raw); ok && int64(n) != got {
+			t.Errorf("ParseIntN(%q) = %d, ParseInt %d", raw, n, got)
+		}
+	})
+}
+
+func TestUnquoteCommon(t *testing.T) {
+	// What ccq's own writers produce must be read without the fallback.
+	for _, s := range stringSeeds {
+		raw := string(String(nil, s))
+		got, ok := Unquote(raw)
+		var want string
+		_ = json.Unmarshal([]byte(raw), &want)
+		if !ok || got != want {
+			t.Errorf("Unquote(%s) = %q, %v; want %q", raw, got, ok, want)
+		}
+	}
 }
