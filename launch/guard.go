@@ -112,7 +112,7 @@ func (g *guardian) send(m guardMsg) {
 	if g == nil {
 		return
 	}
-	b, _ := json.Marshal(m)
+	b, _ := m.appendJSON(make([]byte, 0, 256)) // as json.Marshal: nothing on error
 	_, _ = g.w.Write(append(b, '\n'))
 }
 

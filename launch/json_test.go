@@ -1,0 +1,98 @@
+package launch
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+)
+
+// The hand-written encoders must write what json.Marshal writes.
+
+func TestLockHolderJSON(t *testing.T) {
+	for _, h := range []lockHolder{{}, {PID: 1}, {PID: -7, RunID: "<run>&\u2028\xff"}} {
+		want, _ := json.Marshal(h)
+		if got := h.appendJSON(nil); string(got) != string(want) {
+			t.Errorf("%+v: got %s, json.Marshal: %s", h, got, want)
+		}
+	}
+}
+
+func FuzzLockHolderJSON(f *testing.F) {
+	f.Add(int64(12), "run-1")
+	f.Add(int64(-1), "\x00<\xff")
+	f.Fuzz(func(t *testing.T, pid int64, run string) {
+		h := lockHolder{PID: int(pid), RunID: run}
+		want, _ := json.Marshal(h)
+		if got := h.appendJSON(nil); string(got) != string(want) {
+			t.Errorf("%+v: got %s, json.Marshal: %s", h, got, want)
+		}
+	})
+}
+
+func checkGuardMsg(t *testing.T, m guardMsg) {
+	t.Helper()
+	want, werr := json.Marshal(m)
+	got, err := m.appendJSON([]byte{})
+	if (err != nil) != (werr != nil) || string(got) != string(want) {
+		t.Errorf("%+v: got %s, %v; json.Marshal: %s, %v", m, got, err, want, werr)
+	}
+}
+
+func TestGuardMsgJSON(t *testing.T) {
+	for _, m := range []guardMsg{
+		{}, {Done: true}, {PID: 3}, {Grace: 10 * time.Second, Extra: map[string]any{}},
+		{Logs: "/l", Run: "r", Task: "t<>", Log: "/x.md", Start: 1700000000000, Grace: -1, PID: 9,
+			Extra: map[string]any{"attempt": 2, "retry_of": "r0", "fp": map[string]string{"git": "x"}}, Done: true},
+		{Run: "r", Extra: map[string]any{"bad": math.NaN()}},
+	} {
+		checkGuardMsg(t, m)
+	}
+}
+
+func FuzzGuardMsgJSON(f *testing.F) {
+	f.Add("/logs", "run", "task", "/log", "k", "v", int64(1), int64(2), 0.5, true)
+	f.Add("", "", "", "", "", "\xff\u2029", int64(0), int64(-1), math.NaN(), false)
+	f.Fuzz(func(t *testing.T, logs, run, task, log, k, v string, n, m int64, x float64, done bool) {
+		msg := guardMsg{Logs: logs, Run: run, Task: task, Log: log, Start: n, Grace: time.Duration(m), PID: int(n ^ m), Done: done}
+		if k != "" {
+			msg.Extra = map[string]any{k: v, "n": n, "x": x}
+		}
+		checkGuardMsg(t, msg)
+	})
+}
+
+func unmarshalHolder(b []byte) lockHolder {
+	var h lockHolder
+	_ = json.Unmarshal(b, &h)
+	return h
+}
+
+var holderSeeds = []string{
+	"{\"pid\":12,\"run_id\":\"r\"}\n", `{"pid":12}`, `{"pid":1,"run_id":3}`, `{"run_id":"r","pid":"x"}`, `{"PID":4}`,
+	`{"pid":1,"pid":2}`, `{"pid":1.5}`, `{"pid":`, ``, `null`, `{"run_id":"\ud800"}`, `{"pid":1,"x":[]}`, `[1]`,
+	`{"run_id":"\u003c\/"}`, `{"pid":99999999999999999999}`,
+}
+
+func TestParseHolder(t *testing.T) {
+	for _, s := range holderSeeds {
+		if got, want := parseHolder([]byte(s)), unmarshalHolder([]byte(s)); got != want {
+			t.Errorf("%q: got %+v, json.Unmarshal: %+v", s, got, want)
+		}
+	}
+	h := lockHolder{PID: 7, RunID: "<r>\xff"}
+	if !quickHolder(h.appendJSON(nil), &lockHolder{}) {
+		t.Errorf("the holder's own line %s is left to encoding/json", h.appendJSON(nil))
+	}
+}
+
+func FuzzParseHolder(f *testing.F) {
+	for _, s := range holderSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := parseHolder(b), unmarshalHolder(b); got != want {
+			t.Errorf("%q: got %+v, json.Unmarshal: %+v", b, got, want)
+		}
+	})
+}
