@@ -1,8 +1,10 @@
 package launch
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -93,6 +95,66 @@ func FuzzParseHolder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if got, want := parseHolder(b), unmarshalHolder(b); got != want {
 			t.Errorf("%q: got %+v, json.Unmarshal: %+v", b, got, want)
+		}
+	})
+}
+
+// decodeAll is what Guard read before: a json.Decoder's values until its
+// first error.
+func decodeAll(b []byte) []guardMsg {
+	var out []guardMsg
+	dec := json.NewDecoder(bytes.NewReader(b))
+	for {
+		var m guardMsg
+		if dec.Decode(&m) != nil {
+			return out
+		}
+		out = append(out, m)
+	}
+}
+
+func readAll(b []byte) []guardMsg {
+	var out []guardMsg
+	r := newGuardReader(bytes.NewReader(b))
+	for {
+		m, err := r.next()
+		if err != nil {
+			return out
+		}
+		out = append(out, m)
+	}
+}
+
+var guardSeeds = []string{
+	"{\"logs\":\"/l\",\"run\":\"r\",\"task\":\"t\",\"log\":\"/x\",\"start\":1,\"grace\":10000000000,\"pid\":3}\n{\"extra\":{\"attempt\":2,\"fp\":{\"git\":\"x\"},\"l\":[1,\"a\",null,true,{}]}}\n{\"done\":true}\n",
+	"{\"run\":\"r\"}\n\n  \n{\"run\":\"s\"}", "{\"run\":\"r\"} {\"run\":\"s\"}\n", "{\"run\":\"r\"}\nnull\n{\"pid\":1}\n", "{\"pid\":\"x\"}\n{\"run\":\"r\"}\n",
+	"{\"run\":\"r\",\"RUN\":\"s\"}\n", "{\"extra\":{\"a\":1},\"extra\":{\"b\":2}}\n", "{\"extra\":{\"a\":1,\"a\":2}}\n", "{\"extra\":null}\n",
+	"{\"run\":\"\\ud800\"}\n", "{\"start\":1.5}\n", "{\"run\":\"r\"\n}\n", "{\"run\":\"r\"}\v\n", "{\"extra\":{\"n\":1e400}}\n", "\n",
+	"{\"done\":false}garbage\n", "[]\n", "{\"grace\":-9223372036854775808,\"extra\":{}}\n", "{\"run\":\"r\"}\n{\"run\":",
+}
+
+func TestGuardReader(t *testing.T) {
+	for _, s := range guardSeeds {
+		if got, want := readAll([]byte(s)), decodeAll([]byte(s)); !reflect.DeepEqual(got, want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", s, got, want)
+		}
+	}
+	// What send writes is read by hand, never by encoding/json.
+	m := guardMsg{Logs: "/l", Run: "<r>", Task: "t", Log: "\u2028", Start: 1, Grace: 2, PID: 3, Done: true,
+		Extra: map[string]any{"attempt": 1, "fp": map[string]string{"a": "b"}, "l": []any{nil, 1.5}}}
+	line, _ := m.appendJSON(nil)
+	if _, ok := quickGuardMsg(line); !ok {
+		t.Errorf("send's own line %s is left to encoding/json", line)
+	}
+}
+
+func FuzzGuardReader(f *testing.F) {
+	for _, s := range guardSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := readAll(b), decodeAll(b); !reflect.DeepEqual(got, want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", b, got, want)
 		}
 	})
 }
