@@ -1,7 +1,6 @@
 package launch
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -112,7 +111,7 @@ func (g *guardian) send(m guardMsg) {
 	if g == nil {
 		return
 	}
-	b, _ := json.Marshal(m)
+	b, _ := m.appendJSON(make([]byte, 0, 256)) // as json.Marshal: nothing on error
 	_, _ = g.w.Write(append(b, '\n'))
 }
 
@@ -142,10 +141,10 @@ func Guard(in io.Reader) error {
 	// a service manager sends the launcher's group are not for it.
 	signal.Ignore(syscall.SIGINT, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGPIPE)
 	var g guardMsg
-	dec := json.NewDecoder(in)
+	r := newGuardReader(in)
 	for {
-		var m guardMsg
-		if err := dec.Decode(&m); err != nil {
+		m, err := r.next()
+		if err != nil {
 			break
 		}
 		if m.Done {

@@ -2,7 +2,6 @@ package launch
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -69,7 +68,7 @@ func (l *fileLock) note(runID string) {
 	if l == nil {
 		return
 	}
-	b, _ := json.Marshal(lockHolder{PID: os.Getpid(), RunID: runID})
+	b := lockHolder{PID: os.Getpid(), RunID: runID}.appendJSON(make([]byte, 0, 64))
 	_ = l.f.Truncate(0)
 	_, _ = l.f.WriteAt(append(b, '\n'), 0)
 }
@@ -82,16 +81,16 @@ func (l *fileLock) release() {
 
 // readHolder reads who holds the lock at path, as far as it says.
 func readHolder(path string) lockHolder {
-	var h lockHolder
 	f, err := recorder.OpenNoFollow(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return h
+		return lockHolder{}
 	}
 	defer f.Close()
-	if b, err := io.ReadAll(io.LimitReader(f, 4<<10)); err == nil {
-		_ = json.Unmarshal(b, &h)
+	b, err := io.ReadAll(io.LimitReader(f, 4<<10))
+	if err != nil {
+		return lockHolder{}
 	}
-	return h
+	return parseHolder(b)
 }
 
 // lockPoll is the first and the longest pause between two tries of a lock

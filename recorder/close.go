@@ -2,7 +2,6 @@ package recorder
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccq-dev/ccq/internal/jsonw"
 	"github.com/ccq-dev/ccq/internal/proc"
 )
 
@@ -150,6 +150,6 @@ func HistoryHasRun(dir, runID string) bool {
 	if err != nil {
 		return false
 	}
-	id, _ := json.Marshal(runID) // as the line spells it, escapes and all
-	return bytes.Contains(buf, append([]byte(`"run_id":`), id...))
+	// as the line spells it, escapes and all
+	return bytes.Contains(buf, jsonw.String([]byte(`"run_id":`), runID))
 }

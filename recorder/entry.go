@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ccq-dev/ccq/internal/clamp"
+	"github.com/ccq-dev/ccq/internal/jsonw"
 )
 
 // ErrorType is the coarse class of a failed run. The zero value means the
@@ -29,7 +30,7 @@ func (e ErrorType) MarshalJSON() ([]byte, error) {
 	if e == ErrNone {
 		return []byte("null"), nil
 	}
-	return json.Marshal(string(e))
+	return e.appendJSON(nil), nil
 }
 
 // UnmarshalJSON reads null as ErrNone.
@@ -155,7 +156,7 @@ func (e *Entry) Marshal() ([]byte, error) {
 	if c.CostUSD != nil && (math.IsNaN(*c.CostUSD) || math.IsInf(*c.CostUSD, 0) || *c.CostUSD < 0) {
 		c.CostUSD = nil
 	}
-	b, err := json.Marshal(&c)
+	b, err := c.appendJSON(make([]byte, 0, 512))
 	if err != nil {
 		return nil, err
 	}
@@ -182,12 +183,13 @@ func appendExtra(obj []byte, extra map[string]any) []byte {
 		if s, ok := v.(string); ok {
 			v = clamp.String(s, MaxDetailLen)
 		}
-		kb, _ := json.Marshal(clamp.String(k, MaxNameLen))
-		vb, err := json.Marshal(v)
-		if err != nil || len(vb) > MaxDetailLen*2 {
-			continue
+		n := len(out)
+		out = append(jsonw.String(append(out, ','), clamp.String(k, MaxNameLen)), ':')
+		m := len(out)
+		var err error
+		if out, err = jsonw.Any(out, v); err != nil || len(out)-m > MaxDetailLen*2 {
+			out = out[:n]
 		}
-		out = append(append(append(append(out, ','), kb...), ':'), vb...)
 	}
 	return append(out, '}')
 }

@@ -2,7 +2,6 @@ package recorder
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -153,7 +152,7 @@ func AppendEventIfOpen(dir, runID string, ev Event) error {
 
 func eventLine(runID string, ev Event) ([]byte, error) {
 	ev.ID = runID
-	b, err := json.Marshal(ev)
+	b, err := ev.appendJSON(make([]byte, 0, 256))
 	if err != nil {
 		return nil, err
 	}
@@ -223,8 +222,8 @@ func readRunFile(path, runID string) (*Run, error) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var ev Event
-		if json.Unmarshal(line, &ev) != nil {
+		ev, ok := parseEvent(line)
+		if !ok {
 			continue // a torn line from a hook killed mid-write
 		}
 		r.apply(ev)
