@@ -142,20 +142,7 @@ const (
 // cut to their limits, counts below zero become zero and a cost that is not
 // a finite, non-negative number is left out, so the line is always valid.
 func (e *Entry) Marshal() ([]byte, error) {
-	c := *e
-	c.TaskID = CleanID(c.TaskID)
-	c.RunID = clamp.String(c.RunID, MaxNameLen)
-	c.SessionID = clamp.String(c.SessionID, MaxNameLen)
-	c.Model = clamp.String(c.Model, MaxNameLen)
-	c.LogFile = clamp.String(c.LogFile, MaxPathLen)
-	c.ErrorDetail = clamp.String(c.ErrorDetail, MaxDetailLen)
-	c.Tokens = max(c.Tokens, 0)
-	if math.IsNaN(c.DurationS) || math.IsInf(c.DurationS, 0) || c.DurationS < 0 {
-		c.DurationS = 0
-	}
-	if c.CostUSD != nil && (math.IsNaN(*c.CostUSD) || math.IsInf(*c.CostUSD, 0) || *c.CostUSD < 0) {
-		c.CostUSD = nil
-	}
+	c := e.bounded()
 	b, err := c.appendJSON(make([]byte, 0, 512))
 	if err != nil {
 		return nil, err
@@ -192,6 +179,27 @@ func appendExtra(obj []byte, extra map[string]any) []byte {
 		}
 	}
 	return append(out, '}')
+}
+
+// bounded is the entry as a line holds it: strings cut to their limits,
+// no negative count, no cost or duration that is not a finite,
+// non-negative number.
+func (e *Entry) bounded() Entry {
+	c := *e
+	c.TaskID = CleanID(c.TaskID)
+	c.RunID = clamp.String(c.RunID, MaxNameLen)
+	c.SessionID = clamp.String(c.SessionID, MaxNameLen)
+	c.Model = clamp.String(c.Model, MaxNameLen)
+	c.LogFile = clamp.String(c.LogFile, MaxPathLen)
+	c.ErrorDetail = clamp.String(c.ErrorDetail, MaxDetailLen)
+	c.Tokens = max(c.Tokens, 0)
+	if math.IsNaN(c.DurationS) || math.IsInf(c.DurationS, 0) || c.DurationS < 0 {
+		c.DurationS = 0
+	}
+	if c.CostUSD != nil && (math.IsNaN(*c.CostUSD) || math.IsInf(*c.CostUSD, 0) || *c.CostUSD < 0) {
+		c.CostUSD = nil
+	}
+	return c
 }
 
 // IsEntryKey reports whether k is the JSON name of one of Entry's own

@@ -33,20 +33,7 @@ func gotEvent(runID string, ev Event) string {
 }
 
 func refEntry(e *Entry) string {
-	c := *e
-	c.TaskID = CleanID(c.TaskID)
-	c.RunID = clamp.String(c.RunID, MaxNameLen)
-	c.SessionID = clamp.String(c.SessionID, MaxNameLen)
-	c.Model = clamp.String(c.Model, MaxNameLen)
-	c.LogFile = clamp.String(c.LogFile, MaxPathLen)
-	c.ErrorDetail = clamp.String(c.ErrorDetail, MaxDetailLen)
-	c.Tokens = max(c.Tokens, 0)
-	if math.IsNaN(c.DurationS) || math.IsInf(c.DurationS, 0) || c.DurationS < 0 {
-		c.DurationS = 0
-	}
-	if c.CostUSD != nil && (math.IsNaN(*c.CostUSD) || math.IsInf(*c.CostUSD, 0) || *c.CostUSD < 0) {
-		c.CostUSD = nil
-	}
+	c := e.bounded() // the bounds are TestEveryLineIsReadable's; this compares the encoding
 	b, err := json.Marshal(&c)
 	if err != nil {
 		return "error"
