@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/ccq-dev/ccq/internal/jsonw/jsonwtest"
 )
 
 // The hand-written encoders must write what json.Marshal writes.
@@ -157,4 +159,23 @@ func FuzzGuardReader(f *testing.F) {
 			t.Errorf("%q:\n got %+v\nwant %+v", b, got, want)
 		}
 	})
+}
+
+// TestEncodersCoverEveryField: with every field set, the hand-written
+// encoders write what json.Marshal writes, so a field added to guardMsg or
+// lockHolder and forgotten in launch/json.go fails here.
+func TestEncodersCoverEveryField(t *testing.T) {
+	var m guardMsg
+	jsonwtest.Fill(&m)
+	got, err := m.appendJSON(nil)
+	want, werr := json.Marshal(m)
+	if err != nil || werr != nil || string(got) != string(want) {
+		t.Errorf("guardMsg:\n got %s (%v)\nwant %s (%v)", got, err, want, werr)
+	}
+	var h lockHolder
+	jsonwtest.Fill(&h)
+	want, werr = json.Marshal(h)
+	if got := h.appendJSON(nil); werr != nil || string(got) != string(want) {
+		t.Errorf("lockHolder:\n got %s\nwant %s (%v)", got, want, werr)
+	}
 }

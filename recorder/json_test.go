@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ccq-dev/ccq/internal/clamp"
+	"github.com/ccq-dev/ccq/internal/jsonw/jsonwtest"
 )
 
 // The hand-written encoders must write what json.Marshal writes. The
@@ -166,5 +167,22 @@ func TestHistoryHasRunEscapes(t *testing.T) {
 		if !HistoryHasRun(dir, id) {
 			t.Errorf("HistoryHasRun(%q) = false after its line was written", id)
 		}
+	}
+}
+
+// TestEncodersCoverEveryField: with every field set, the hand-written
+// encoders write what json.Marshal writes, so a field added to Event,
+// Transcript, Usage or Entry and forgotten in recorder/json.go fails here.
+func TestEncodersCoverEveryField(t *testing.T) {
+	var ev Event
+	jsonwtest.Fill(&ev)
+	if got, want := gotEvent(ev.ID, ev), refEvent(t, ev.ID, ev); got != want {
+		t.Errorf("event:\n got %s\nwant %s", got, want)
+	}
+	var e Entry
+	jsonwtest.Fill(&e)
+	e.ErrorType = ErrTimeout
+	if got, want := gotEntry(&e), refEntry(&e); got != want {
+		t.Errorf("entry:\n got %s\nwant %s", got, want)
 	}
 }
