@@ -6,7 +6,13 @@ import (
 	"os"
 	"slices"
 	"syscall"
+	"time"
 )
+
+// DefaultGrace is how long the run's processes get between SIGTERM and
+// SIGKILL: enough for Claude Code's SessionEnd hooks (1.5 s budget by
+// default) and its own shutdown.
+const DefaultGrace = 10 * time.Second
 
 // Signals are the signals a launch is interrupted by: the caller's
 // signal.NotifyContext listens for them, and a run passes the one that

@@ -20,11 +20,6 @@ import (
 	"github.com/ccq-dev/ccq/sessionlog"
 )
 
-// DefaultGrace is how long the run's processes get between SIGTERM and
-// SIGKILL: enough for Claude Code's SessionEnd hooks (1.5 s budget by
-// default) and its own shutdown.
-const DefaultGrace = 10 * time.Second
-
 // Options is one launch.
 type Options struct {
 	Task     *Task
