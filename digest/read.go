@@ -7,13 +7,13 @@ package digest
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
 
 	"github.com/tidwall/gjson"
 
+	"github.com/ccq-dev/ccq/internal/jsonw"
 	"github.com/ccq-dev/ccq/internal/regfile"
 )
 
@@ -68,7 +68,7 @@ func Read(r io.ReaderAt, size int64, task string, n int) ([]Run, error) {
 	if n <= 0 {
 		return nil, nil
 	}
-	needle, _ := json.Marshal(task) // as ccq writes task_id
+	needle := jsonw.String(nil, task) // as ccq writes task_id (no encoding/json on a launch)
 	var runs []Run
 	var carry []byte // the start of a line whose beginning is further back
 	pos, scanned := size, int64(0)
