@@ -22,6 +22,7 @@ import (
 	"unicode"
 
 	"github.com/ccq-dev/ccq/internal/fsutil"
+	"github.com/ccq-dev/ccq/internal/regfile"
 )
 
 // Max bounds the directories the index keeps; adding one more drops the
@@ -122,15 +123,13 @@ func Read(path string) []string {
 	if err != nil || !st.Mode().IsRegular() || st.Size() > maxSize {
 		return nil
 	}
-	f, err := os.Open(path)
+	// regfile checks what it opened (the path may have changed since the
+	// Lstat) and never blocks on a FIFO put there meanwhile.
+	f, err := regfile.Open(path)
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
-	// The file may have changed between the two looks: check what is open.
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil
-	}
 	b, err := io.ReadAll(io.LimitReader(f, maxSize+1))
 	if err != nil || len(b) > maxSize {
 		return nil
