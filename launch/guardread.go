@@ -61,31 +61,20 @@ func quickGuardMsg(line []byte) (m guardMsg, ok bool) {
 	if !gjson.ValidBytes(line) {
 		return m, false
 	}
-	r := gjson.Parse(string(line))
-	if !r.IsObject() {
-		return m, false
-	}
-	seen := map[string]bool{}
-	ok = true
-	r.ForEach(func(k, v gjson.Result) bool {
-		ok = !seen[k.Raw] && m.setJSON(k.Raw, v)
-		seen[k.Raw] = true
-		return ok
-	})
-	return m, ok
+	return m, jsonw.Object(gjson.Parse(string(line)), m.setJSON)
 }
 
 func (m *guardMsg) setJSON(key string, v gjson.Result) bool {
 	var ok bool
 	switch key {
 	case `"logs"`:
-		return setStr(v, &m.Logs)
+		return jsonw.ReadString(v, &m.Logs)
 	case `"run"`:
-		return setStr(v, &m.Run)
+		return jsonw.ReadString(v, &m.Run)
 	case `"task"`:
-		return setStr(v, &m.Task)
+		return jsonw.ReadString(v, &m.Task)
 	case `"log"`:
-		return setStr(v, &m.Log)
+		return jsonw.ReadString(v, &m.Log)
 	case `"start"`:
 		m.Start, ok = jsonw.ParseInt(v.Raw)
 	case `"grace"`:
@@ -146,10 +135,4 @@ func anyValue(v gjson.Result) (any, bool) {
 		return ok
 	})
 	return o, ok
-}
-
-func setStr(v gjson.Result, dst *string) bool {
-	s, ok := jsonw.Unquote(v.Raw)
-	*dst = s
-	return ok && v.Type == gjson.String
 }

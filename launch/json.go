@@ -70,24 +70,13 @@ func quickHolder(b []byte, h *lockHolder) bool {
 	if !gjson.ValidBytes(b) {
 		return false
 	}
-	r := gjson.Parse(string(b))
-	if !r.IsObject() {
-		return false
-	}
-	var seenPID, seenRun bool
-	ok := true
-	r.ForEach(func(k, v gjson.Result) bool {
-		switch {
-		case k.Raw == `"pid"` && !seenPID && v.Type == gjson.Number:
-			seenPID = true
-			h.PID, ok = jsonw.ParseIntN(v.Raw)
-		case k.Raw == `"run_id"` && !seenRun && v.Type == gjson.String:
-			seenRun = true
-			h.RunID, ok = jsonw.Unquote(v.Raw)
-		default:
-			ok = false
+	return jsonw.Object(gjson.Parse(string(b)), func(key string, v gjson.Result) bool {
+		switch key {
+		case `"pid"`:
+			return jsonw.ReadInt(v, &h.PID)
+		case `"run_id"`:
+			return jsonw.ReadString(v, &h.RunID)
 		}
-		return ok
+		return false
 	})
-	return ok
 }

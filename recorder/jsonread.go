@@ -30,58 +30,44 @@ func quickEvent(line []byte) (ev Event, ok bool) {
 		return ev, false
 	}
 	r := gjson.Parse(string(line)) // one copy: the strings read point into it
-	if !r.IsObject() {
-		return ev, false
-	}
-	seen := map[string]bool{}
-	ok = true
-	r.ForEach(func(k, v gjson.Result) bool {
-		if seen[k.Raw] {
-			ok = false
-		} else {
-			seen[k.Raw] = true
-			ok = ev.setJSON(k.Raw, v)
-		}
-		return ok
-	})
-	return ev, ok
+	return ev, jsonw.Object(r, ev.setJSON)
 }
 
 // setJSON sets the member whose quoted name is key.
 func (ev *Event) setJSON(key string, v gjson.Result) bool {
 	switch key {
 	case `"ev"`:
-		return str(v, &ev.Ev)
+		return jsonw.ReadString(v, &ev.Ev)
 	case `"id"`:
-		return str(v, &ev.ID)
+		return jsonw.ReadString(v, &ev.ID)
 	case `"t"`:
-		return int64v(v, &ev.T)
+		return jsonw.ReadInt64(v, &ev.T)
 	case `"task"`:
-		return str(v, &ev.Task)
+		return jsonw.ReadString(v, &ev.Task)
 	case `"log"`:
-		return str(v, &ev.Log)
+		return jsonw.ReadString(v, &ev.Log)
 	case `"sid"`:
-		return str(v, &ev.SID)
+		return jsonw.ReadString(v, &ev.SID)
 	case `"tp"`:
-		return str(v, &ev.TP)
+		return jsonw.ReadString(v, &ev.TP)
 	case `"src"`:
-		return str(v, &ev.Src)
+		return jsonw.ReadString(v, &ev.Src)
 	case `"off"`:
 		return ev.setOffsets(v)
 	case `"pid"`:
-		return intv(v, &ev.PID)
+		return jsonw.ReadInt(v, &ev.PID)
 	case `"pticks"`:
-		return int64v(v, &ev.PTicks)
+		return jsonw.ReadInt64(v, &ev.PTicks)
 	case `"pstart"`:
-		return int64v(v, &ev.PStart)
+		return jsonw.ReadInt64(v, &ev.PStart)
 	case `"err"`:
-		return str(v, &ev.Err)
+		return jsonw.ReadString(v, &ev.Err)
 	case `"reason"`:
-		return str(v, &ev.Reason)
+		return jsonw.ReadString(v, &ev.Reason)
 	case `"out"`:
-		return intv(v, &ev.Out)
+		return jsonw.ReadInt(v, &ev.Out)
 	case `"prompt"`:
-		return str(v, &ev.Prompt)
+		return jsonw.ReadString(v, &ev.Prompt)
 	case `"ts"`:
 		ev.TS = &Transcript{}
 		return ev.TS.setAll(v)
@@ -100,7 +86,7 @@ func (ev *Event) setOffsets(v gjson.Result) bool {
 	v.ForEach(func(k, v gjson.Result) bool {
 		var n int64
 		name, okk := jsonw.Unquote(k.Raw)
-		ok = okk && int64v(v, &n)
+		ok = okk && jsonw.ReadInt64(v, &n)
 		ev.Off[name] = n
 		return ok
 	})
@@ -108,28 +94,16 @@ func (ev *Event) setOffsets(v gjson.Result) bool {
 }
 
 // setAll sets ts from the object v.
-func (ts *Transcript) setAll(v gjson.Result) bool {
-	if !v.IsObject() {
-		return false
-	}
-	seen := map[string]bool{}
-	ok := true
-	v.ForEach(func(k, v gjson.Result) bool {
-		ok = !seen[k.Raw] && ts.setJSON(k.Raw, v)
-		seen[k.Raw] = true
-		return ok
-	})
-	return ok
-}
+func (ts *Transcript) setAll(v gjson.Result) bool { return jsonw.Object(v, ts.setJSON) }
 
 func (ts *Transcript) setJSON(key string, v gjson.Result) bool {
 	switch key {
 	case `"usage"`:
 		return ts.Usage.setAll(v)
 	case `"messages"`:
-		return intv(v, &ts.Messages)
+		return jsonw.ReadInt(v, &ts.Messages)
 	case `"model"`:
-		return str(v, &ts.Model)
+		return jsonw.ReadString(v, &ts.Model)
 	case `"cost_usd"`:
 		if v.Type != gjson.Number {
 			return false
@@ -138,19 +112,19 @@ func (ts *Transcript) setJSON(key string, v gjson.Result) bool {
 		ts.CostUSD = &f
 		return err == nil
 	case `"api_error"`:
-		return str(v, &ts.APIError)
+		return jsonw.ReadString(v, &ts.APIError)
 	case `"api_error_status"`:
-		return intv(v, &ts.APIErrorStatus)
+		return jsonw.ReadInt(v, &ts.APIErrorStatus)
 	case `"api_error_class"`:
-		return str(v, &ts.APIErrorClass)
+		return jsonw.ReadString(v, &ts.APIErrorClass)
 	case `"api_error_text"`:
-		return str(v, &ts.APIErrorText)
+		return jsonw.ReadString(v, &ts.APIErrorText)
 	case `"end"`:
-		return str(v, &ts.End)
+		return jsonw.ReadString(v, &ts.End)
 	case `"subagents"`:
-		return intv(v, &ts.Subagents)
+		return jsonw.ReadInt(v, &ts.Subagents)
 	case `"files"`:
-		return intv(v, &ts.Files)
+		return jsonw.ReadInt(v, &ts.Files)
 	case `"first"`:
 		return timev(v, &ts.First)
 	case `"reset_at"`:
@@ -160,50 +134,19 @@ func (ts *Transcript) setJSON(key string, v gjson.Result) bool {
 }
 
 func (u *Usage) setAll(v gjson.Result) bool {
-	if !v.IsObject() {
-		return false
-	}
-	seen := map[string]bool{}
-	ok := true
-	v.ForEach(func(k, v gjson.Result) bool {
-		ok = !seen[k.Raw]
-		seen[k.Raw] = true
-		switch k.Raw {
+	return jsonw.Object(v, func(key string, v gjson.Result) bool {
+		switch key {
 		case `"input"`:
-			ok = ok && int64v(v, &u.Input)
+			return jsonw.ReadInt64(v, &u.Input)
 		case `"output"`:
-			ok = ok && int64v(v, &u.Output)
+			return jsonw.ReadInt64(v, &u.Output)
 		case `"cache_creation"`:
-			ok = ok && int64v(v, &u.CacheCreation)
+			return jsonw.ReadInt64(v, &u.CacheCreation)
 		case `"cache_read"`:
-			ok = ok && int64v(v, &u.CacheRead)
-		default:
-			ok = false
+			return jsonw.ReadInt64(v, &u.CacheRead)
 		}
-		return ok
-	})
-	return ok
-}
-
-func str(v gjson.Result, dst *string) bool {
-	if v.Type != gjson.String {
 		return false
-	}
-	s, ok := jsonw.Unquote(v.Raw)
-	*dst = s
-	return ok
-}
-
-func int64v(v gjson.Result, dst *int64) bool {
-	n, ok := jsonw.ParseInt(v.Raw)
-	*dst = n
-	return ok && v.Type == gjson.Number
-}
-
-func intv(v gjson.Result, dst *int) bool {
-	n, ok := jsonw.ParseIntN(v.Raw)
-	*dst = n
-	return ok && v.Type == gjson.Number
+	})
 }
 
 func boolv(v gjson.Result, dst *bool) bool {

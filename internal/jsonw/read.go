@@ -1,6 +1,8 @@
 package jsonw
 
 import (
+	"github.com/tidwall/gjson"
+
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -143,4 +145,51 @@ func ParseIntN(raw string) (int, bool) {
 		return 0, false
 	}
 	return int(n), true
+}
+
+// Object calls set for each member of v (an object) in order, with the
+// member's quoted name, and reports whether v is an object whose members
+// set all took, none named twice: json.Unmarshal keeps the last of a
+// repeated name, and a reader leaves such a line to it.
+func Object(v gjson.Result, set func(key string, v gjson.Result) bool) bool {
+	if !v.IsObject() {
+		return false
+	}
+	var seen map[string]bool
+	ok := true
+	v.ForEach(func(k, e gjson.Result) bool {
+		if seen[k.Raw] {
+			ok = false
+			return false
+		}
+		if seen == nil {
+			seen = map[string]bool{}
+		}
+		seen[k.Raw] = true
+		ok = set(k.Raw, e)
+		return ok
+	})
+	return ok
+}
+
+// ReadString reads a string value into dst as json.Unmarshal does (see
+// Unquote for what it leaves to encoding/json).
+func ReadString(v gjson.Result, dst *string) bool {
+	s, ok := Unquote(v.Raw)
+	*dst = s
+	return ok && v.Type == gjson.String
+}
+
+// ReadInt64 reads a whole number into dst as json.Unmarshal does.
+func ReadInt64(v gjson.Result, dst *int64) bool {
+	n, ok := ParseInt(v.Raw)
+	*dst = n
+	return ok && v.Type == gjson.Number
+}
+
+// ReadInt reads a whole number that fits an int into dst.
+func ReadInt(v gjson.Result, dst *int) bool {
+	n, ok := ParseIntN(v.Raw)
+	*dst = n
+	return ok && v.Type == gjson.Number
 }
