@@ -28,123 +28,138 @@ func retryFor(c *exportConfig) (enabled bool, initial, maxInterval, maxElapsed t
 	return true, 100 * time.Millisecond, c.timeout / 2, c.timeout
 }
 
-func newLogExporter(ctx context.Context, c *exportConfig) (sdklog.Exporter, error) {
-	en, ini, mx, el := retryFor(c)
-	if c.protocol == ProtocolGRPC {
-		opts := []otlploggrpc.Option{
-			otlploggrpc.WithTimeout(c.timeout),
-			otlploggrpc.WithRetry(otlploggrpc.RetryConfig{Enabled: en, InitialInterval: ini, MaxInterval: mx, MaxElapsedTime: el}),
+// Each signal's gRPC and HTTP exporter package has option types of its
+// own; a kit names one package's constructors, so that what the config
+// decides is decided once, in grpcOptions and httpOptions, for all three
+// signals.
+type grpcKit[O any] struct {
+	timeout     func(time.Duration) O
+	retry       func(enabled bool, initial, maxInterval, maxElapsed time.Duration) O
+	endpoint    func(string) O
+	endpointURL func(string) O
+	insecure    func() O
+	headers     func(map[string]string) O
+	compressor  func(string) O
+}
+
+type httpKit[O any] struct {
+	timeout     func(time.Duration) O
+	retry       func(enabled bool, initial, maxInterval, maxElapsed time.Duration) O
+	endpointURL func(string) O
+	headers     func(map[string]string) O
+	gzip        func(on bool) O
+}
+
+// grpcOptions are an OTLP/gRPC exporter's options from c: a host:port
+// endpoint (insecure when the config says so) or a URL, the headers and
+// the compressor.
+func grpcOptions[O any](c *exportConfig, k grpcKit[O]) []O {
+	opts := []O{k.timeout(c.timeout), k.retry(retryFor(c))}
+	if c.hostPort {
+		opts = append(opts, k.endpoint(c.endpoint))
+		if c.insecure {
+			opts = append(opts, k.insecure())
 		}
-		if c.hostPort {
-			opts = append(opts, otlploggrpc.WithEndpoint(c.endpoint))
-			if c.insecure {
-				opts = append(opts, otlploggrpc.WithInsecure())
-			}
-		} else {
-			opts = append(opts, otlploggrpc.WithEndpointURL(c.endpoint))
-		}
-		if c.headers != nil {
-			opts = append(opts, otlploggrpc.WithHeaders(c.headers))
-		}
-		if c.compression != "" {
-			opts = append(opts, otlploggrpc.WithCompressor(c.compression))
-		}
-		return otlploggrpc.New(ctx, opts...)
-	}
-	opts := []otlploghttp.Option{
-		otlploghttp.WithEndpointURL(c.endpoint),
-		otlploghttp.WithTimeout(c.timeout),
-		otlploghttp.WithRetry(otlploghttp.RetryConfig{Enabled: en, InitialInterval: ini, MaxInterval: mx, MaxElapsedTime: el}),
+	} else {
+		opts = append(opts, k.endpointURL(c.endpoint))
 	}
 	if c.headers != nil {
-		opts = append(opts, otlploghttp.WithHeaders(c.headers))
+		opts = append(opts, k.headers(c.headers))
 	}
-	if c.compression == "gzip" {
-		opts = append(opts, otlploghttp.WithCompression(otlploghttp.GzipCompression))
-	} else {
-		opts = append(opts, otlploghttp.WithCompression(otlploghttp.NoCompression))
+	if c.compression != "" {
+		opts = append(opts, k.compressor(c.compression))
 	}
-	return otlploghttp.New(ctx, opts...)
+	return opts
+}
+
+// httpOptions are an OTLP/HTTP exporter's options from c.
+func httpOptions[O any](c *exportConfig, k httpKit[O]) []O {
+	opts := []O{k.endpointURL(c.endpoint), k.timeout(c.timeout), k.retry(retryFor(c))}
+	if c.headers != nil {
+		opts = append(opts, k.headers(c.headers))
+	}
+	return append(opts, k.gzip(c.compression == "gzip"))
+}
+
+var (
+	logGRPC = grpcKit[otlploggrpc.Option]{
+		timeout: otlploggrpc.WithTimeout, endpoint: otlploggrpc.WithEndpoint, endpointURL: otlploggrpc.WithEndpointURL,
+		insecure: otlploggrpc.WithInsecure, headers: otlploggrpc.WithHeaders, compressor: otlploggrpc.WithCompressor,
+		retry: func(on bool, ini, mx, el time.Duration) otlploggrpc.Option {
+			return otlploggrpc.WithRetry(otlploggrpc.RetryConfig{Enabled: on, InitialInterval: ini, MaxInterval: mx, MaxElapsedTime: el})
+		},
+	}
+	logHTTP = httpKit[otlploghttp.Option]{
+		timeout: otlploghttp.WithTimeout, endpointURL: otlploghttp.WithEndpointURL, headers: otlploghttp.WithHeaders,
+		retry: func(on bool, ini, mx, el time.Duration) otlploghttp.Option {
+			return otlploghttp.WithRetry(otlploghttp.RetryConfig{Enabled: on, InitialInterval: ini, MaxInterval: mx, MaxElapsedTime: el})
+		},
+		gzip: func(on bool) otlploghttp.Option {
+			if on {
+				return otlploghttp.WithCompression(otlploghttp.GzipCompression)
+			}
+			return otlploghttp.WithCompression(otlploghttp.NoCompression)
+		},
+	}
+	metricGRPC = grpcKit[otlpmetricgrpc.Option]{
+		timeout: otlpmetricgrpc.WithTimeout, endpoint: otlpmetricgrpc.WithEndpoint, endpointURL: otlpmetricgrpc.WithEndpointURL,
+		insecure: otlpmetricgrpc.WithInsecure, headers: otlpmetricgrpc.WithHeaders, compressor: otlpmetricgrpc.WithCompressor,
+		retry: func(on bool, ini, mx, el time.Duration) otlpmetricgrpc.Option {
+			return otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{Enabled: on, InitialInterval: ini, MaxInterval: mx, MaxElapsedTime: el})
+		},
+	}
+	metricHTTP = httpKit[otlpmetrichttp.Option]{
+		timeout: otlpmetrichttp.WithTimeout, endpointURL: otlpmetrichttp.WithEndpointURL, headers: otlpmetrichttp.WithHeaders,
+		retry: func(on bool, ini, mx, el time.Duration) otlpmetrichttp.Option {
+			return otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{Enabled: on, InitialInterval: ini, MaxInterval: mx, MaxElapsedTime: el})
+		},
+		gzip: func(on bool) otlpmetrichttp.Option {
+			if on {
+				return otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression)
+			}
+			return otlpmetrichttp.WithCompression(otlpmetrichttp.NoCompression)
+		},
+	}
+	traceGRPC = grpcKit[otlptracegrpc.Option]{
+		timeout: otlptracegrpc.WithTimeout, endpoint: otlptracegrpc.WithEndpoint, endpointURL: otlptracegrpc.WithEndpointURL,
+		insecure: otlptracegrpc.WithInsecure, headers: otlptracegrpc.WithHeaders, compressor: otlptracegrpc.WithCompressor,
+		retry: func(on bool, ini, mx, el time.Duration) otlptracegrpc.Option {
+			return otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: on, InitialInterval: ini, MaxInterval: mx, MaxElapsedTime: el})
+		},
+	}
+	traceHTTP = httpKit[otlptracehttp.Option]{
+		timeout: otlptracehttp.WithTimeout, endpointURL: otlptracehttp.WithEndpointURL, headers: otlptracehttp.WithHeaders,
+		retry: func(on bool, ini, mx, el time.Duration) otlptracehttp.Option {
+			return otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: on, InitialInterval: ini, MaxInterval: mx, MaxElapsedTime: el})
+		},
+		gzip: func(on bool) otlptracehttp.Option {
+			if on {
+				return otlptracehttp.WithCompression(otlptracehttp.GzipCompression)
+			}
+			return otlptracehttp.WithCompression(otlptracehttp.NoCompression)
+		},
+	}
+)
+
+func newLogExporter(ctx context.Context, c *exportConfig) (sdklog.Exporter, error) {
+	if c.protocol == ProtocolGRPC {
+		return otlploggrpc.New(ctx, grpcOptions(c, logGRPC)...)
+	}
+	return otlploghttp.New(ctx, httpOptions(c, logHTTP)...)
 }
 
 func newMetricExporter(ctx context.Context, c *exportConfig, temporality sdkmetric.TemporalitySelector) (sdkmetric.Exporter, error) {
-	en, ini, mx, el := retryFor(c)
 	if c.protocol == ProtocolGRPC {
-		opts := []otlpmetricgrpc.Option{
-			otlpmetricgrpc.WithTimeout(c.timeout),
-			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{Enabled: en, InitialInterval: ini, MaxInterval: mx, MaxElapsedTime: el}),
-			otlpmetricgrpc.WithTemporalitySelector(temporality),
-		}
-		if c.hostPort {
-			opts = append(opts, otlpmetricgrpc.WithEndpoint(c.endpoint))
-			if c.insecure {
-				opts = append(opts, otlpmetricgrpc.WithInsecure())
-			}
-		} else {
-			opts = append(opts, otlpmetricgrpc.WithEndpointURL(c.endpoint))
-		}
-		if c.headers != nil {
-			opts = append(opts, otlpmetricgrpc.WithHeaders(c.headers))
-		}
-		if c.compression != "" {
-			opts = append(opts, otlpmetricgrpc.WithCompressor(c.compression))
-		}
-		return otlpmetricgrpc.New(ctx, opts...)
+		return otlpmetricgrpc.New(ctx, append(grpcOptions(c, metricGRPC), otlpmetricgrpc.WithTemporalitySelector(temporality))...)
 	}
-	opts := []otlpmetrichttp.Option{
-		otlpmetrichttp.WithEndpointURL(c.endpoint),
-		otlpmetrichttp.WithTimeout(c.timeout),
-		otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{Enabled: en, InitialInterval: ini, MaxInterval: mx, MaxElapsedTime: el}),
-		otlpmetrichttp.WithTemporalitySelector(temporality),
-	}
-	if c.headers != nil {
-		opts = append(opts, otlpmetrichttp.WithHeaders(c.headers))
-	}
-	if c.compression == "gzip" {
-		opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
-	} else {
-		opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.NoCompression))
-	}
-	return otlpmetrichttp.New(ctx, opts...)
+	return otlpmetrichttp.New(ctx, append(httpOptions(c, metricHTTP), otlpmetrichttp.WithTemporalitySelector(temporality))...)
 }
 
 func newSpanExporter(ctx context.Context, c *exportConfig) (sdktrace.SpanExporter, error) {
-	en, ini, mx, el := retryFor(c)
 	if c.protocol == ProtocolGRPC {
-		opts := []otlptracegrpc.Option{
-			otlptracegrpc.WithTimeout(c.timeout),
-			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: en, InitialInterval: ini, MaxInterval: mx, MaxElapsedTime: el}),
-		}
-		if c.hostPort {
-			opts = append(opts, otlptracegrpc.WithEndpoint(c.endpoint))
-			if c.insecure {
-				opts = append(opts, otlptracegrpc.WithInsecure())
-			}
-		} else {
-			opts = append(opts, otlptracegrpc.WithEndpointURL(c.endpoint))
-		}
-		if c.headers != nil {
-			opts = append(opts, otlptracegrpc.WithHeaders(c.headers))
-		}
-		if c.compression != "" {
-			opts = append(opts, otlptracegrpc.WithCompressor(c.compression))
-		}
-		return otlptracegrpc.New(ctx, opts...)
+		return otlptracegrpc.New(ctx, grpcOptions(c, traceGRPC)...)
 	}
-	opts := []otlptracehttp.Option{
-		otlptracehttp.WithEndpointURL(c.endpoint),
-		otlptracehttp.WithTimeout(c.timeout),
-		otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: en, InitialInterval: ini, MaxInterval: mx, MaxElapsedTime: el}),
-	}
-	if c.headers != nil {
-		opts = append(opts, otlptracehttp.WithHeaders(c.headers))
-	}
-	if c.compression == "gzip" {
-		opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
-	} else {
-		opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.NoCompression))
-	}
-	return otlptracehttp.New(ctx, opts...)
+	return otlptracehttp.New(ctx, httpOptions(c, traceHTTP)...)
 }
 
 // deltaTemporality makes every instrument report what happened since the
