@@ -1,6 +1,8 @@
 package recorder
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/ccq-dev/ccq/internal/jsonw"
@@ -25,7 +27,7 @@ func (ev *Event) appendJSON(b []byte) ([]byte, error) {
 	if len(ev.Off) > 0 {
 		b = jsonw.Key(b, "off")
 		b = append(b, '{')
-		for _, k := range jsonw.SortedKeys(ev.Off) {
+		for _, k := range slices.Sorted(maps.Keys(ev.Off)) {
 			b = jsonw.Int(jsonw.Key(b, k), ev.Off[k])
 		}
 		b = append(b, '}')

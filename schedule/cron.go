@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 )
@@ -93,7 +95,7 @@ func (t *CronTable) Render() []byte {
 		}
 		b.WriteString(cronNote + "\n")
 		var keys, special []string
-		for _, k := range sortedKeys(t.Entries) {
+		for _, k := range slices.Sorted(maps.Keys(t.Entries)) {
 			if strings.HasPrefix(k, "task ") {
 				keys = append(keys, k)
 			} else {
@@ -113,7 +115,7 @@ func (t *CronTable) Render() []byte {
 // Tasks are the task names with an entry in the block.
 func (t *CronTable) Tasks() []string {
 	var out []string
-	for _, k := range sortedKeys(t.Entries) {
+	for _, k := range slices.Sorted(maps.Keys(t.Entries)) {
 		if name, ok := strings.CutPrefix(k, "task "); ok {
 			out = append(out, name)
 		}

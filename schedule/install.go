@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -286,7 +288,7 @@ func RemoveSystemd(dir string, sc Systemctl, p Plan) error {
 		units = append(units, unit)
 	}
 	if len(p.Remove) == 0 {
-		for _, task := range sortedKeys(installed) {
+		for _, task := range slices.Sorted(maps.Keys(installed)) {
 			units = append(units, installed[task])
 		}
 		units = append(units, WatchdogUnit)

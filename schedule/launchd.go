@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"html"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -101,7 +103,7 @@ func LaunchdPlist(j Job) ([]byte, error) {
 	b.WriteString("\t<key>StartCalendarInterval</key>\n\t<array>\n")
 	for _, iv := range ivs {
 		b.WriteString("\t\t<dict>\n")
-		for _, k := range sortedKeys(iv) {
+		for _, k := range slices.Sorted(maps.Keys(iv)) {
 			fmt.Fprintf(&b, "\t\t\t<key>%s</key>\n\t\t\t<integer>%d</integer>\n", k, iv[k])
 		}
 		b.WriteString("\t\t</dict>\n")
@@ -225,7 +227,7 @@ func RemoveLaunchd(dir string, p Plan) error {
 	installed := LaunchdInstalled(dir)
 	names := p.Remove
 	if len(names) == 0 {
-		names = sortedKeys(installed)
+		names = slices.Sorted(maps.Keys(installed))
 	}
 	n := 0
 	for _, task := range names {

@@ -15,6 +15,7 @@ package jsonw
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -219,7 +220,7 @@ func object[T any](b []byte, m map[string]T, elem func([]byte, T) ([]byte, error
 		return append(b, "null"...), nil
 	}
 	b = append(b, '{')
-	for _, k := range SortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) { // byte order, as json.Marshal writes a map
 		b = Key(b, k)
 		var err error
 		if b, err = elem(b, m[k]); err != nil {
@@ -227,15 +228,4 @@ func object[T any](b []byte, m map[string]T, elem func([]byte, T) ([]byte, error
 		}
 	}
 	return append(b, '}'), nil
-}
-
-// SortedKeys returns m's keys in byte order, the order json.Marshal
-// writes a map's members in.
-func SortedKeys[T any](m map[string]T) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
