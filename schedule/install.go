@@ -148,7 +148,7 @@ func writeTable(c Crontab, t *CronTable, existed bool, p Plan) error {
 	if err := c.Write(text); err != nil {
 		return err
 	}
-	fmt.Fprintf(p.Out, "ccq: crontab updated: %s in ccq's block\n", plural(len(t.Tasks()), "task"))
+	fmt.Fprintf(p.Out, "ccq: crontab updated: %s in ccq's block\n", Count(len(t.Tasks()), "task"))
 	return nil
 }
 
@@ -331,7 +331,8 @@ func RemoveSystemd(dir string, sc Systemctl, p Plan) error {
 	return nil
 }
 
-func plural(n int, s string) string {
+// Count says n of a thing: "1 task", "3 tasks".
+func Count(n int, s string) string {
 	if n == 1 {
 		return "1 " + s
 	}

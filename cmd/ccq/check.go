@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ccq-dev/ccq/launch"
+	"github.com/ccq-dev/ccq/schedule"
 	"github.com/ccq-dev/ccq/sinks/helper"
 	"github.com/ccq-dev/ccq/stats"
 	"github.com/urfave/cli/v2"
@@ -134,7 +135,7 @@ func runCheck(a *appEnv, f checkFlags) error {
 	o := rep.Overall
 	switch {
 	case th == (stats.Thresholds{}):
-		fmt.Fprintf(a.stdout, "ok: %s, no missed slot\n", plural(len(scheduled), "scheduled task"))
+		fmt.Fprintf(a.stdout, "ok: %s, no missed slot\n", schedule.Count(len(scheduled), "scheduled task"))
 	case o.Runs == 0:
 		fmt.Fprintf(a.stdout, "ok: no runs%s to check (%s)\n", where, h.path)
 	default:

@@ -281,18 +281,11 @@ func (a *appEnv) scheduleMisses(historyPath string, tasks []*launch.Task) ([]str
 		msg := fmt.Sprintf("task %s: no run started for its slot %s (%s ago, grace %s)",
 			tasks[i].Name, last.In(st.Spec.Loc).Format("2006-01-02 15:04 MST"), ago(now.Sub(last)), shortDuration(st.Grace))
 		if n := len(st.Missed) - 1; n > 0 {
-			msg += fmt.Sprintf(", and %s before it", plural(n, "missed slot"))
+			msg += fmt.Sprintf(", and %s before it", schedule.Count(n, "missed slot"))
 		}
 		out = append(out, msg)
 	}
 	return out, nil
-}
-
-func plural(n int, s string) string {
-	if n == 1 {
-		return "1 " + s
-	}
-	return fmt.Sprintf("%d %ss", n, s)
 }
 
 // ago is a duration in one or two units: 3d 4h, 2h 5m, 12m.
